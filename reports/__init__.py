@@ -1,0 +1,1 @@
+"""Report data: the JSON Schema and templates (installed as trustscan.reports)."""

@@ -1,0 +1,1 @@
+"""Rule data: rules/*.yaml and the message catalogues (installed as trustscan.rules)."""

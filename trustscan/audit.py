@@ -1,0 +1,156 @@
+"""Run one audit: resolve once, run every probe concurrently under one deadline, judge.
+
+Collect, then judge: this module only schedules probes and hands their attempts to the pure
+rule engine. A probe that raises, times out or is cut by the deadline becomes an `error`
+attempt, so nothing it would have checked can pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from trustscan.engine import evaluate, roll_up
+from trustscan.httpclient import PinnedBackend, PinnedTransport, make_client
+from trustscan.models import Attempt
+from trustscan.probes.errors import ProbeError
+from trustscan.probes.http import probe_https_headers, probe_plain_http
+from trustscan.probes.securitytxt import fetch_security_txt
+from trustscan.probes.tls import scan_tls
+from trustscan.report import AuditOutcome
+from trustscan.resolve import NameServer, Resolver, is_public
+from trustscan.ruleset import Ruleset, load_ruleset
+from trustscan.target import DEFAULT_HTTP_PORT, Target
+
+#: Probes run after DNS; each rule names the ones it reads.
+NETWORK_PROBES = ("tls", "http", "https", "securitytxt")
+
+
+class AddressPolicyError(Exception):
+    """The target resolves to a non-public address and the user did not allow private scans."""
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """How to reach the target; every field has a command-line flag."""
+
+    nameserver: NameServer | None = None
+    ca_bundle: Path | None = None
+    timeout: float = 120.0
+    probe_timeout: float = 10.0
+    http_port: int = DEFAULT_HTTP_PORT
+    allow_private: bool = False
+
+
+async def run_audit(
+    target: Target,
+    settings: AuditSettings,
+    *,
+    ruleset: Ruleset | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> AuditOutcome:
+    """Audit one site. Raises AddressPolicyError before any connection if the address is refused."""
+    ruleset = ruleset or load_ruleset()
+    started = datetime.now(UTC)
+    clock = time.monotonic()
+    resolver = Resolver(settings.nameserver, timeout=min(settings.probe_timeout, settings.timeout))
+    dns_attempt = await _resolve(target, resolver)
+    addresses: tuple[str, ...] = tuple(dns_attempt.data["addresses"]) if dns_attempt.data else ()
+    evidence: dict[str, Attempt] = {"dns": dns_attempt}
+    if not addresses:
+        evidence.update({name: Attempt.skipped(name, "DNS resolution failed") for name in NETWORK_PROBES})
+    else:
+        pinned = addresses[0]
+        if not settings.allow_private and not is_public(pinned):
+            raise AddressPolicyError(
+                f"{target.ascii_host} resolves to non-public address {pinned}; "
+                "use --allow-private to audit intranet or local sites"
+            )
+        remaining = settings.timeout - (time.monotonic() - clock)
+        evidence.update(await _run_network_probes(target, pinned, settings, resolver, remaining, transport))
+    verdicts = evaluate(ruleset, evidence)
+    return AuditOutcome(
+        target=target,
+        addresses=addresses,
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        evidence=evidence,
+        verdicts=tuple(verdicts),
+        criteria=roll_up(ruleset, verdicts),
+    )
+
+
+async def _resolve(target: Target, resolver: Resolver) -> Attempt:
+    if target.is_ip:
+        return Attempt.completed("dns", {"addresses": [target.ascii_host], "source": "literal"})
+    clock = time.monotonic()
+    try:
+        addresses = await resolver.addresses(target.ascii_host)
+    except ProbeError as exc:
+        return Attempt.failed("dns", str(exc), time.monotonic() - clock)
+    return Attempt.completed("dns", {"addresses": addresses, "source": "dns"}, time.monotonic() - clock)
+
+
+async def _run_network_probes(
+    target: Target,
+    pinned: str,
+    settings: AuditSettings,
+    resolver: Resolver,
+    budget: float,
+    transport: httpx.AsyncBaseTransport | None,
+) -> dict[str, Attempt]:
+    if transport is None:
+        backend = PinnedBackend({target.ascii_host: pinned}, resolver, allow_private=settings.allow_private)
+        transport = PinnedTransport(backend)
+    now = datetime.now(UTC)
+    host = f"[{target.ascii_host}]" if ":" in target.ascii_host else target.ascii_host
+    http_url = f"http://{host}/" if settings.http_port == DEFAULT_HTTP_PORT else f"http://{host}:{settings.http_port}/"
+    async with make_client(transport, timeout=settings.probe_timeout) as client:
+        probes: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
+            "tls": lambda: asyncio.to_thread(
+                scan_tls, target.ascii_host, pinned, target.port,
+                ca_bundle=settings.ca_bundle, timeout=settings.probe_timeout, now=now,
+            ),
+            "http": lambda: probe_plain_http(client, http_url),
+            "https": lambda: probe_https_headers(client, target.https_url),
+            "securitytxt": lambda: fetch_security_txt(client, target.https_url.rstrip("/"), now=now),
+        }
+        return await run_probes(probes, deadline=budget)
+
+
+async def run_probes(
+    probes: Mapping[str, Callable[[], Awaitable[dict[str, Any]]]], *, deadline: float
+) -> dict[str, Attempt]:
+    """Run probes concurrently; whatever is unfinished at the deadline becomes an error attempt."""
+    tasks = {name: asyncio.create_task(_attempt(name, factory)) for name, factory in probes.items()}
+    done, pending = await asyncio.wait(tasks.values(), timeout=max(deadline, 0.0))
+    for task in pending:
+        task.cancel()
+    results: dict[str, Attempt] = {}
+    for name, task in tasks.items():
+        if task in done:
+            results[name] = task.result()
+        else:
+            results[name] = Attempt.failed(name, f"audit deadline of {deadline:.0f}s reached", deadline)
+    if pending:
+        await asyncio.wait(pending, timeout=1.0)
+    return results
+
+
+async def _attempt(name: str, factory: Callable[[], Awaitable[dict[str, Any]]]) -> Attempt:
+    clock = time.monotonic()
+    try:
+        data = await factory()
+    except ProbeError as exc:
+        return Attempt.failed(name, str(exc), time.monotonic() - clock)
+    except Exception as exc:  # noqa: BLE001 - a probe bug must become an honest error, not a crash
+        return Attempt.failed(name, f"internal error in probe {name}: {type(exc).__name__}: {exc}",
+                              time.monotonic() - clock)
+    return Attempt.completed(name, data, time.monotonic() - clock)

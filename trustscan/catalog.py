@@ -1,0 +1,79 @@
+"""Message catalogues: every sentence trustscan shows, in Vietnamese and English.
+
+Findings carry message ids plus observed values; they become prose only here, at render time
+(the Internet.nl way), so one report can be rendered in either language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LANGUAGES = ("vi", "en")
+_PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)\}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+MAX_LIST_ITEMS = 8
+MAX_VALUE_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """The messages of one language."""
+
+    language: str
+    messages: Mapping[str, str]
+
+    def text(self, message_id: str, values: Mapping[str, Any] | None = None) -> str:
+        """The message with placeholders filled; an unknown id renders as itself."""
+        template = self.messages.get(message_id, message_id)
+        values = values or {}
+        return _PLACEHOLDER.sub(lambda m: format_value(values.get(m.group(1))), template)
+
+
+@cache
+def load_catalog(language: str) -> Catalog:
+    """Load `rules/messages/<language>.yaml` (cached: catalogues are immutable data)."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}; choose one of {', '.join(LANGUAGES)}")
+    path = resources.files("trustscan.rules").joinpath("messages", f"{language}.yaml")
+    messages = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Catalog(language, {str(k): str(v) for k, v in messages.items()})
+
+
+def format_value(value: Any) -> str:
+    """A short, single-line, control-character-free rendering of an observed value.
+
+    Values can come from the scanned site, so terminal escapes and bidi overrides are removed
+    and length is bounded; HTML escaping is the HTML renderer's job.
+    """
+    if value is None:
+        text = "—"
+    elif isinstance(value, bool):
+        text = "yes" if value else "no"
+    elif isinstance(value, list):
+        items = [format_value(item) for item in value[:MAX_LIST_ITEMS]]
+        if len(value) > MAX_LIST_ITEMS:
+            items.append(f"+{len(value) - MAX_LIST_ITEMS}")
+        text = ", ".join(items) if items else "—"
+    elif isinstance(value, dict):
+        text = _format_mapping(value)
+    else:
+        text = str(value)
+    text = _CONTROL.sub(" ", text)
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def _format_mapping(value: Mapping[str, Any]) -> str:
+    if "suite" in value:  # a cipher suite finding
+        reasons = value.get("reasons")
+        suffix = f" ({', '.join(map(str, reasons))})" if reasons else ""
+        return f"{value.get('protocol', '')} {value['suite']}{suffix}".strip()
+    if "url" in value:  # a fetch attempt or redirect hop
+        return f"{value['url']} → {value.get('status') or value.get('error') or '—'}"
+    return "; ".join(f"{k}={format_value(v)}" for k, v in value.items())

@@ -1,0 +1,149 @@
+"""Command-line wiring only: parse, call the library, choose an output, pick the exit code.
+
+Exit codes (stable, documented in README and --help):
+  0  every checked criterion passes
+  1  at least one criterion fails
+  2  usage or input error (bad target, missing file, refused address)
+  3  audit incomplete: a probe could not run (unreachable host, DNS failure, deadline hit)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trustscan import __version__
+from trustscan.audit import AddressPolicyError, AuditSettings, run_audit
+from trustscan.catalog import LANGUAGES, load_catalog
+from trustscan.formats import FORMATS, render
+from trustscan.report import build_report, dumps
+from trustscan.resolve import ResolverError, parse_nameserver
+from trustscan.ruleset import RuleError, load_ruleset
+from trustscan.target import TargetError, parse_target
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  every checked criterion passes
+  1  at least one criterion fails
+  2  usage or input error (bad target, missing file, refused address)
+  3  audit incomplete (unreachable host, DNS failure, deadline hit)"""
+
+
+class OneLineErrors(click.Group):
+    """Every usage error is one line on stderr with exit code 2, never a usage dump or traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("trustscan: interrupted", err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            message = exc.format_message().replace("\n", " ")
+            click.echo(f"trustscan: error: {message}", err=True)
+            sys.exit(EXIT_USAGE if exc.exit_code in (1, 2) else exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("trustscan: interrupted", err=True)
+            sys.exit(130)
+        except Exception as exc:  # a bug must still end in one line and a documented code
+            if os.environ.get("TRUSTSCAN_DEBUG"):
+                raise
+            click.echo(f"trustscan: internal error: {type(exc).__name__}: {exc} "
+                       "(set TRUSTSCAN_DEBUG=1 for details)", err=True)
+            sys.exit(EXIT_INCOMPLETE)
+
+
+def exit_code_for(report: Mapping[str, Any]) -> int:
+    """A definite failure outranks an incomplete audit: CI should see the known problem."""
+    return {"pass": EXIT_PASS, "fail": EXIT_FAIL}.get(report["overall"], EXIT_INCOMPLETE)
+
+
+@click.group(cls=OneLineErrors, epilog=EXIT_CODES_HELP)
+@click.version_option(__version__, prog_name="trustscan")
+def main() -> None:
+    """trustscan: network trust (tín nhiệm mạng) self-assessment, Decree 137/2024/ND-CP Art. 21."""
+
+
+def _lang_option() -> Any:
+    return click.option("--lang", type=click.Choice(LANGUAGES), default="vi", show_default=True,
+                        help="Language of messages and the report.")
+
+
+@main.command(epilog=EXIT_CODES_HELP)
+@click.argument("target")
+@click.option("--resolver", metavar="IP[:PORT]", help="DNS server to resolve the target with (default: system).")
+@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Extra trust anchors (PEM), used beside the public stores.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
+              help="Deadline for the whole audit, in seconds.")
+@click.option("--http-port", type=click.IntRange(1, 65535), default=80, show_default=True,
+              help="Port of the plain-HTTP front door checked for a redirect to HTTPS.")
+@click.option("--allow-private", is_flag=True,
+              help="Allow loopback, private and other non-public addresses (intranets).")
+@click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="console",
+              show_default=True, help="What to print on stdout.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the JSON report to this file.")
+@click.option("-v", "--verbose", is_flag=True, help="List passing rules too.")
+@_lang_option()
+def audit(target: str, resolver: str | None, ca_bundle: Path | None, timeout: float, http_port: int,
+          allow_private: bool, output_format: str, output: Path | None, verbose: bool, lang: str) -> None:
+    """Audit TARGET (host, host:port or https:// URL) against the six criteria."""
+    try:
+        parsed = parse_target(target)
+        nameserver = parse_nameserver(resolver) if resolver else None
+    except (TargetError, ResolverError) as exc:
+        raise click.UsageError(str(exc)) from None
+    settings = AuditSettings(nameserver=nameserver, ca_bundle=ca_bundle, timeout=timeout,
+                             http_port=http_port, allow_private=allow_private)
+    report = audit_to_report(parsed, settings, lang)
+    if output is not None:
+        write_text(output, dumps(report))
+    click.echo(render(output_format, report, load_catalog(lang), verbose=verbose), nl=False)
+    if output is not None and output_format == "console":
+        click.echo(load_catalog(lang).text("console.report_written", {"path": str(output)}))
+    sys.exit(exit_code_for(report))
+
+
+def audit_to_report(target: Any, settings: AuditSettings, lang: str) -> dict[str, Any]:
+    """Run the audit and build its report, turning refusals into usage errors."""
+    ruleset = _ruleset()
+    try:
+        outcome = asyncio.run(run_audit(target, settings, ruleset=ruleset))
+    except AddressPolicyError as exc:
+        raise click.UsageError(str(exc)) from None
+    return build_report(outcome, ruleset, load_catalog(lang))
+
+
+def _ruleset() -> Any:
+    try:
+        return load_ruleset()
+    except RuleError as exc:
+        raise click.ClickException(f"broken rule file: {exc}") from None
+
+
+def write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror}") from None
+
+
+@main.command(name="rules")
+@_lang_option()
+def list_rules(lang: str) -> None:
+    """List every rule: id, criterion, severity and title."""
+    catalog = load_catalog(lang)
+    for rule in _ruleset().rules:
+        label = "đ" if rule.criterion == "dd" else rule.criterion
+        click.echo(f"{rule.id:<32} {label:<2} {rule.severity.value:<9} {catalog.text(rule.message_id('title'))}")

@@ -1,0 +1,34 @@
+"""Named predicates for rule logic that a flat YAML condition cannot say simply.
+
+Each takes the rule's declared facts (full dotted path -> value, none of them None: the
+engine turns an unknown fact into an `error` verdict before a predicate runs) and returns
+True when the rule's requirement is met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["certificate_key_adequate", "certificate_signature_strong"]
+
+# Mozilla server-side TLS "intermediate" profile: RSA >= 2048 bits, ECDSA >= 256 bits.
+_MIN_KEY_BITS = {"RSA": 2048, "EC": 256, "DSA": 1_000_000}
+_WEAK_HASHES = {"md5", "sha1", "md2", "md4"}
+
+
+def certificate_key_adequate(facts: Mapping[str, Any]) -> bool:
+    """The leaf key is RSA >= 2048, EC >= 256 or an EdDSA key; DSA is never adequate."""
+    key_type = facts["tls.certificate.key_type"]
+    bits = facts["tls.certificate.key_bits"]
+    if key_type in ("Ed25519", "Ed448"):
+        return True
+    minimum = _MIN_KEY_BITS.get(key_type)
+    return minimum is not None and bits >= minimum
+
+
+def certificate_signature_strong(facts: Mapping[str, Any]) -> bool:
+    """No certificate the server sends is signed with MD5 or SHA-1 (EdDSA has no separate hash)."""
+    hashes = [link.get("signature_hash") for link in facts["tls.certificate.chain"]]
+    served = [h.lower() for h in hashes if h]
+    return not any(h in _WEAK_HASHES for h in served)
