@@ -39,12 +39,27 @@ def render(report: Mapping[str, Any], catalog: Catalog, *, verbose: bool = False
             f"[{criterion['label']}] {_badge(criterion['status'], catalog)} "
             f"{click.style(criterion['name'], bold=True)} — {criterion['summary']}"
         )
-        for verdict in report["verdicts"]:
-            if verdict["criterion"] != key or (verdict["status"] == "pass" and not verbose):
-                continue
-            lines.append(f"      {_badge(verdict['status'], catalog)} {verdict['title']}  [{verdict['rule_id']}]")
-            lines.append(f"{'':20}{verdict['message']}")
-            if verdict.get("fix"):
-                lines.append(f"{'':20}{catalog.text('console.fix')}: {verdict['fix']}")
-    lines += ["", f"{catalog.text('console.overall')}: {_badge(report['overall'], catalog)}"]
+        lines += _verdict_lines([v for v in report["verdicts"] if v["criterion"] == key], catalog, verbose)
+    lines += ["", f"{catalog.text('console.overall')}: {_badge(report['overall'], catalog).rstrip()}"]
     return "\n".join(lines) + "\n"
+
+
+def _verdict_lines(verdicts: list[Mapping[str, Any]], catalog: Catalog, verbose: bool) -> list[str]:
+    """Failures and warnings in full; errors sharing one cause (a probe that could not run) once."""
+    lines: list[str] = []
+    shown = ("fail", "warn", "error", "pass", "skip") if verbose else ("fail", "warn", "error")
+    errors_by_cause: dict[str, list[str]] = {}
+    for verdict in verdicts:
+        if verdict["status"] not in shown:
+            continue
+        if verdict["status"] == "error" and not verbose:
+            errors_by_cause.setdefault(verdict["message"], []).append(verdict["rule_id"])
+            continue
+        lines.append(f"      {_badge(verdict['status'], catalog)} {verdict['title']}  [{verdict['rule_id']}]")
+        lines.append(f"{'':20}{verdict['message']}")
+        if verdict.get("fix"):
+            lines.append(f"{'':20}{catalog.text('console.fix')}: {verdict['fix']}")
+    for message, rule_ids in errors_by_cause.items():
+        lines.append(f"      {_badge('error', catalog)} {message}")
+        lines.append(f"{'':20}{format_value(rule_ids)}")
+    return lines

@@ -1,0 +1,26 @@
+"""Shared fixtures. ``world`` is the real local test world (nginx + DNS + CA on loopback)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.world import World, find_nginx, running_world
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The running test world for the whole session; see tests/world/sites.py for its sites.
+
+    Without nginx, integration tests are skipped on a developer's machine but fail in CI (CI=true),
+    where a missing nginx means the install step is broken, not that the tests may be left out.
+    """
+    if find_nginx() is None:
+        reason = "nginx is not installed (apt-get install nginx); the local test world needs it"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+    with running_world(tmp_path_factory.mktemp("world")) as w:
+        yield w

@@ -1,0 +1,208 @@
+"""The sites of the nginx test world, as data, and the files each one serves.
+
+Every site differs from ``good`` in exactly one respect, so a test that scans ``expired`` can expect
+exactly one certificate finding and nothing else. Each gets its own 127.0.0.x address because nginx
+takes ``ssl_protocols`` from the default server of an IP:port.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import dns.name
+
+from trustscan.localworld.ca import IssuedCert, LocalCA
+from trustscan.localworld.sites import SECURITY_TXT_PATH, https_url, security_txt
+
+DOMAIN = "trustscan.test"
+IDN_LABEL = "bộ-công-an"  # served from the good site; reaches DNS as punycode
+FIRST_SITE_OCTET = 10  # site i lives on 127.0.0.(10 + i); .1 stays free for DNS and other tests
+
+CertKind = Literal["good", "legacy", "expired", "expiring", "selfsigned", "wronghost", "nochain"]
+SecTxtKind = Literal[
+    "valid",
+    "missing",
+    "expired",
+    "legacy",
+    "badcontact",
+    "twoexpires",
+    "wrongtype",
+    "signed",
+    "huge",
+    "badcanonical",
+]
+
+
+@dataclass(frozen=True)
+class SiteDef:
+    """One test site. ``cert=None`` means nothing listens on the HTTPS port for this site."""
+
+    name: str
+    what: str
+    cert: CertKind | None = "good"
+    tls: Literal["modern", "legacy"] = "modern"
+    hsts: bool = True
+    http_redirect: bool = True
+    sectxt: SecTxtKind = "valid"
+
+    @property
+    def host(self) -> str:
+        return f"{self.name}.{DOMAIN}"
+
+
+SITES: tuple[SiteDef, ...] = (
+    SiteDef("good", "TLS 1.2+1.3, ECDHE AEAD suites, EC leaf + intermediate, HSTS, redirect, security.txt"),
+    SiteDef(
+        "legacy",
+        "TLS 1.0-1.2, static-RSA/CBC/DHE-1024 suites, RSA-1024 SHA-1 leaf",
+        cert="legacy",
+        tls="legacy",
+    ),
+    SiteDef("expired", "leaf expired yesterday", cert="expired"),
+    SiteDef("expiring", "leaf valid, expires in 10 days", cert="expiring"),
+    SiteDef("selfsigned", "self-signed leaf", cert="selfsigned"),
+    SiteDef("wronghost", "certificate for other.trustscan.test", cert="wronghost"),
+    SiteDef("nochain", "leaf only, intermediate missing", cert="nochain"),
+    SiteDef(
+        "httponly",
+        "nothing on the HTTPS port; plain HTTP serves content",
+        cert=None,
+        hsts=False,
+        http_redirect=False,
+    ),
+    SiteDef(
+        "nohsts", "no HSTS header; HTTP serves 200 instead of redirecting", hsts=False, http_redirect=False
+    ),
+    SiteDef("sectxt-missing", "no security.txt (404)", sectxt="missing"),
+    SiteDef("sectxt-expired", "security.txt Expires in the past", sectxt="expired"),
+    SiteDef("sectxt-legacy", "security.txt only at /security.txt", sectxt="legacy"),
+    SiteDef("sectxt-badcontact", "Contact: not-a-uri (no valid contact)", sectxt="badcontact"),
+    SiteDef("sectxt-twoexpires", "two Expires fields", sectxt="twoexpires"),
+    SiteDef("sectxt-wrongtype", "security.txt served as text/html", sectxt="wrongtype"),
+    SiteDef("sectxt-signed", "PGP clear-signed valid security.txt", sectxt="signed"),
+    SiteDef("sectxt-huge", "a 2 MB security.txt", sectxt="huge"),
+    SiteDef("sectxt-badcanonical", "Canonical points to another URL", sectxt="badcanonical"),
+)
+
+
+def site_ip(index: int) -> str:
+    """The loopback address of the site at *index* in :data:`SITES`."""
+    return f"127.0.0.{FIRST_SITE_OCTET + index}"
+
+
+def idn_host() -> str:
+    """The Unicode IDN host name that points at the good site."""
+    return f"{IDN_LABEL}.{DOMAIN}"
+
+
+def idn_host_ascii() -> str:
+    """The IDN host name in punycode, as DNS and TLS SNI carry it (IDNA 2008, via dnspython/idna)."""
+    return dns.name.from_text(idn_host()).to_text(omit_final_dot=True)
+
+
+def issue_cert(ca: LocalCA, site: SiteDef, now: dt.datetime) -> IssuedCert | None:
+    """Issue the certificate a site presents, dated relative to *now*."""
+    if site.cert is None:
+        return None
+    day = dt.timedelta(days=1)
+    hosts = [site.host]
+    kwargs: dict = {"not_before": now - 30 * day, "not_after": now + 90 * day}
+    match site.cert:
+        case "good":
+            if site.name == "good":
+                hosts.append(idn_host_ascii())
+        case "legacy":
+            kwargs.update(key="rsa1024", sha1=True)
+        case "expired":
+            kwargs.update(not_before=now - 90 * day, not_after=now - day)
+        case "expiring":
+            kwargs.update(not_after=now + 10 * day)
+        case "selfsigned":
+            kwargs.update(self_signed=True)
+        case "wronghost":
+            hosts = [f"other.{DOMAIN}"]
+        case "nochain":
+            kwargs.update(include_intermediate=False)
+    return ca.issue(hosts, name=site.name, **kwargs)
+
+
+@dataclass(frozen=True)
+class File:
+    """A file to serve at URL *path*; ``content_type=None`` lets nginx pick by extension."""
+
+    path: str
+    body: bytes
+    content_type: str | None = None
+
+
+def site_files(site: SiteDef, *, https_port: int, now: dt.datetime) -> list[File]:
+    """The files a site serves: a home page and its security.txt variant."""
+    home = (
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{site.host}</title>'
+        f"</head><body><h1>{site.host}</h1><p>{site.what}</p></body></html>\n"
+    )
+    files = [File("/index.html", home.encode())]
+    year = now + dt.timedelta(days=365)
+    contact = f"mailto:security@{site.host}"
+    canonical = https_url(site.host, https_port, SECURITY_TXT_PATH)
+    valid = security_txt(
+        contact=[contact], expires=[year], canonical=canonical, extra=[("Preferred-Languages", "en, vi")]
+    )
+    kind = site.sectxt
+    if kind == "missing":
+        return files
+    text = {
+        "valid": valid,
+        "legacy": valid,
+        "wrongtype": valid,
+        "expired": security_txt(
+            contact=[contact], expires=[now - dt.timedelta(days=30)], canonical=canonical
+        ),
+        "badcontact": security_txt(contact=["not-a-uri"], expires=[year], canonical=canonical),
+        "twoexpires": security_txt(
+            contact=[contact], expires=[year, now + dt.timedelta(days=200)], canonical=canonical
+        ),
+        "badcanonical": security_txt(
+            contact=[contact], expires=[year], canonical=f"https://elsewhere.{DOMAIN}{SECURITY_TXT_PATH}"
+        ),
+        "signed": _clearsign(valid),
+        "huge": _pad(valid, 2 * 1024 * 1024),
+    }[kind]
+    path = "/security.txt" if kind == "legacy" else SECURITY_TXT_PATH
+    files.append(File(path, text.encode(), "text/html" if kind == "wrongtype" else None))
+    return files
+
+
+def _clearsign(text: str) -> str:
+    """Wrap *text* in an OpenPGP clear-signed frame with a syntactically plausible, fake signature."""
+    fake_signature = (
+        "iHUEARYIAB0WIQTrdXN0c2Nhbi1sb2NhbHdvcmxkLWZha2UFAmY0AAAACgkQAAAA\n"
+        "AAAAAAAA8PEA/0ZBS0UtU0lHTkFUVVJFLU5PVC1WQUxJRC1KVVNULUZPUi1URVNU\n"
+        "AP9GQUtFLVNJR05BVFVSRS1OT1QtVkFMSUQtSlVTVC1GT1ItVEVTVFM=\n"
+        "=tRsT\n"
+    )
+    return (
+        "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n"
+        + text
+        + "-----BEGIN PGP SIGNATURE-----\n\n"
+        + fake_signature
+        + "-----END PGP SIGNATURE-----\n"
+    )
+
+
+def _pad(text: str, size: int) -> str:
+    """Pad a valid security.txt with comment lines up to *size* bytes (fields stay at the top)."""
+    line = "# " + "padding " * 8 + "\n"
+    count = (size - len(text.encode())) // len(line) + 1
+    return text + line * count
+
+
+def write_files(root: Path, files: list[File]) -> None:
+    """Write *files* below the document root *root*."""
+    for f in files:
+        target = root / f.path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(f.body)
