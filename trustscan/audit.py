@@ -8,12 +8,14 @@ attempt, so nothing it would have checked can pass.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -28,6 +30,8 @@ from trustscan.report import AuditOutcome
 from trustscan.resolve import NameServer, Resolver, is_public
 from trustscan.ruleset import Ruleset, load_ruleset
 from trustscan.target import DEFAULT_HTTP_PORT, Target
+
+T = TypeVar("T")
 
 #: Probes run after DNS; each rule names the ones it reads.
 NETWORK_PROBES = ("tls", "http", "https", "securitytxt")
@@ -114,9 +118,9 @@ async def _run_network_probes(
     http_url = f"http://{host}/" if settings.http_port == DEFAULT_HTTP_PORT else f"http://{host}:{settings.http_port}/"
     async with make_client(transport, timeout=settings.probe_timeout) as client:
         probes: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
-            "tls": lambda: asyncio.to_thread(
+            "tls": lambda: in_daemon_thread(
                 scan_tls, target.ascii_host, pinned, target.port,
-                ca_bundle=settings.ca_bundle, timeout=settings.probe_timeout, now=now,
+                ca_bundle=settings.ca_bundle, timeout=min(settings.probe_timeout, budget), now=now,
             ),
             "http": lambda: probe_plain_http(client, http_url),
             "https": lambda: probe_https_headers(client, target.https_url),
@@ -142,6 +146,33 @@ async def run_probes(
     if pending:
         await asyncio.wait(pending, timeout=1.0)
     return results
+
+
+def in_daemon_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
+    """Run blocking work (sslyze) in a daemon thread whose result the event loop can await.
+
+    Unlike asyncio.to_thread, an abandoned call (deadline reached) does not hold up the end of
+    asyncio.run or of the process: sslyze cannot be cancelled, only stopped waiting for.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def settle(outcome: Callable[[], None]) -> None:
+        if not future.done():
+            outcome()
+
+    def work() -> None:
+        try:
+            result = function(*args, **kwargs)
+        except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task as-is
+            deliver: Callable[[], None] = lambda: future.set_exception(exc)  # noqa: E731
+        else:
+            deliver = lambda: future.set_result(result)  # noqa: E731
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting any more
+            loop.call_soon_threadsafe(settle, deliver)
+
+    threading.Thread(target=work, name=f"trustscan-{function.__name__}", daemon=True).start()
+    return future
 
 
 async def _attempt(name: str, factory: Callable[[], Awaitable[dict[str, Any]]]) -> Attempt:

@@ -8,6 +8,7 @@ and refuses non-public addresses unless the user opted in.
 from __future__ import annotations
 
 import ssl
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -46,13 +47,46 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
                 raise httpcore.ConnectError(str(exc)) from None
         if not self._allow_private and not is_public(ip):
             raise httpcore.ConnectError(f"refusing to connect to non-public address {ip} of {host}")
-        return await self._inner.connect_tcp(ip, port, timeout, local_address, socket_options)
+        stream = await self._inner.connect_tcp(ip, port, timeout, local_address, socket_options)
+        return _ClosingStream(stream)
 
     async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("unix sockets are not used by trustscan")
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+class _ClosingStream(httpcore.AsyncNetworkStream):
+    """A stream that closes its socket when a TLS handshake fails or is cancelled.
+
+    httpcore leaves the TCP socket open when the audit deadline cancels a request in the middle
+    of a handshake (a tarpit site does exactly that); a scanner must not leak sockets per site.
+    """
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            return _ClosingStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+        except BaseException:
+            await self._inner.aclose()
+            raise
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
 
 
 def lax_ssl_context() -> ssl.SSLContext:
@@ -64,7 +98,10 @@ def lax_ssl_context() -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    context.minimum_version = ssl.TLSVersion.TLSv1
+    with warnings.catch_warnings():
+        # Python deprecates TLS 1.0 as a setting; reading legacy sites is exactly the point here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context.minimum_version = ssl.TLSVersion.TLSv1
     context.set_ciphers("ALL:@SECLEVEL=0")
     return context
 
