@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -165,9 +166,9 @@ def in_daemon_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> a
         try:
             result = function(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - handed to the awaiting task as-is
-            deliver: Callable[[], None] = lambda: future.set_exception(exc)  # noqa: E731
+            deliver = functools.partial(future.set_exception, exc)
         else:
-            deliver = lambda: future.set_result(result)  # noqa: E731
+            deliver = functools.partial(future.set_result, result)
         with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting any more
             loop.call_soon_threadsafe(settle, deliver)
 

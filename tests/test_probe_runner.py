@@ -1,0 +1,61 @@
+"""The probe scheduler: results, errors and the deadline, with stand-in probes (no network)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from trustscan.audit import in_daemon_thread, run_probes
+from trustscan.probes.errors import ProbeError
+
+
+def blocking(value: int, *, fail: bool = False, sleep: float = 0.0) -> int:
+    time.sleep(sleep)
+    if fail:
+        raise ProbeError("refused")
+    return value
+
+
+def test_daemon_thread_delivers_results_and_exceptions() -> None:
+    async def go() -> None:
+        assert await in_daemon_thread(blocking, 7) == 7
+        with pytest.raises(ProbeError, match="refused"):
+            await in_daemon_thread(blocking, 1, fail=True)
+
+    asyncio.run(go())
+
+
+def test_abandoned_daemon_thread_does_not_block_the_loop() -> None:
+    async def go() -> None:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(in_daemon_thread(blocking, 1, sleep=3.0), timeout=0.1)
+
+    clock = time.monotonic()
+    asyncio.run(go())
+    assert time.monotonic() - clock < 1.0
+
+
+def test_run_probes_turns_every_outcome_into_an_attempt() -> None:
+    async def ok() -> dict:
+        return {"x": 1}
+
+    async def refused() -> dict:
+        raise ProbeError("connection refused")
+
+    async def buggy() -> dict:
+        raise KeyError("oops")
+
+    async def slow() -> dict:
+        await asyncio.sleep(10)
+        return {}
+
+    probes = {"ok": ok, "refused": refused, "buggy": buggy, "slow": slow}
+    clock = time.monotonic()
+    attempts = asyncio.run(run_probes(probes, deadline=0.3))
+    assert time.monotonic() - clock < 2.0
+    assert attempts["ok"].status.value == "completed" and attempts["ok"].data == {"x": 1}
+    assert attempts["refused"].status.value == "error" and attempts["refused"].error == "connection refused"
+    assert attempts["buggy"].status.value == "error" and "internal error in probe buggy" in attempts["buggy"].error
+    assert attempts["slow"].status.value == "error" and "deadline" in attempts["slow"].error
