@@ -247,7 +247,8 @@ def test_good_tls13_verified_with_hsts_and_sectxt(world: World) -> None:
 
 def test_good_refuses_tls11_and_idn_name_verifies(world: World) -> None:
     good = world.site("good")
-    with pytest.raises(ssl.SSLError):
+    # "protocol version" (alert 70), not a cipher mismatch: TLS 1.1 itself is off.
+    with pytest.raises(ssl.SSLError, match="PROTOCOL_VERSION"):
         handshake(good.ip, good.https_port, good.host, lax(maximum=ssl.TLSVersion.TLSv1_1))
     version, _, _ = handshake(good.ip, good.https_port, world.idn_host_ascii, trusting(world.ca_bundle))
     assert version == "TLSv1.3"
@@ -276,7 +277,7 @@ def test_legacy_serves_tls10_static_rsa_sha1_rsa1024(world: World) -> None:
         legacy.ip, legacy.https_port, legacy.host, lax(ssl.TLSVersion.TLSv1_1, ssl.TLSVersion.TLSv1_1)
     )
     assert version == "TLSv1.1"
-    with pytest.raises(ssl.SSLError):
+    with pytest.raises(ssl.SSLError, match="PROTOCOL_VERSION"):
         handshake(legacy.ip, legacy.https_port, legacy.host, lax(ssl.TLSVersion.TLSv1_3))
 
 

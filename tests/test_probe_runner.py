@@ -8,6 +8,7 @@ import time
 import pytest
 
 from trustscan.audit import in_daemon_thread, run_probes
+from trustscan.probes.context import ProbeSpec
 from trustscan.probes.errors import ProbeError
 
 
@@ -38,24 +39,29 @@ def test_abandoned_daemon_thread_does_not_block_the_loop() -> None:
 
 
 def test_run_probes_turns_every_outcome_into_an_attempt() -> None:
-    async def ok() -> dict:
+    async def ok(context, needed) -> dict:  # type: ignore[no-untyped-def]
         return {"x": 1}
 
-    async def refused() -> dict:
+    async def refused(context, needed) -> dict:  # type: ignore[no-untyped-def]
         raise ProbeError("connection refused")
 
-    async def buggy() -> dict:
+    async def buggy(context, needed) -> dict:  # type: ignore[no-untyped-def]
         raise KeyError("oops")
 
-    async def slow() -> dict:
+    async def slow(context, needed) -> dict:  # type: ignore[no-untyped-def]
         await asyncio.sleep(10)
         return {}
 
-    probes = {"ok": ok, "refused": refused, "buggy": buggy, "slow": slow}
+    async def after_ok(context, needed) -> dict:  # type: ignore[no-untyped-def]
+        return {"saw": needed["ok"].data}
+
+    specs = [ProbeSpec("ok", ok), ProbeSpec("refused", refused), ProbeSpec("buggy", buggy),
+             ProbeSpec("slow", slow), ProbeSpec("after_ok", after_ok, needs=("ok",))]
     clock = time.monotonic()
-    attempts = asyncio.run(run_probes(probes, deadline=0.3))
+    attempts = asyncio.run(run_probes(specs, None, deadline=0.3))  # type: ignore[arg-type]
     assert time.monotonic() - clock < 2.0
     assert attempts["ok"].status.value == "completed" and attempts["ok"].data == {"x": 1}
+    assert attempts["after_ok"].data == {"saw": {"x": 1}}
     assert attempts["refused"].status.value == "error" and attempts["refused"].error == "connection refused"
     assert attempts["buggy"].status.value == "error" and "internal error in probe buggy" in attempts["buggy"].error
     assert attempts["slow"].status.value == "error" and "deadline" in attempts["slow"].error

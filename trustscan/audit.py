@@ -12,10 +12,8 @@ import contextlib
 import functools
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -23,35 +21,23 @@ import httpx
 from trustscan.engine import evaluate, roll_up
 from trustscan.httpclient import PinnedBackend, PinnedTransport, make_client
 from trustscan.models import Attempt
+from trustscan.probes.context import ProbeContext, ProbeSpec
 from trustscan.probes.errors import ProbeError
 from trustscan.probes.http import probe_https_headers, probe_plain_http
 from trustscan.probes.securitytxt import fetch_security_txt
 from trustscan.probes.tls import scan_tls
 from trustscan.report import AuditOutcome
-from trustscan.resolve import NameServer, Resolver, is_public
+from trustscan.resolve import Resolver, is_public
 from trustscan.ruleset import Ruleset, load_ruleset
-from trustscan.target import DEFAULT_HTTP_PORT, Target
+from trustscan.settings import AuditSettings
+from trustscan.target import Target
 
 T = TypeVar("T")
 
-#: Probes run after DNS; each rule names the ones it reads.
-NETWORK_PROBES = ("tls", "http", "https", "securitytxt")
 
 
 class AddressPolicyError(Exception):
     """The target resolves to a non-public address and the user did not allow private scans."""
-
-
-@dataclass(frozen=True)
-class AuditSettings:
-    """How to reach the target; every field has a command-line flag."""
-
-    nameserver: NameServer | None = None
-    ca_bundle: Path | None = None
-    timeout: float = 120.0
-    probe_timeout: float = 10.0
-    http_port: int = DEFAULT_HTTP_PORT
-    allow_private: bool = False
 
 
 async def run_audit(
@@ -70,7 +56,7 @@ async def run_audit(
     addresses: tuple[str, ...] = tuple(dns_attempt.data["addresses"]) if dns_attempt.data else ()
     evidence: dict[str, Attempt] = {"dns": dns_attempt}
     if not addresses:
-        evidence.update({name: Attempt.skipped(name, "DNS resolution failed") for name in NETWORK_PROBES})
+        evidence.update({spec.name: Attempt.skipped(spec.name, "DNS resolution failed") for spec in PROBES})
     else:
         pinned = addresses[0]
         if not settings.allow_private and not is_public(pinned):
@@ -79,7 +65,8 @@ async def run_audit(
                 "use --allow-private to audit intranet or local sites"
             )
         remaining = settings.timeout - (time.monotonic() - clock)
-        evidence.update(await _run_network_probes(target, pinned, settings, resolver, remaining, transport))
+        probes = await _run_network_probes(target, addresses, settings, resolver, remaining, transport)
+        evidence.update(probes)
     verdicts = evaluate(ruleset, evidence)
     return AuditOutcome(
         target=target,
@@ -105,36 +92,59 @@ async def _resolve(target: Target, resolver: Resolver) -> Attempt:
 
 async def _run_network_probes(
     target: Target,
-    pinned: str,
+    addresses: tuple[str, ...],
     settings: AuditSettings,
     resolver: Resolver,
     budget: float,
     transport: httpx.AsyncBaseTransport | None,
 ) -> dict[str, Attempt]:
+    pinned = addresses[0]
     if transport is None:
         backend = PinnedBackend({target.ascii_host: pinned}, resolver, allow_private=settings.allow_private)
         transport = PinnedTransport(backend)
-    now = datetime.now(UTC)
-    host = f"[{target.ascii_host}]" if ":" in target.ascii_host else target.ascii_host
-    http_url = f"http://{host}/" if settings.http_port == DEFAULT_HTTP_PORT else f"http://{host}:{settings.http_port}/"
     async with make_client(transport, timeout=settings.probe_timeout) as client:
-        probes: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
-            "tls": lambda: in_daemon_thread(
-                scan_tls, target.ascii_host, pinned, target.port,
-                ca_bundle=settings.ca_bundle, timeout=min(settings.probe_timeout, budget), now=now,
-            ),
-            "http": lambda: probe_plain_http(client, http_url),
-            "https": lambda: probe_https_headers(client, target.https_url),
-            "securitytxt": lambda: fetch_security_txt(client, target.https_url.rstrip("/"), now=now),
-        }
-        return await run_probes(probes, deadline=budget)
+        context = ProbeContext(target=target, pinned=pinned, addresses=addresses, settings=settings,
+                               client=client, resolver=resolver, now=datetime.now(UTC), budget=budget)
+        return await run_probes(PROBES, context, deadline=budget)
+
+
+async def _tls(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    return await in_daemon_thread(
+        scan_tls, context.target.ascii_host, context.pinned, context.target.port,
+        ca_bundle=context.settings.ca_bundle, timeout=min(context.settings.probe_timeout, context.budget),
+        now=context.now,
+    )
+
+
+async def _http(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    return await probe_plain_http(context.client, context.http_url)
+
+
+async def _https(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    return await probe_https_headers(context.client, context.https_url)
+
+
+async def _securitytxt(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    return await fetch_security_txt(context.client, context.origin, now=context.now)
+
+
+#: Every network probe of an audit; the name is the first segment of the facts rules read.
+PROBES: tuple[ProbeSpec, ...] = (
+    ProbeSpec("tls", _tls),
+    ProbeSpec("http", _http),
+    ProbeSpec("https", _https),
+    ProbeSpec("securitytxt", _securitytxt),
+)
 
 
 async def run_probes(
-    probes: Mapping[str, Callable[[], Awaitable[dict[str, Any]]]], *, deadline: float
+    specs: Sequence[ProbeSpec], context: ProbeContext, *, deadline: float
 ) -> dict[str, Attempt]:
-    """Run probes concurrently; whatever is unfinished at the deadline becomes an error attempt."""
-    tasks = {name: asyncio.create_task(_attempt(name, factory)) for name, factory in probes.items()}
+    """Run probes concurrently (each once its needs are done); unfinished at the deadline = error."""
+    tasks: dict[str, asyncio.Task[Attempt]] = {}
+    for spec in specs:
+        needs = {name: tasks[name] for name in spec.needs}  # a need must be declared earlier
+        tasks[spec.name] = asyncio.create_task(_attempt(spec, context, needs))
     done, pending = await asyncio.wait(tasks.values(), timeout=max(deadline, 0.0))
     for task in pending:
         task.cancel()
@@ -176,13 +186,16 @@ def in_daemon_thread(function: Callable[..., T], *args: Any, **kwargs: Any) -> a
     return future
 
 
-async def _attempt(name: str, factory: Callable[[], Awaitable[dict[str, Any]]]) -> Attempt:
+async def _attempt(
+    spec: ProbeSpec, context: ProbeContext, needs: Mapping[str, asyncio.Task[Attempt]]
+) -> Attempt:
+    needed = {name: await task for name, task in needs.items()}
     clock = time.monotonic()
     try:
-        data = await factory()
+        data = await spec.run(context, needed)
     except ProbeError as exc:
-        return Attempt.failed(name, str(exc), time.monotonic() - clock)
+        return Attempt.failed(spec.name, str(exc), time.monotonic() - clock)
     except Exception as exc:  # noqa: BLE001 - a probe bug must become an honest error, not a crash
-        return Attempt.failed(name, f"internal error in probe {name}: {type(exc).__name__}: {exc}",
+        return Attempt.failed(spec.name, f"internal error in probe {spec.name}: {type(exc).__name__}: {exc}",
                               time.monotonic() - clock)
-    return Attempt.completed(name, data, time.monotonic() - clock)
+    return Attempt.completed(spec.name, data, time.monotonic() - clock)

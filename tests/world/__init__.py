@@ -122,9 +122,10 @@ def running_world(
             )
             try:
                 proc.wait_ready([(s.ip, s.port) for s in servers])
-            except nginx.NginxError:
+            except BaseException as exc:  # incl. Ctrl-C: never leave a half-started nginx behind
                 proc.stop()
-                if attempt + 1 < attempts and _address_in_use(proc.log()):
+                retry = isinstance(exc, nginx.NginxError) and _address_in_use(proc.log())
+                if retry and attempt + 1 < attempts:
                     continue
                 raise
             stack.callback(proc.stop)
