@@ -38,12 +38,23 @@ class Catalog:
 
 @cache
 def load_catalog(language: str) -> Catalog:
-    """Load `rules/messages/<language>.yaml` (cached: catalogues are immutable data)."""
+    """Merge `rules/messages/<language>/*.yaml` (cached: catalogues are immutable data).
+
+    One file per topic keeps wording next to the feature it belongs to; a key defined in two
+    files is a mistake and refused.
+    """
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}; choose one of {', '.join(LANGUAGES)}")
-    path = resources.files("trustscan.rules").joinpath("messages", f"{language}.yaml")
-    messages = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Catalog(language, {str(k): str(v) for k, v in messages.items()})
+    folder = resources.files("trustscan.rules").joinpath("messages", language)
+    messages: dict[str, str] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        for key, value in (yaml.safe_load(entry.read_text(encoding="utf-8")) or {}).items():
+            if str(key) in messages:
+                raise ValueError(f"message {key} is defined twice ({language}/{entry.name})")
+            messages[str(key)] = str(value)
+    return Catalog(language, messages)
 
 
 def format_value(value: Any) -> str:
