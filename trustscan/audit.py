@@ -56,7 +56,9 @@ async def run_audit(
     addresses: tuple[str, ...] = tuple(dns_attempt.data["addresses"]) if dns_attempt.data else ()
     evidence: dict[str, Attempt] = {"dns": dns_attempt}
     if not addresses:
-        evidence.update({spec.name: Attempt.skipped(spec.name, "DNS resolution failed") for spec in PROBES})
+        # Nothing could be checked, so every probe is an error (audit incomplete), not "skipped".
+        reason = f"not run: {dns_attempt.error}"
+        evidence.update({spec.name: Attempt.failed(spec.name, reason) for spec in PROBES})
     else:
         pinned = addresses[0]
         if not settings.allow_private and not is_public(pinned):

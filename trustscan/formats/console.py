@@ -17,9 +17,9 @@ _COLOURS = {"pass": "green", "fail": "red", "warn": "yellow", "error": "magenta"
             "skip": "bright_black", "manual": "cyan", "not_checked": "bright_black"}
 
 
-def _badge(status: str, catalog: Catalog) -> str:
+def _badge(status: str, catalog: Catalog, width: int = 13) -> str:
     label = catalog.text(f"status.{status}")
-    return click.style(f"{label:<13}", fg=_COLOURS.get(status), bold=status in ("fail", "error"))
+    return click.style(f"{label:<{width}}", fg=_COLOURS.get(status), bold=status in ("fail", "error"))
 
 
 def render(report: Mapping[str, Any], catalog: Catalog, *, verbose: bool = False) -> str:
@@ -40,7 +40,7 @@ def render(report: Mapping[str, Any], catalog: Catalog, *, verbose: bool = False
             f"{click.style(criterion['name'], bold=True)} — {criterion['summary']}"
         )
         lines += _verdict_lines([v for v in report["verdicts"] if v["criterion"] == key], catalog, verbose)
-    lines += ["", f"{catalog.text('console.overall')}: {_badge(report['overall'], catalog).rstrip()}"]
+    lines += ["", f"{catalog.text('console.overall')}: {_badge(report['overall'], catalog, width=0)}"]
     return "\n".join(lines) + "\n"
 
 

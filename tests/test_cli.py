@@ -1,0 +1,128 @@
+"""The command line as users and CI pipelines see it: exit codes, one-line errors, outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.world import World
+from trustscan.report import report_schema
+
+
+def trustscan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    return subprocess.run([sys.executable, "-m", "trustscan", *args], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=cwd, stdin=subprocess.DEVNULL)
+
+
+def world_args(world: World) -> list[str]:
+    return ["--resolver", f"{world.dns_ip}:{world.dns_port}", "--ca-bundle", str(world.ca_bundle),
+            "--http-port", str(world.http_port), "--allow-private"]
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> None:
+    assert result.returncode == code, result
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("trustscan: "), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["audit", "not a host"], "invalid target"),
+        (["audit", "ftp://example.vn"], "unsupported URL scheme"),
+        (["audit", "example.vn:99999"], "invalid port"),
+        (["audit", "example.vn", "--resolver", "dns.example"], "invalid resolver"),
+        (["audit", "example.vn", "--ca-bundle", "/nonexistent/ca.pem"], "does not exist"),
+        (["audit", "example.vn", "--timeout", "0"], "timeout"),
+        (["audit"], "Missing argument"),
+        (["audit", "example.vn", "--format", "pdf"], "format"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args: list[str], needle: str) -> None:
+    result = trustscan(*args)
+    assert_one_line_error(result, 2)
+    assert needle in result.stderr
+
+
+def test_loopback_target_is_refused_without_allow_private() -> None:
+    result = trustscan("audit", "127.0.0.1:9")
+    assert_one_line_error(result, 2)
+    assert "non-public address 127.0.0.1" in result.stderr and "--allow-private" in result.stderr
+
+
+def test_help_documents_exit_codes() -> None:
+    result = trustscan("audit", "--help")
+    assert result.returncode == 0
+    for line in ("0  every checked criterion passes", "1  at least one criterion fails",
+                 "2  usage or input error", "3  audit incomplete"):
+        assert line in result.stdout
+
+
+def test_rules_lists_every_rule() -> None:
+    result = trustscan("rules", "--lang", "en")
+    assert result.returncode == 0
+    assert "c.cert.trusted" in result.stdout and "e.securitytxt.contact" in result.stdout
+
+
+def test_good_site_exits_0_and_writes_a_valid_report(world: World, tmp_path: Path) -> None:
+    out = tmp_path / "good.json"
+    result = trustscan("audit", world.site("good").target, *world_args(world), "--lang", "en", "-o", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Overall: PASS" in result.stdout
+    report = json.loads(out.read_text(encoding="utf-8"))
+    jsonschema.validate(report, report_schema())
+    assert report["criteria"]["c"]["status"] == "pass" and report["language"] == "en"
+
+
+def test_failing_site_exits_1_with_evidence_and_fix(world: World) -> None:
+    result = trustscan("audit", world.site("expired").target, *world_args(world), "--lang", "en")
+    assert result.returncode == 1
+    assert "Certificate expired on" in result.stdout
+    assert "Fix: Renew the certificate" in result.stdout
+
+
+def test_json_format_on_stdout_in_vietnamese(world: World) -> None:
+    result = trustscan("audit", world.site("sectxt-missing").target, *world_args(world), "--format", "json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    verdict = next(v for v in report["verdicts"] if v["rule_id"] == "e.securitytxt.present")
+    assert verdict["status"] == "fail" and verdict["message"].startswith("Không có security.txt")
+
+
+def test_unreachable_site_exits_3(world: World) -> None:
+    result = trustscan("audit", "127.0.0.61:9", "--allow-private", "--http-port", "9", "--timeout", "20")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_dns_failure_exits_3(world: World) -> None:
+    result = trustscan("audit", "nowhere.trustscan.test", *world_args(world))
+    assert result.returncode == 3
+    assert "NXDOMAIN" in result.stdout
+
+
+def test_idn_target_is_shown_in_both_forms(world: World) -> None:
+    result = trustscan("audit", f"{world.idn_host}:{world.https_port}", *world_args(world), "--lang", "en")
+    assert f"{world.idn_host} ({world.idn_host_ascii})" in result.stdout
+    # The IDN alias serves the good site's security.txt, whose Canonical names the other host:
+    # RFC 9116 §2.5.2 makes that a real finding, so the audit fails on e and only on e.
+    assert result.returncode == 1, result.stdout
+    assert "[c] PASS" in result.stdout and "[e.securitytxt.canonical]" in result.stdout
+
+
+def test_demo_runs_offline_and_reports_both_sites(tmp_path: Path) -> None:
+    result = trustscan("demo", "--output-dir", str(tmp_path / "out"), "--lang", "en", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    good = json.loads((tmp_path / "out" / "good.json").read_text(encoding="utf-8"))
+    broken = json.loads((tmp_path / "out" / "broken.json").read_text(encoding="utf-8"))
+    assert good["overall"] == "pass" and broken["overall"] == "fail"
+    assert "=== demo site: broken ===" in result.stdout
