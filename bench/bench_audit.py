@@ -1,0 +1,65 @@
+"""Benchmark: one full `trustscan audit` of the good local site vs sslyze's default scan alone.
+
+Not a test. Starts the nginx test world on loopback, then times, in the same run and
+alternating, N runs of each command as a user would type them (process start included), and
+prints a markdown table of medians. Usage: python bench/bench_audit.py [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.world import running_world  # noqa: E402
+
+
+def timed(command: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user+sys of the child) and exit code of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    clock = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    wall = time.perf_counter() - clock
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, result.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--site", default="good")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch, running_world(Path(scratch)) as world:
+        site = world.site(args.site)
+        audit = [sys.executable, "-m", "trustscan", "audit", site.target, "--resolver",
+                 f"{world.dns_ip}:{world.dns_port}", "--ca-bundle", str(world.ca_bundle),
+                 "--http-port", str(world.http_port), "--allow-private", "--format", "json"]
+        sslyze = [sys.executable, "-m", "sslyze", f"{site.host}:{site.https_port}{{{site.ip}}}",
+                  "--certinfo_ca_file", str(world.ca_bundle), "--quiet"]
+        commands = {"trustscan audit (all criteria)": audit, "sslyze default scan (TLS only)": sslyze}
+        samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for _ in range(args.runs):
+            for name, command in commands.items():  # alternate so drift hits both equally
+                wall, cpu, code = timed(command)
+                if name.startswith("trustscan") and code not in (0, 1):
+                    raise SystemExit(f"trustscan exited {code}")
+                samples[name].append((wall, cpu))
+    print(f"Site `{args.site}` of the local nginx world, {args.runs} alternating runs, medians:\n")
+    print("| command | wall (s) | CPU (s) |")
+    print("|---|---:|---:|")
+    for name, runs in samples.items():
+        print(f"| {name} | {statistics.median(w for w, _ in runs):.2f} | {statistics.median(c for _, c in runs):.2f} |")
+
+
+if __name__ == "__main__":
+    main()
