@@ -150,9 +150,7 @@ def openssl_verify(ca: LocalCA, cert_path: Path, leaf_path: Path) -> subprocess.
 
 
 def test_ca_good_chain_verifies(ca: LocalCA) -> None:
-    cert = ca.issue(
-        ["good.trustscan.test", "127.0.0.10"], name="good", not_before=NOW - DAY, not_after=NOW + 90 * DAY
-    )
+    cert = ca.issue(["good.trustscan.test", "127.0.0.10"], name="good", not_before=NOW - DAY, not_after=NOW + 90 * DAY)
     result = openssl_verify(ca, cert.cert_path, cert.leaf_path)
     assert result.returncode == 0, result.stdout + result.stderr
     leaf = cert.load_leaf()
@@ -163,9 +161,7 @@ def test_ca_good_chain_verifies(ca: LocalCA) -> None:
 
 
 def test_ca_expired_is_rejected(ca: LocalCA) -> None:
-    cert = ca.issue(
-        ["expired.trustscan.test"], name="expired", not_before=NOW - 90 * DAY, not_after=NOW - DAY
-    )
+    cert = ca.issue(["expired.trustscan.test"], name="expired", not_before=NOW - 90 * DAY, not_after=NOW - DAY)
     result = openssl_verify(ca, cert.cert_path, cert.leaf_path)
     assert result.returncode != 0
     assert "expired" in result.stdout + result.stderr
@@ -222,9 +218,7 @@ def test_world_dns_resolves_every_site_and_the_idn(world: World) -> None:
         query = dns.message.make_query(site.host, "A")
         reply = dns.query.udp(query, world.dns_ip, port=world.dns_port, timeout=2)
         assert addresses(reply) == [site.ip], site.name
-    idn = dns.query.udp(
-        dns.message.make_query(world.idn_host_ascii, "A"), world.dns_ip, port=world.dns_port, timeout=2
-    )
+    idn = dns.query.udp(dns.message.make_query(world.idn_host_ascii, "A"), world.dns_ip, port=world.dns_port, timeout=2)
     assert addresses(idn) == [world.site("good").ip]
     assert len({s.ip for s in world.sites.values()}) == len(world.sites)  # one address per site
 
@@ -265,9 +259,7 @@ def test_http_redirects_to_https(world: World, name: str) -> None:
 
 def test_legacy_serves_tls10_static_rsa_sha1_rsa1024(world: World) -> None:
     legacy = world.site("legacy")
-    version, cipher, leaf = handshake(
-        legacy.ip, legacy.https_port, legacy.host, lax(maximum=ssl.TLSVersion.TLSv1)
-    )
+    version, cipher, leaf = handshake(legacy.ip, legacy.https_port, legacy.host, lax(maximum=ssl.TLSVersion.TLSv1))
     assert version == "TLSv1"
     assert cipher == "AES128-SHA"  # static RSA, CBC, no forward secrecy: server order puts it first
     key = leaf.public_key()
@@ -362,9 +354,7 @@ def test_sectxt_missing_and_legacy_location(world: World) -> None:
     assert _sectxt(world, "sectxt-missing").status == 404
     assert _sectxt(world, "sectxt-legacy").status == 404
     legacy = _sectxt(world, "sectxt-legacy", "/security.txt")
-    assert legacy.status == 200 and ("contact", "mailto:security@sectxt-legacy.trustscan.test") in fields(
-        legacy.body
-    )
+    assert legacy.status == 200 and ("contact", "mailto:security@sectxt-legacy.trustscan.test") in fields(legacy.body)
 
 
 def test_sectxt_field_variants(world: World) -> None:
@@ -410,9 +400,7 @@ def test_demo_good_site(demo: DemoWorld) -> None:
     assert parse_expires(f["expires"]) > NOW + 300 * DAY
     redirect = get(good.ip, good.http_port, good.hostname, "/a?b")
     assert redirect.status == 301 and redirect.headers["Location"] == f"https://{good.target}/a?b"
-    dns_reply = dns.query.udp(
-        dns.message.make_query(good.hostname, "A"), "127.0.0.1", port=demo.dns_port, timeout=2
-    )
+    dns_reply = dns.query.udp(dns.message.make_query(good.hostname, "A"), "127.0.0.1", port=demo.dns_port, timeout=2)
     assert addresses(dns_reply) == [good.ip]
 
 
@@ -420,9 +408,7 @@ def test_demo_broken_site(demo: DemoWorld) -> None:
     broken = demo.sites["broken"]
     with pytest.raises(ssl.SSLCertVerificationError, match="self-signed"):
         handshake(broken.ip, broken.https_port, broken.hostname, trusting(demo.ca_bundle))
-    version, _, _ = handshake(
-        broken.ip, broken.https_port, broken.hostname, lax(maximum=ssl.TLSVersion.TLSv1)
-    )
+    version, _, _ = handshake(broken.ip, broken.https_port, broken.hostname, lax(maximum=ssl.TLSVersion.TLSv1))
     assert version == "TLSv1"
     resp = get(broken.ip, broken.https_port, broken.hostname, SECTXT, tls=lax())
     assert "Strict-Transport-Security" not in resp.headers

@@ -179,3 +179,9 @@ def list_rules(lang: str) -> None:
     for rule in _ruleset().rules:
         label = "đ" if rule.criterion == "dd" else rule.criterion
         click.echo(f"{rule.id:<32} {label:<2} {rule.severity.value:<9} {catalog.text(rule.message_id('title'))}")
+
+
+from trustscan.commands_bulk import bulk, portfolio_command  # noqa: E402 - registered after main exists
+
+main.add_command(bulk)
+main.add_command(portfolio_command)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trustscan import predicates
+from trustscan.evidence import criterion_evidence_class
 from trustscan.models import (
     CRITERIA,
     Attempt,
@@ -133,19 +134,32 @@ def evaluate(ruleset: Ruleset, evidence: Mapping[str, Attempt]) -> list[Verdict]
 
 
 def roll_up(ruleset: Ruleset, verdicts: list[Verdict]) -> dict[str, CriterionResult]:
-    """Per-criterion status: fail > error > pass; warnings pass; no passing rule is an error."""
+    """Per-criterion status: fail > error > manual > pass; warnings pass; no passing rule is an error.
+
+    `manual`: a rule marked `on_missing: manual` was skipped because its input (the owner's
+    declaration) was not supplied, so the scan alone cannot decide the criterion, however well
+    its observable rules did. A failing observable rule still fails it.
+    """
     results: dict[str, CriterionResult] = {}
     for criterion in CRITERIA:
+        rules = ruleset.for_criterion(criterion)
         mine = [v for v in verdicts if v.criterion == criterion]
         counts = Counter(v.status.value for v in mine)
         summary = {status.value: counts.get(status.value, 0) for status in VerdictStatus}
-        if not ruleset.for_criterion(criterion):
+        manual_ids = {rule.id for rule in rules if rule.on_missing == "manual"}
+        owner_input_missing = any(v.rule_id in manual_ids and v.status is VerdictStatus.SKIP for v in mine)
+        if not rules:
             status = CriterionStatus.NOT_CHECKED
         elif counts["fail"]:
             status = CriterionStatus.FAIL
-        elif counts["error"] or not counts["pass"]:
+        elif counts["error"]:
+            status = CriterionStatus.ERROR
+        elif owner_input_missing:
+            status = CriterionStatus.MANUAL
+        elif not counts["pass"]:
             status = CriterionStatus.ERROR
         else:
             status = CriterionStatus.PASS
-        results[criterion] = CriterionResult(criterion, status, summary)
+        evidence = criterion_evidence_class(status, rules, mine)
+        results[criterion] = CriterionResult(criterion, status, summary, evidence)
     return results

@@ -39,6 +39,18 @@ class CriterionStatus(StrEnum):
     NOT_CHECKED = "not_checked"
 
 
+class EvidenceClass(StrEnum):
+    """How a verdict is known: established by the scan, inferred heuristically, or only declared.
+
+    Article 21 clause 3 is a *self*-declaration: a reader must be able to tell what trustscan
+    saw from what the owner merely states (e.g. the approved security level of criterion a).
+    """
+
+    VERIFIED = "verified"
+    DETECTED = "detected"
+    DECLARED = "declared"
+
+
 class Severity(StrEnum):
     INFO = "info"
     LOW = "low"
@@ -98,3 +110,4 @@ class CriterionResult:
     criterion: str
     status: CriterionStatus
     counts: dict[str, int]
+    evidence_class: EvidenceClass | None = None

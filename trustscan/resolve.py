@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import dns.asyncresolver
 import dns.exception
+import dns.flags
+import dns.rdatatype
 import dns.resolver
 
 from trustscan.probes.errors import ProbeError
@@ -59,6 +61,16 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+@dataclass(frozen=True)
+class DNSAnswer:
+    """Records of one type (as text), and whether the answer carried RRSIGs / the AD flag."""
+
+    records: tuple[str, ...]
+    signed: bool
+    authenticated: bool
+    rcode: str
+
+
 class Resolver:
     """A/AAAA lookups through the system resolver or one given name server."""
 
@@ -87,6 +99,29 @@ class Resolver:
         if errors and not all(isinstance(e, dns.resolver.NoAnswer) for e in errors):
             raise ProbeError(f"DNS: lookup of {name} failed: {errors[0]}")
         raise ProbeError(f"DNS: {name} has no A or AAAA record")
+
+    async def records(self, name: str, rdtype: str) -> DNSAnswer:
+        """One DNSSEC-aware (DO bit) query for criterion a's zone hygiene (CAA, DNSSEC).
+
+        NXDOMAIN and NODATA are answers (no records); a resolver that cannot answer is a ProbeError.
+        A separate dnspython resolver carries the DO bit, so address lookups stay as they were.
+        """
+        resolver = dns.asyncresolver.Resolver(configure=False)
+        resolver.nameservers = list(self._resolver.nameservers)
+        resolver.port = self._resolver.port
+        resolver.lifetime = self._resolver.lifetime
+        resolver.use_edns(0, dns.flags.DO, 1232)
+        try:
+            answer = await resolver.resolve(name, rdtype, search=False, raise_on_no_answer=False)
+        except dns.resolver.NXDOMAIN:
+            return DNSAnswer((), signed=False, authenticated=False, rcode="NXDOMAIN")
+        except dns.exception.DNSException as exc:
+            raise ProbeError(f"DNS: {rdtype} lookup of {name} failed: {type(exc).__name__}") from None
+        response = answer.response
+        wanted = dns.rdatatype.from_text(rdtype)
+        texts = tuple(rdata.to_text() for rrset in response.answer if rrset.rdtype == wanted for rdata in rrset)
+        signed = any(rrset.rdtype == dns.rdatatype.RRSIG for rrset in response.answer)
+        return DNSAnswer(texts, signed=signed, authenticated=bool(response.flags & dns.flags.AD), rcode="NOERROR")
 
     async def _lookup(self, name: str, rdtype: str) -> list[str]:
         answer = await self._resolver.resolve(name, rdtype, search=False)

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from trustscan import predicates
-from trustscan.models import CRITERIA, Severity, VerdictStatus
+from trustscan.models import CRITERIA, EvidenceClass, Severity, VerdictStatus
 
 OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "empty", "not_empty", "true", "false")
 _NO_VALUE_OPERATORS = {"empty", "not_empty", "true", "false"}
@@ -63,6 +63,11 @@ class Rule:
     references: tuple[str, ...] = ()
     cases: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = ""
+    #: What kind of evidence a verdict of this rule is (see EvidenceClass); default: the scan saw it.
+    evidence: EvidenceClass = EvidenceClass.VERIFIED
+    #: "manual": when this rule's input was not supplied (its probe skipped), the criterion cannot be
+    #: decided by a scan and rolls up as `manual` (criterion a without the owner's declaration).
+    on_missing: str | None = None
 
     @property
     def probes(self) -> tuple[str, ...]:
@@ -123,7 +128,8 @@ def _parse_rule(raw: Any, source: str) -> Rule:
     if not isinstance(raw, dict) or "id" not in raw:
         raise RuleError(f"{source}: every rule needs an id")
     where = f"{source}: rule {raw['id']}"
-    allowed = {"id", "criterion", "severity", "check", "when", "on_violation", "observe", "references", "cases"}
+    allowed = {"id", "criterion", "severity", "check", "when", "on_violation", "observe", "references", "cases",
+               "evidence", "on_missing"}
     unknown = set(raw) - allowed
     if unknown:
         raise RuleError(f"{where}: unknown keys {sorted(unknown)}")
@@ -136,6 +142,12 @@ def _parse_rule(raw: Any, source: str) -> Rule:
         severity = Severity(raw.get("severity"))
     except ValueError:
         raise RuleError(f"{where}: severity must be one of {[s.value for s in Severity]}") from None
+    try:
+        evidence = EvidenceClass(raw.get("evidence", "verified"))
+    except ValueError:
+        raise RuleError(f"{where}: evidence must be one of {[e.value for e in EvidenceClass]}") from None
+    if raw.get("on_missing") not in (None, "manual"):
+        raise RuleError(f"{where}: on_missing can only be manual")
     cases = raw.get("cases") or {}
     if not {"pass", "fail", "error"} <= set(cases):
         raise RuleError(f"{where}: cases must include pass, fail and error")
@@ -150,6 +162,8 @@ def _parse_rule(raw: Any, source: str) -> Rule:
         references=tuple(raw.get("references") or ()),
         cases=cases,
         source=source,
+        evidence=evidence,
+        on_missing=raw.get("on_missing"),
     )
 
 

@@ -114,12 +114,8 @@ def running_world(
                 files = site_files(site, https_port=https_port, now=now)
                 write_files(root, files)
                 forced = tuple((f.path, f.content_type) for f in files if f.content_type)
-                servers += _servers_for(
-                    site, ips[i], root, forced, certs[site.name], dhparam, https_port, http_port
-                )
-            proc = nginx.NginxProcess(
-                binary, directory / "nginx", nginx.render_config(directory / "nginx", servers)
-            )
+                servers += _servers_for(site, ips[i], root, forced, certs[site.name], dhparam, https_port, http_port)
+            proc = nginx.NginxProcess(binary, directory / "nginx", nginx.render_config(directory / "nginx", servers))
             try:
                 proc.wait_ready([(s.ip, s.port) for s in servers])
             except BaseException as exc:  # incl. Ctrl-C: never leave a half-started nginx behind
@@ -135,9 +131,7 @@ def running_world(
         records[idn_host()] = [ips[0]]  # LocalDNSServer stores it as punycode
         dns = stack.enter_context(LocalDNSServer(records))
         sites = {
-            site.name: Site(
-                site.name, site.host, ips[i], https_port, http_port, site.cert is not None, site.what
-            )
+            site.name: Site(site.name, site.host, ips[i], https_port, http_port, site.cert is not None, site.what)
             for i, site in enumerate(SITES)
         }
         yield World(

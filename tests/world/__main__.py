@@ -11,6 +11,8 @@ from . import running_world
 
 
 def main() -> None:
+    # Treat SIGTERM like Ctrl-C so `kill <pid>` also stops nginx and removes the temp dir.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="trustscan-world-") as tmp, running_world(Path(tmp)) as world:
         print(world.table())
@@ -20,7 +22,7 @@ def main() -> None:
             f"     curl --cacert {world.ca_bundle} --resolve {world.site('good').host}:"
             f"{world.https_port}:{world.site('good').ip} {world.site('good').https_url()}"
         )
-        print("Ctrl-C to stop.")
+        print("Ctrl-C (or SIGTERM) to stop.")
         try:
             signal.pause()
         except KeyboardInterrupt:

@@ -38,9 +38,7 @@ def trusting(ca_bundle) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(ca_bundle))
 
 
-def lax(
-    minimum: ssl.TLSVersion = ssl.TLSVersion.TLSv1, maximum: ssl.TLSVersion | None = None
-) -> ssl.SSLContext:
+def lax(minimum: ssl.TLSVersion = ssl.TLSVersion.TLSv1, maximum: ssl.TLSVersion | None = None) -> ssl.SSLContext:
     """A context that accepts anything: no verification, old protocols, @SECLEVEL=0."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False

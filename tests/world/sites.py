@@ -73,9 +73,7 @@ SITES: tuple[SiteDef, ...] = (
         hsts=False,
         http_redirect=False,
     ),
-    SiteDef(
-        "nohsts", "no HSTS header; HTTP serves 200 instead of redirecting", hsts=False, http_redirect=False
-    ),
+    SiteDef("nohsts", "no HSTS header; HTTP serves 200 instead of redirecting", hsts=False, http_redirect=False),
     SiteDef("sectxt-missing", "no security.txt (404)", sectxt="missing"),
     SiteDef("sectxt-expired", "security.txt Expires in the past", sectxt="expired"),
     SiteDef("sectxt-legacy", "security.txt only at /security.txt", sectxt="legacy"),
@@ -158,9 +156,7 @@ def site_files(site: SiteDef, *, https_port: int, now: dt.datetime) -> list[File
         "valid": valid,
         "legacy": valid,
         "wrongtype": valid,
-        "expired": security_txt(
-            contact=[contact], expires=[now - dt.timedelta(days=30)], canonical=canonical
-        ),
+        "expired": security_txt(contact=[contact], expires=[now - dt.timedelta(days=30)], canonical=canonical),
         "badcontact": security_txt(contact=["not-a-uri"], expires=[year], canonical=canonical),
         "twoexpires": security_txt(
             contact=[contact], expires=[year, now + dt.timedelta(days=200)], canonical=canonical

@@ -79,9 +79,7 @@ class LocalCA:
         self._root_key: PrivateKey = ec.generate_private_key(ec.SECP256R1())
         root_name = _name("trustscan Local Root CA")
         self._root_cert = (
-            _builder(
-                root_name, root_name, self._root_key.public_key(), now - _CA_BACKDATE, now + _CA_LIFETIME
-            )
+            _builder(root_name, root_name, self._root_key.public_key(), now - _CA_BACKDATE, now + _CA_LIFETIME)
             .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
             .add_extension(_ca_key_usage(), critical=True)
             .sign(self._root_key, hashes.SHA256())

@@ -39,9 +39,7 @@ class LocalDNSServer:
     free for both UDP and TCP, readable as ``.port`` after construction.
     """
 
-    def __init__(
-        self, records: Mapping[str, Iterable[str]], *, host: str = "127.0.0.1", port: int = 0
-    ) -> None:
+    def __init__(self, records: Mapping[str, Iterable[str]], *, host: str = "127.0.0.1", port: int = 0) -> None:
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"LocalDNSServer binds loopback only, not {host}")
         self.host = host

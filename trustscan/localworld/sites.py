@@ -330,8 +330,7 @@ DEMO_VARIANTS: Mapping[str, DemoVariant] = MappingProxyType(
             security_txt="valid",
         ),
         "broken": DemoVariant(
-            description="self-signed certificate, TLS 1.0 allowed, no HSTS, HTTP serves content, "
-            "expired security.txt",
+            description="self-signed certificate, TLS 1.0 allowed, no HSTS, HTTP serves content, expired security.txt",
             cert="selfsigned",
             tls_min=ssl.TLSVersion.TLSv1,
             ciphers=LEGACY_CIPHERS,
@@ -449,9 +448,7 @@ class DemoWorld:
                 for variant, ip in zip(self.variants, ips, strict=True):
                     hostname = f"{variant}.{self.domain}"
                     config = demo_site_config(variant, ca, hostname, https_port=https_port)
-                    self._servers.append(
-                        SiteServer(config, ip, https_port=https_port, http_port=http_port).start()
-                    )
+                    self._servers.append(SiteServer(config, ip, https_port=https_port, http_port=http_port).start())
                     self.sites[variant] = DemoSite(variant, hostname, ip, https_port, http_port)
                 return https_port, http_port
             except OSError:

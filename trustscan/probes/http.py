@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from trustscan.probes.errors import ProbeError
+from trustscan.probes.headers import header_facts
 
 MAX_REDIRECTS = 5
 _MAX_AGE = re.compile(r'^\s*max-age\s*=\s*"?(\d+)"?\s*$', re.IGNORECASE)
@@ -89,6 +90,8 @@ async def probe_https_headers(client: httpx.AsyncClient, url: str) -> dict[str, 
         "hsts_max_age": hsts["max_age"] if hsts else 0,
         "hsts_include_subdomains": bool(hsts and hsts["include_subdomains"]),
         "hsts_preload": bool(hsts and hsts["preload"]),
+        # Criterion a hygiene (security headers, version disclosure, cookies): probes/headers.py.
+        **header_facts(headers),
     }
 
 

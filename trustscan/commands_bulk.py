@@ -1,0 +1,240 @@
+"""Click wiring for bulk portfolio scans: `trustscan bulk` and `trustscan portfolio`.
+
+Wiring only: the portfolio parser, the scheduler, the results database and the dashboard are
+library modules usable without the CLI.
+
+Exit codes of `bulk`:
+  0  every site passes          1  at least one site fails
+  2  usage or input error       3  no site fails but at least one could not be fully checked
+  130 interrupted (Ctrl-C or SIGTERM); finished sites are kept, resume with --resume
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from trustscan import __version__
+from trustscan.bulk import BulkJob, BulkLimits, scan_all
+from trustscan.catalog import LANGUAGES, Catalog, format_value, load_catalog
+from trustscan.dashboard import build_dashboard
+from trustscan.dashboard_render import DASHBOARD_FORMATS, render_dashboard
+from trustscan.portfolio import PortfolioError, load_portfolio
+from trustscan.progress import BulkProgress
+from trustscan.resolve import NameServer, ResolverError, parse_nameserver
+from trustscan.resultstore import ResultStore, SiteRow, StoreError
+from trustscan.ruleset import RuleError, load_ruleset
+from trustscan.settings import AuditSettings
+from trustscan.target import TargetError, parse_target
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+BULK_EXIT_HELP = """\b
+Exit codes:
+  0    every site passes
+  1    at least one site fails
+  2    usage or input error (unreadable portfolio, no valid target, nothing to resume)
+  3    no site fails, but at least one could not be fully checked
+  130  interrupted (Ctrl-C or SIGTERM): finished sites are kept; continue with --resume"""
+
+# Options that shape the audit itself: a resumed run must keep the settings it started with.
+_AUDIT_OPTIONS = ("resolver", "ca_bundle", "timeout", "http_port", "allow_private", "lang")
+
+
+def settings_to_json(settings: AuditSettings) -> dict[str, Any]:
+    """The audit settings as stored with a run, so every resumption audits the same way."""
+    server = settings.nameserver
+    return {
+        "nameserver": None if server is None else {"ip": server.ip, "port": server.port},
+        "ca_bundle": None if settings.ca_bundle is None else str(settings.ca_bundle),
+        "timeout": settings.timeout,
+        "probe_timeout": settings.probe_timeout,
+        "http_port": settings.http_port,
+        "allow_private": settings.allow_private,
+    }
+
+
+def settings_from_json(data: dict[str, Any]) -> AuditSettings:
+    server = data.get("nameserver")
+    ca_bundle = data.get("ca_bundle")
+    if ca_bundle is not None and not Path(ca_bundle).is_file():
+        raise click.UsageError(f"the run's CA bundle {ca_bundle} no longer exists")
+    return AuditSettings(
+        nameserver=None if server is None else NameServer(server["ip"], int(server["port"])),
+        ca_bundle=None if ca_bundle is None else Path(ca_bundle),
+        timeout=float(data["timeout"]),
+        probe_timeout=float(data["probe_timeout"]),
+        http_port=int(data["http_port"]),
+        allow_private=bool(data["allow_private"]),
+    )
+
+
+@click.command(epilog=BULK_EXIT_HELP)
+@click.argument("portfolio", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite results database (created if missing; one row per site per run).")
+@click.option("--resume", is_flag=True, help="Continue the latest unfinished run in --db, skipping finished sites.")
+@click.option("--resolver", metavar="IP[:PORT]", help="DNS server to resolve targets with (default: system).")
+@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Extra trust anchors (PEM), used beside the public stores.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
+              help="Deadline for each site's audit, in seconds.")
+@click.option("--http-port", type=click.IntRange(1, 65535), default=80, show_default=True,
+              help="Port of the plain-HTTP front door checked for a redirect to HTTPS.")
+@click.option("--allow-private", is_flag=True,
+              help="Allow loopback, private and other non-public addresses (intranets).")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
+              help="Sites audited at the same time, in total.")
+@click.option("--per-ip", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Sites audited at the same time on one server address (shared hosting).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary (problems still go to stderr).")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="vi", show_default=True,
+              help="Language of messages and the stored reports.")
+@click.pass_context
+def bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, resolver: str | None,
+         ca_bundle: Path | None, timeout: float, http_port: int, allow_private: bool, concurrency: int,
+         per_ip: int, quiet: bool, lang: str) -> None:
+    """Audit every site of PORTFOLIO (text: one target per line; or CSV) into the --db database."""
+    try:
+        ruleset = load_ruleset()
+    except RuleError as exc:
+        raise click.ClickException(f"broken rule file: {exc}") from None
+    try:
+        store = ResultStore(db_path)
+    except StoreError as exc:
+        raise click.UsageError(str(exc)) from None
+    with store:
+        if resume:
+            given = [f"--{n.replace('_', '-')}" for n in _AUDIT_OPTIONS
+                     if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE]
+            if given:
+                raise click.UsageError(f"--resume reuses the run's own settings; drop {', '.join(given)}")
+            run_id, settings, lang, jobs = _resume_plan(store, portfolio, db_path)
+        else:
+            if portfolio is None:
+                raise click.UsageError("give a PORTFOLIO file (or --resume to continue an unfinished run)")
+            try:
+                nameserver = parse_nameserver(resolver) if resolver else None
+            except ResolverError as exc:
+                raise click.UsageError(str(exc)) from None
+            settings = AuditSettings(nameserver=nameserver, ca_bundle=ca_bundle, timeout=timeout,
+                                     http_port=http_port, allow_private=allow_private)
+            run_id, jobs = _new_run(store, portfolio, settings, lang)
+        catalog = load_catalog(lang)
+        info = store.run(run_id)
+        assert info is not None
+        progress = BulkProgress(catalog, total=info.total, done=info.done, counts=store.counts(run_id),
+                                enabled=BulkProgress.wanted(quiet))
+
+        def record(row: SiteRow) -> None:
+            store.record(run_id, row)
+            progress.advance(row.overall)
+
+        with progress:
+            finished = asyncio.run(_scan(jobs, settings, BulkLimits(concurrency, per_ip), ruleset, catalog, record))
+        store.set_status(run_id, "complete" if finished else "interrupted")
+        info = store.run(run_id)
+        counts = store.counts(run_id)
+    assert info is not None
+    values = {"run": run_id, "done": info.done, "total": info.total, "db": str(db_path), **counts}
+    if not finished:
+        click.echo(catalog.text("bulk.interrupted", values), err=True)
+        click.echo(f"  trustscan bulk --db {shlex.quote(str(db_path))} --resume", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if not quiet:
+        click.echo(catalog.text("bulk.summary", values))
+    sys.exit(EXIT_FAIL if counts["fail"] else EXIT_INCOMPLETE if counts["error"] else EXIT_PASS)
+
+
+def _new_run(store: ResultStore, path: Path, settings: AuditSettings, lang: str) -> tuple[int, list[BulkJob]]:
+    try:
+        portfolio = load_portfolio(path)
+    except PortfolioError as exc:
+        raise click.UsageError(str(exc)) from None
+    for problem in portfolio.problems:
+        # Line text comes from the user's file: the catalogue formatter strips control characters.
+        click.echo(f"trustscan: {path}:{problem.line}: skipped: {format_value(problem.reason)}"
+                   + (f": {format_value(problem.text.strip())}" if problem.text.strip() else ""), err=True)
+    if not portfolio.entries:
+        raise click.UsageError(f"no valid target in {path}")
+    run_id = store.create_run(portfolio=str(path), digest=portfolio.digest, settings=settings_to_json(settings),
+                              language=lang, tool_version=__version__, entries=portfolio.entries)
+    return run_id, [BulkJob(entry.key, entry.target) for entry in portfolio.entries]
+
+
+def _resume_plan(store: ResultStore, portfolio: Path | None,
+                 db_path: Path) -> tuple[int, AuditSettings, str, list[BulkJob]]:
+    run = store.latest_unfinished()
+    if run is None:
+        raise click.UsageError(f"nothing to resume: every run in {db_path} is complete")
+    if portfolio is not None:
+        try:
+            digest = load_portfolio(portfolio).digest
+        except PortfolioError as exc:
+            raise click.UsageError(str(exc)) from None
+        if digest != run.portfolio_digest:
+            raise click.UsageError(f"{portfolio} changed since run {run.id} started; "
+                                   "resume without it or start a new run")
+    finished = store.finished_sites(run.id)
+    jobs = []
+    for planned in store.plan(run.id):
+        if planned.site in finished:
+            continue
+        try:
+            jobs.append(BulkJob(planned.site, parse_target(planned.input)))
+        except TargetError as exc:  # only if the database was edited by hand
+            raise click.UsageError(f"run {run.id} holds an invalid target: {exc}") from None
+    return run.id, settings_from_json(dict(run.settings)), run.language, jobs
+
+
+async def _scan(jobs: list[BulkJob], settings: AuditSettings, limits: BulkLimits, ruleset: Any, catalog: Catalog,
+                record: Any) -> bool:
+    """Run the scheduler with Ctrl-C and SIGTERM turned into a clean stop (rows already written stay)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        return await scan_all(jobs, settings, limits, ruleset=ruleset, catalog=catalog, on_result=record, stop=stop)
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+@click.command(name="portfolio")
+@click.argument("db_path", metavar="DB", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(DASHBOARD_FORMATS), default="html", show_default=True,
+              help="html: self-contained dashboard; csv: one row per site; json: the dashboard's data.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout.")
+@click.option("--run", "run_id", type=click.IntRange(min=1), help="Run to show (default: the latest).")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="vi", show_default=True,
+              help="Language of the dashboard's labels.")
+def portfolio_command(db_path: Path, output_format: str, output: Path | None, run_id: int | None, lang: str) -> None:
+    """Render the results of a bulk run in DB: HTML dashboard, CSV or JSON export.
+
+    Exit codes: 0 written, 2 usage error (no database, no such run).
+    """
+    try:
+        with ResultStore(db_path, create=False) as store:
+            dashboard = build_dashboard(store, run_id)
+    except StoreError as exc:
+        raise click.UsageError(str(exc)) from None
+    except LookupError as exc:
+        raise click.UsageError(str(exc.args[0])) from None
+    text = render_dashboard(output_format, dashboard, load_catalog(lang))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None

@@ -1,0 +1,327 @@
+"""Parse "do not visit" list snapshots: plain lists, hosts files, CSV tables and JSON arrays.
+
+The ministry publishes its list at tinnhiemmang.gov.vn only as web pages (no feed), so users
+save or copy it into a file in whatever shape they have. This module turns such bytes into
+normalised entries (domains in punycode, wildcard domains, IP addresses, CIDR ranges) and
+records every line it could not use with its line number. It never raises on any input: a
+snapshot is data a user handed us, and a bad line must be reported, not crash an audit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import ipaddress
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import idna
+
+EntryKind = Literal["domain", "wildcard", "ip", "cidr"]
+Format = Literal["text", "csv", "json"]
+
+#: How many unusable lines are kept verbatim (all are counted); a garbage file stays small.
+MAX_KEPT_REJECTS = 100
+_MAX_EXCERPT = 80
+# RFC 1123 labels in ASCII form; "_" is tolerated because real lists contain such names.
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+# Names every hosts file carries for the machine itself; they are not blocklist entries.
+_HOSTS_BOILERPLATE = frozenset({
+    "localhost", "localhost.localdomain", "local", "broadcasthost", "ip6-localhost", "ip6-loopback",
+    "ip6-localnet", "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters", "ip6-allhosts", "0.0.0.0",
+})
+# Column headers (lower case, without diacritics) that name the entry column of a CSV table.
+_ENTRY_COLUMNS = frozenset({
+    "domain", "domains", "domain name", "url", "urls", "link", "host", "hostname", "website", "site",
+    "ip", "ip address", "address", "entry", "ten mien", "dia chi", "dia chi ip", "duong dan", "trang web",
+})
+# `!` and `[Adblock Plus 2.0]` are Adblock-list comments and headers.
+_COMMENT_PREFIXES = ("#", "!", ";", "//", "[adblock")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One list entry in canonical form: `example.vn`, `*.example.vn`, `203.0.113.7`, `2001:db8::/32`."""
+
+    kind: EntryKind
+    value: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A line (for JSON: an array item, 1-based) that held no usable entry, and why."""
+
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ParsedList:
+    """Entries (unique, in file order) and what could not be used."""
+
+    format: Format
+    entries: tuple[Entry, ...]
+    rejected: tuple[Rejected, ...]
+    rejected_count: int
+
+
+def parse_list(data: bytes, *, filename: str = "") -> ParsedList:
+    """Parse a snapshot file; the format is recognised from its content (and a `.csv` name)."""
+    text = _decode(data)
+    stripped = text.lstrip()
+    if stripped.startswith(("[", "{")):
+        parsed = _parse_json(stripped)
+        if parsed is not None:
+            return parsed
+    if filename.lower().endswith(".csv") or _looks_like_csv(text):
+        return _parse_csv(text)
+    return _parse_text(text)
+
+
+def parse_entry(token: str) -> Entry | str:
+    """One token as an Entry (line 0), or the reason it is not a domain, URL, IP or range."""
+    raw = token.strip().strip("\"'").strip()
+    if raw.startswith("||"):  # Adblock-style `||example.vn^`
+        raw = raw[2:].split("^", 1)[0]
+    if not raw:
+        return "empty"
+    if len(raw) > 2048:
+        return "too long"
+    address = _as_ip(raw)
+    if address is not None:
+        return Entry("ip", address, 0)
+    if "/" in raw and "://" not in raw:
+        network = _as_network(raw)
+        if network is not None:
+            return Entry("cidr", network, 0)
+    if "://" in raw or "/" in raw or ":" in raw or "?" in raw:
+        return _url_entry(raw)
+    if raw.startswith(("*.", ".")):  # `.example.vn` means the same as `*.example.vn` in many lists
+        base = domain_to_ascii(raw.lstrip("*").lstrip("."))
+        if base is None:
+            return "not a valid wildcard domain"
+        if "." not in base:
+            return "wildcard over a whole top-level domain is too broad"
+        return Entry("wildcard", f"*.{base}", 0)
+    name = domain_to_ascii(raw)
+    if name is None:
+        return "not a domain name, URL, IP address or CIDR range"
+    if "." not in name:
+        return "not a fully qualified domain name"
+    return Entry("domain", name, 0)
+
+
+def domain_to_ascii(name: str) -> str | None:
+    """Lower-case punycode form of a domain name (IDNA 2008 + UTS #46), or None if it is not one."""
+    name = name.strip().rstrip(".").lower()
+    if not name or len(name) > 253:
+        return None
+    if not name.isascii():
+        try:
+            name = idna.encode(name, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError, ValueError):
+            return None
+    labels = name.split(".")
+    if len(name) > 253 or not all(_LABEL.match(label) for label in labels):
+        return None
+    if labels[-1].isdigit():  # `1.2.3` or `v1.0`: a version or broken address, not a name
+        return None
+    return name
+
+
+def _url_entry(raw: str) -> Entry | str:
+    candidate = raw if "://" in raw else f"http://{raw}"
+    try:
+        host = urlsplit(candidate).hostname
+    except ValueError:
+        return "malformed URL"
+    if not host:
+        return "URL without a host"
+    address = _as_ip(host)
+    if address is not None:
+        return Entry("ip", address, 0)
+    name = domain_to_ascii(host)
+    if name is None or "." not in name:
+        return "URL host is not a valid domain name"
+    return Entry("domain", name, 0)
+
+
+def _as_ip(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(text.strip("[]")))
+    except ValueError:
+        return None
+
+
+def _as_network(text: str) -> str | None:
+    try:
+        return str(ipaddress.ip_network(text, strict=False))
+    except ValueError:
+        return None
+
+
+def _decode(data: bytes) -> str:
+    # UTF-8 (with or without BOM) is what lists use; anything else decodes with replacement
+    # characters, which then fail validation line by line instead of failing the whole file.
+    return data.decode("utf-8-sig", errors="replace")
+
+
+def _excerpt(text: str) -> str:
+    clean = _CONTROL.sub(" ", text).strip()
+    return clean if len(clean) <= _MAX_EXCERPT else clean[: _MAX_EXCERPT - 1] + "…"
+
+
+class _Collector:
+    """Accumulates unique entries and bounded rejects while a parser walks the input."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], Entry] = {}
+        self.rejected: list[Rejected] = []
+        self.rejected_count = 0
+
+    def add(self, entry: Entry, line: int) -> None:
+        self.entries.setdefault((entry.kind, entry.value), Entry(entry.kind, entry.value, line))
+
+    def reject(self, line: int, text: str, reason: str) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < MAX_KEPT_REJECTS:
+            self.rejected.append(Rejected(line, _excerpt(text), reason))
+
+    def add_tokens(self, tokens: Iterable[str], line: int, text: str) -> None:
+        """Every token that is an entry counts; a line with none is rejected with the first reason."""
+        reasons = []
+        found = False
+        for token in tokens:
+            result = parse_entry(token)
+            if isinstance(result, Entry):
+                self.add(result, line)
+                found = True
+            else:
+                reasons.append(result)
+        if not found:
+            self.reject(line, text, reasons[0] if reasons else "no entry")
+
+    def result(self, kind: Format) -> ParsedList:
+        return ParsedList(kind, tuple(self.entries.values()), tuple(self.rejected), self.rejected_count)
+
+
+def _parse_text(text: str) -> ParsedList:
+    """Plain lists and hosts files, one entry (or one hosts mapping) per line."""
+    out = _Collector()
+    for number, line in enumerate(text.splitlines(), start=1):
+        content = _strip_comment(line)
+        if not content:
+            continue
+        tokens = content.split()
+        if len(tokens) > 1 and _as_ip(tokens[0]) is not None:
+            # hosts-file line `0.0.0.0 bad.example other.example`: the address is the sinkhole
+            # the list redirects to, not a listed address; the names are the entries.
+            names = [t for t in tokens[1:] if t.lower() not in _HOSTS_BOILERPLATE]
+            if names:
+                out.add_tokens(names, number, line)
+            continue
+        if len(tokens) == 1 and tokens[0].lower() in _HOSTS_BOILERPLATE:
+            continue
+        # Tab-separated tables copied from a web page (`1  bad.example  Lừa đảo  01/02/2025`)
+        # contribute every field that is an entry.
+        out.add_tokens(tokens, number, line)
+    return out.result("text")
+
+
+def _strip_comment(line: str) -> str:
+    content = line.strip()
+    if content.lower().startswith(_COMMENT_PREFIXES):
+        return ""
+    # An inline `#` comment starts after whitespace; a `#` inside a URL is a fragment.
+    return re.split(r"\s#", content, maxsplit=1)[0].strip()
+
+
+def _looks_like_csv(text: str) -> bool:
+    for line in text.splitlines()[:20]:
+        content = line.strip()
+        if not content or content.startswith("#"):
+            continue
+        cells = re.split(r"[,;\t]", content)
+        return len(cells) > 1 and any(_header_key(cell) in _ENTRY_COLUMNS for cell in cells)
+    return False
+
+
+def _header_key(cell: str) -> str:
+    # "Tên miền" and "ten mien" name the same column; đ has no decomposition, so map it by hand.
+    folded = unicodedata.normalize("NFKD", cell.strip().strip("\"'").lower().replace("đ", "d"))
+    return " ".join("".join(c for c in folded if not unicodedata.combining(c)).replace("_", " ").split())
+
+
+def _parse_csv(text: str) -> ParsedList:
+    """CSV/TSV with a domain/url/host/ip column (any column is tried when no header names one)."""
+    out = _Collector()
+    sample = text[:8192]
+    delimiter = max(",;\t", key=sample.count)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    columns: list[int] | None = None
+    for row in _rows(reader, out):
+        if not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
+            continue
+        if columns is None:
+            columns = [i for i, cell in enumerate(row) if _header_key(cell) in _ENTRY_COLUMNS]
+            if columns:
+                continue  # the header row itself
+        cells = [row[i] for i in columns if i < len(row)] if columns else row
+        out.add_tokens(cells, reader.line_num, delimiter.join(row))
+    return out.result("csv")
+
+
+def _rows(reader: Any, out: _Collector) -> Iterator[list[str]]:
+    """Rows of a csv.reader; a malformed row (e.g. a field over csv's size limit) is rejected, not fatal."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            out.reject(reader.line_num, "", f"malformed CSV row: {exc}")
+            continue
+        yield row
+
+
+def _parse_json(text: str) -> ParsedList | None:
+    """A JSON array of strings or objects, or an object holding such arrays; None if not JSON."""
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(document, dict):
+        arrays = [value for value in document.values() if isinstance(value, list)]
+        items = [item for array in arrays for item in array]
+    elif isinstance(document, list):
+        items = document
+    else:
+        return None
+    out = _Collector()
+    for position, item in enumerate(items, start=1):
+        if isinstance(item, str):
+            out.add_tokens([item], position, item)
+        elif isinstance(item, dict):
+            fields = [v for k, v in item.items() if isinstance(v, str) and _header_key(str(k)) in _ENTRY_COLUMNS]
+            if fields:
+                out.add_tokens(fields, position, " ".join(fields))
+            else:
+                out.reject(position, _json_excerpt(item), "object without a domain/url/ip field")
+        else:
+            out.reject(position, _json_excerpt(item), "not a string or object")
+    return out.result("json")
+
+
+def _json_excerpt(item: Any) -> str:
+    try:
+        return json.dumps(item, ensure_ascii=False)[:200]
+    except (ValueError, RecursionError):  # deeply nested or a number too long to print
+        return f"<{type(item).__name__}>"
