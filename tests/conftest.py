@@ -24,3 +24,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         pytest.skip(reason)
     with running_world(tmp_path_factory.mktemp("world")) as w:
         yield w
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_list_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test (nor a `trustscan` subprocess) reads or writes the user's real list snapshot folder."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TRUSTSCAN_CACHE_DIR", str(tmp_path_factory.mktemp("lists-cache")))
+    yield
+    patch.undo()

@@ -23,7 +23,7 @@ def trustscan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
 
 def world_args(world: World) -> list[str]:
     return ["--resolver", f"{world.dns_ip}:{world.dns_port}", "--ca-bundle", str(world.ca_bundle),
-            "--http-port", str(world.http_port), "--allow-private"]
+            "--http-port", str(world.http_port), "--allow-private", "--blocklist", str(world.blocklist)]
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], code: int) -> None:

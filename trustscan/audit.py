@@ -18,14 +18,20 @@ from typing import Any, TypeVar
 
 import httpx
 
+from trustscan.declaration import DECLARATION_PROBE, Declaration, declaration_attempt
 from trustscan.engine import evaluate, roll_up
 from trustscan.httpclient import PinnedBackend, PinnedTransport, make_client
 from trustscan.models import Attempt
+from trustscan.probes.blocklist import check_blocklists
 from trustscan.probes.context import ProbeContext, ProbeSpec
 from trustscan.probes.errors import ProbeError
 from trustscan.probes.http import probe_https_headers, probe_plain_http
+from trustscan.probes.exposure import probe_exposure
 from trustscan.probes.securitytxt import fetch_security_txt
+from trustscan.probes.site_content import CONTENT_PROBES
 from trustscan.probes.tls import scan_tls
+from trustscan.probes.tls_fast import scan_tls_fast
+from trustscan.probes.zone import probe_zone
 from trustscan.report import AuditOutcome
 from trustscan.resolve import Resolver, is_public
 from trustscan.ruleset import Ruleset, load_ruleset
@@ -46,8 +52,13 @@ async def run_audit(
     *,
     ruleset: Ruleset | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    declaration: Declaration | None = None,
 ) -> AuditOutcome:
-    """Audit one site. Raises AddressPolicyError before any connection if the address is refused."""
+    """Audit one site. Raises AddressPolicyError before any connection if the address is refused.
+
+    `declaration` (the owner's, already validated) enters the evidence as the `declaration`
+    pseudo-probe: it does no I/O, and without one criterion a can only be `manual`.
+    """
     ruleset = ruleset or load_ruleset()
     started = datetime.now(UTC)
     clock = time.monotonic()
@@ -55,6 +66,7 @@ async def run_audit(
     dns_attempt = await _resolve(target, resolver)
     addresses: tuple[str, ...] = tuple(dns_attempt.data["addresses"]) if dns_attempt.data else ()
     evidence: dict[str, Attempt] = {"dns": dns_attempt}
+    evidence[DECLARATION_PROBE] = declaration_attempt(declaration, target.ascii_host, started)
     if not addresses:
         # Nothing could be checked, so every probe is an error (audit incomplete), not "skipped".
         reason = f"not run: {dns_attempt.error}"
@@ -78,6 +90,7 @@ async def run_audit(
         evidence=evidence,
         verdicts=tuple(verdicts),
         criteria=roll_up(ruleset, verdicts),
+        declaration=declaration,
     )
 
 
@@ -111,8 +124,9 @@ async def _run_network_probes(
 
 
 async def _tls(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    scan = scan_tls if context.settings.deep else scan_tls_fast  # same facts; --deep lists every suite
     return await in_daemon_thread(
-        scan_tls, context.target.ascii_host, context.pinned, context.target.port,
+        scan, context.target.ascii_host, context.pinned, context.target.port,
         ca_bundle=context.settings.ca_bundle, timeout=min(context.settings.probe_timeout, context.budget),
         now=context.now,
     )
@@ -130,12 +144,30 @@ async def _securitytxt(context: ProbeContext, needed: Mapping[str, Attempt]) -> 
     return await fetch_security_txt(context.client, context.origin, now=context.now)
 
 
+async def _exposure(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    return await probe_exposure(context.client, context.origin, timeout=context.settings.probe_timeout)
+
+
+async def _zone(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    return await probe_zone(context.resolver, context.target.ascii_host, is_ip=context.target.is_ip)
+
+
+async def _blocklist(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    host = None if context.target.is_ip else context.target.ascii_host
+    return await check_blocklists(settings=context.settings, resolver=context.resolver, host=host,
+                                  addresses=context.addresses, now=context.now)
+
+
 #: Every network probe of an audit; the name is the first segment of the facts rules read.
 PROBES: tuple[ProbeSpec, ...] = (
     ProbeSpec("tls", _tls),
     ProbeSpec("http", _http),
     ProbeSpec("https", _https),
     ProbeSpec("securitytxt", _securitytxt),
+    ProbeSpec("exposure", _exposure),
+    ProbeSpec("zone", _zone),
+    ProbeSpec("blocklist", _blocklist),
+    *CONTENT_PROBES,  # crawl, then content / privacy / links_reputation (criteria b and đ)
 )
 
 

@@ -127,7 +127,7 @@ def embed_html(summary: BadgeSummary, svg: str, *, report_url: str, digest: str,
     source = badge_url or "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return environment().get_template("badge-embed.html.j2").render(
         summary=summary, report_url=report_url, badge_url=source, digest=digest,
-        digest_text=catalog.text("badge.embed_digest", {"digest": digest})) + ""
+        digest_text=catalog.text("badge.embed_digest", {"digest": digest}))
 
 
 def _web_url(url: str) -> bool:

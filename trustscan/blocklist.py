@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -21,12 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 import tldextract
 
-from trustscan.listformats import Entry, parse_list
+from trustscan.listformats import Entry, ParsedList, domain_to_ascii, parse_list
 
 if TYPE_CHECKING:
     from trustscan.models import Attempt
 
-__all__ = ["Snapshot", "SnapshotInfo", "SnapshotSet", "host_candidates", "registrable_domain", "snapshot_from_bytes"]
+__all__ = [
+    "Snapshot", "SnapshotInfo", "SnapshotSet", "host_candidates", "registrable_domain", "report_snapshots",
+    "snapshot_from_bytes",
+]
 
 _IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -73,7 +76,7 @@ class Snapshot:
 
 def snapshot_from_bytes(
     data: bytes, *, name: str, source: str, imported_at: datetime, origin: str, filename: str = ""
-) -> tuple[Snapshot, Any]:
+) -> tuple[Snapshot, ParsedList]:
     """Parse a snapshot's bytes; returns the Snapshot and the full ParsedList (for rejects)."""
     parsed = parse_list(data, filename=filename)
     info = SnapshotInfo(
@@ -111,12 +114,6 @@ def host_candidates(host: str) -> list[str]:
     labels = host.split(".")
     stop = len(registrable.split("."))
     return [".".join(labels[i:]) for i in range(len(labels) - stop + 1)]
-
-
-def _normal_host(host: str) -> str | None:
-    from trustscan.listformats import domain_to_ascii
-
-    return domain_to_ascii(host)
 
 
 class SnapshotSet:
@@ -171,7 +168,7 @@ class SnapshotSet:
         literal = _as_address(host)
         if literal is not None:
             return self.match_ip(str(literal))
-        name = _normal_host(host)
+        name = domain_to_ascii(host)
         if name is None:
             return []
         found: list[dict[str, str]] = []
@@ -226,7 +223,7 @@ def _unique(found: list[dict[str, str]]) -> list[dict[str, str]]:
     return result
 
 
-def report_snapshots(evidence: dict[str, Attempt]) -> dict[str, Any]:
+def report_snapshots(evidence: Mapping[str, Attempt]) -> dict[str, Any]:
     """`{"snapshots": [...]}` for the report's top level when the blocklist probe ran, else {}."""
     attempt = evidence.get("blocklist")
     data = attempt.data if attempt is not None else None

@@ -30,17 +30,18 @@ from trustscan.ruleset import Ruleset
 from trustscan.settings import AuditSettings
 from trustscan.target import Target
 
-# run_audit honours settings.timeout itself; the margin covers its DNS lookup and report building,
-# so this outer deadline only fires when something misbehaves.
-DEADLINE_MARGIN = 5.0
-
 
 @dataclass(frozen=True)
 class BulkLimits:
-    """How hard a bulk run may push: sites in flight overall and per server address."""
+    """How hard a bulk run may push: sites in flight overall and per server address.
+
+    run_audit honours settings.timeout itself; `deadline_margin` covers its DNS lookup and report
+    building, so the outer per-site deadline only fires when something misbehaves.
+    """
 
     concurrency: int = 16
     per_ip: int = 2
+    deadline_margin: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ async def scan_all(
             address = await _first_address(job.target, resolver)
         slot = ip_slots.setdefault(address, asyncio.Semaphore(limits.per_ip)) if address else None
         async with _maybe(slot), global_slots:
-            row = await audit_one(job, settings, ruleset=ruleset, catalog=catalog, audit=audit)
+            row = await audit_one(job, settings, ruleset=ruleset, catalog=catalog, audit=audit,
+                                      deadline=settings.timeout + limits.deadline_margin)
         on_result(row)
 
     tasks = [asyncio.create_task(one(job)) for job in jobs]
@@ -108,16 +110,17 @@ async def audit_one(
     ruleset: Ruleset,
     catalog: Catalog,
     audit: Callable[..., Any] = run_audit,
+    deadline: float | None = None,
 ) -> SiteRow:
     """Audit one site under its deadline and turn whatever happened into one SiteRow."""
     clock = time.monotonic()
-    deadline = settings.timeout + DEADLINE_MARGIN
+    deadline = settings.timeout + BulkLimits.deadline_margin if deadline is None else deadline
     try:
         outcome = await asyncio.wait_for(audit(job.target, settings, ruleset=ruleset), deadline)
     except AddressPolicyError as exc:
         return _error_row(job, f"address refused: {exc}", clock)
     except TimeoutError:
-        return _error_row(job, f"site deadline of {deadline:.0f}s reached", clock)
+        return _error_row(job, f"site deadline of {deadline:g}s reached", clock)
     except Exception as exc:  # noqa: BLE001 - one broken site must not end the run; recorded honestly
         return _error_row(job, f"internal error: {type(exc).__name__}: {exc}", clock)
     report = build_report(outcome, ruleset, catalog)

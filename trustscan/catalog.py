@@ -85,6 +85,12 @@ def _format_mapping(value: Mapping[str, Any]) -> str:
         reasons = value.get("reasons")
         suffix = f" ({', '.join(map(str, reasons))})" if reasons else ""
         return f"{value.get('protocol', '')} {value['suite']}{suffix}".strip()
+    if "page" in value and ("reason" in value or "personal_fields" in value):  # a crawl finding (b, đ)
+        what = value.get("reason") or ", ".join(map(str, value.get("personal_fields") or []))
+        return f"{value.get('element') or value.get('form') or ''} [{what}] @ {value['page']}"
+    if "host" in value and isinstance(value.get("matches"), list):  # an outbound host found on a list
+        lists = ", ".join(str(m.get("snapshot")) for m in value["matches"] if isinstance(m, Mapping))
+        return f"{value['host']} ({lists})"
     if "url" in value:  # a fetch attempt or redirect hop
         return f"{value['url']} → {value.get('status') or value.get('error') or '—'}"
     return "; ".join(f"{k}={format_value(v)}" for k, v in value.items())

@@ -23,6 +23,11 @@ from cryptography.utils import CryptographyDeprecationWarning
 from trustscan import __version__
 from trustscan.audit import AddressPolicyError, AuditSettings, run_audit
 from trustscan.catalog import LANGUAGES, load_catalog
+from trustscan.commands_ci import ci_options, diff_command, finish_ci, gate_report, prepare_ci
+from trustscan.commands_declare import declaration_from_option, declaration_option, declare
+from trustscan.commands_lists import blocklist_options, blocklist_settings, lists
+from trustscan.commands_publish import COMMANDS as PUBLISH_COMMANDS
+from trustscan.commands_publish import load_signing_key, sign_options, write_signed
 from trustscan.demo import run_demo
 from trustscan.formats import FORMATS, render
 from trustscan.report import build_report, dumps
@@ -37,7 +42,8 @@ Exit codes:
   0  every checked criterion passes
   1  at least one criterion fails
   2  usage or input error (bad target, missing file, refused address)
-  3  audit incomplete (unreachable host, DNS failure, deadline hit)"""
+  3  audit incomplete (unreachable host, DNS failure, deadline hit)
+  With --policy or --baseline the policy decides 0, 1 or 3 (see the report's "policy")."""
 
 
 class OneLineErrors(click.Group):
@@ -96,36 +102,60 @@ def _lang_option() -> Any:
               help="Port of the plain-HTTP front door checked for a redirect to HTTPS.")
 @click.option("--allow-private", is_flag=True,
               help="Allow loopback, private and other non-public addresses (intranets).")
+@click.option("--deep", is_flag=True,
+              help="Criterion c: enumerate every cipher suite one handshake at a time (sslyze, ~410 "
+                   "ClientHellos) instead of probing by category (a few ClientHellos). Same verdicts.")
+@click.option("--max-pages", type=click.IntRange(1, 1000), default=30, show_default=True,
+              help="Criteria b and đ: most pages of the same-site crawl from the home page.")
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="console",
               show_default=True, help="What to print on stdout.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the JSON report to this file.")
 @click.option("-v", "--verbose", is_flag=True, help="List passing rules too.")
+@click.option("--sign-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Sign the report with this Ed25519 private key; -o then receives the signed declaration.")
+@sign_options
+@ci_options
+@declaration_option
+@blocklist_options
 @_lang_option()
 def audit(target: str, resolver: str | None, ca_bundle: Path | None, timeout: float, http_port: int,
-          allow_private: bool, output_format: str, output: Path | None, verbose: bool, lang: str) -> None:
+          allow_private: bool, output_format: str, output: Path | None, verbose: bool, lang: str,
+          sign_key: Path | None = None, passphrase_file: Path | None = None, valid_days: int = 90,
+          policy_file: Path | None = None, baseline: Path | None = None, output_dir: Path | None = None,
+          emit: tuple[str, ...] = (), deep: bool = False, declaration_file: Path | None = None,
+          max_pages: int = 30, **list_options: Any) -> None:
     """Audit TARGET (host, host:port or https:// URL) against the six criteria."""
+    if sign_key is not None and output is None:
+        raise click.UsageError("--sign-key needs -o/--output for the signed declaration")
+    signing_key = load_signing_key(sign_key, passphrase_file) if sign_key else None  # before a long audit
+    ci = prepare_ci(policy_file, baseline, output_dir, emit, _ruleset())  # also before the audit
+    declaration = declaration_from_option(declaration_file)  # a bad file fails before the audit too
     try:
         parsed = parse_target(target)
         nameserver = parse_nameserver(resolver) if resolver else None
     except (TargetError, ResolverError) as exc:
         raise click.UsageError(str(exc)) from None
     settings = AuditSettings(nameserver=nameserver, ca_bundle=ca_bundle, timeout=timeout,
-                             http_port=http_port, allow_private=allow_private)
-    report = audit_to_report(parsed, settings, lang)
-    if output is not None:
+                             http_port=http_port, allow_private=allow_private, deep=deep, max_pages=max_pages,
+                             **blocklist_settings(**list_options))  # criterion d (trustscan.commands_lists)
+    report, gate = gate_report(audit_to_report(parsed, settings, lang, declaration=declaration), ci)
+    if output is not None and signing_key is not None:
+        click.echo(write_signed(report, signing_key, valid_days=valid_days, output=output,
+                                catalog=load_catalog(lang)), err=True)
+    elif output is not None:
         write_text(output, dumps(report))
     click.echo(render(output_format, report, load_catalog(lang), verbose=verbose), nl=False)
-    if output is not None and output_format == "console":
+    if output is not None and output_format == "console" and sign_key is None:
         click.echo(load_catalog(lang).text("console.report_written", {"path": str(output)}))
-    sys.exit(exit_code_for(report))
+    sys.exit(finish_ci(report, gate, ci, load_catalog(lang), console=output_format == "console", verbose=verbose))
 
 
-def audit_to_report(target: Any, settings: AuditSettings, lang: str) -> dict[str, Any]:
+def audit_to_report(target: Any, settings: AuditSettings, lang: str, *, declaration: Any = None) -> dict[str, Any]:
     """Run the audit and build its report, turning refusals into usage errors."""
     ruleset = _ruleset()
     try:
-        outcome = asyncio.run(run_audit(target, settings, ruleset=ruleset))
+        outcome = asyncio.run(run_audit(target, settings, ruleset=ruleset, declaration=declaration))
     except AddressPolicyError as exc:
         raise click.UsageError(str(exc)) from None
     return build_report(outcome, ruleset, load_catalog(lang))
@@ -185,3 +215,8 @@ from trustscan.commands_bulk import bulk, portfolio_command  # noqa: E402 - regi
 
 main.add_command(bulk)
 main.add_command(portfolio_command)
+for _command in PUBLISH_COMMANDS:  # keygen, sign, verify, badge, report (trustscan.commands_publish)
+    main.add_command(_command)
+main.add_command(diff_command)  # trustscan diff (trustscan.commands_ci)
+main.add_command(lists)  # trustscan lists import/show/remove (trustscan.commands_lists)
+main.add_command(declare)  # trustscan declare (trustscan.commands_declare)

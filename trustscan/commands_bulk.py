@@ -12,9 +12,12 @@ Exit codes of `bulk`:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import shlex
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +48,7 @@ Exit codes:
   130  interrupted (Ctrl-C or SIGTERM): finished sites are kept; continue with --resume"""
 
 # Options that shape the audit itself: a resumed run must keep the settings it started with.
-_AUDIT_OPTIONS = ("resolver", "ca_bundle", "timeout", "http_port", "allow_private", "lang")
+_AUDIT_OPTIONS = ("resolver", "ca_bundle", "timeout", "http_port", "allow_private", "deep", "lang")
 
 
 def settings_to_json(settings: AuditSettings) -> dict[str, Any]:
@@ -58,6 +61,7 @@ def settings_to_json(settings: AuditSettings) -> dict[str, Any]:
         "probe_timeout": settings.probe_timeout,
         "http_port": settings.http_port,
         "allow_private": settings.allow_private,
+        "deep": settings.deep,
     }
 
 
@@ -73,6 +77,7 @@ def settings_from_json(data: dict[str, Any]) -> AuditSettings:
         probe_timeout=float(data["probe_timeout"]),
         http_port=int(data["http_port"]),
         allow_private=bool(data["allow_private"]),
+        deep=bool(data.get("deep", False)),
     )
 
 
@@ -90,6 +95,7 @@ def settings_from_json(data: dict[str, Any]) -> AuditSettings:
               help="Port of the plain-HTTP front door checked for a redirect to HTTPS.")
 @click.option("--allow-private", is_flag=True,
               help="Allow loopback, private and other non-public addresses (intranets).")
+@click.option("--deep", is_flag=True, help="Criterion c by full per-suite enumeration (sslyze; much slower).")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
               help="Sites audited at the same time, in total.")
 @click.option("--per-ip", type=click.IntRange(1, 64), default=2, show_default=True,
@@ -99,13 +105,41 @@ def settings_from_json(data: dict[str, Any]) -> AuditSettings:
               help="Language of messages and the stored reports.")
 @click.pass_context
 def bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, resolver: str | None,
-         ca_bundle: Path | None, timeout: float, http_port: int, allow_private: bool, concurrency: int,
+         ca_bundle: Path | None, timeout: float, http_port: int, allow_private: bool, deep: bool, concurrency: int,
          per_ip: int, quiet: bool, lang: str) -> None:
     """Audit every site of PORTFOLIO (text: one target per line; or CSV) into the --db database."""
     try:
         ruleset = load_ruleset()
     except RuleError as exc:
         raise click.ClickException(f"broken rule file: {exc}") from None
+    with _exclusive(db_path):
+        _bulk(ctx, portfolio, db_path, resume, resolver, ca_bundle, timeout, http_port, allow_private, deep,
+              concurrency, per_ip, quiet, lang, ruleset)
+
+
+@contextlib.contextmanager
+def _exclusive(db_path: Path) -> Iterator[None]:
+    """One bulk process per database: a second one resuming the same run would audit sites twice.
+
+    flock is released by the kernel when the process ends, however it ends (SIGKILL included), so a
+    killed run never leaves a stale lock behind.
+    """
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    try:
+        handle = open(lock_path, "a+b")  # noqa: SIM115 - held for the whole run, closed below
+    except OSError as exc:
+        raise click.UsageError(f"cannot open {lock_path}: {exc.strerror}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise click.UsageError(f"another trustscan bulk is using {db_path}") from None
+        yield
+
+
+def _bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, resolver: str | None,
+          ca_bundle: Path | None, timeout: float, http_port: int, allow_private: bool, deep: bool, concurrency: int,
+          per_ip: int, quiet: bool, lang: str, ruleset: Any) -> None:
     try:
         store = ResultStore(db_path)
     except StoreError as exc:
@@ -125,7 +159,7 @@ def bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool
             except ResolverError as exc:
                 raise click.UsageError(str(exc)) from None
             settings = AuditSettings(nameserver=nameserver, ca_bundle=ca_bundle, timeout=timeout,
-                                     http_port=http_port, allow_private=allow_private)
+                                     http_port=http_port, allow_private=allow_private, deep=deep)
             run_id, jobs = _new_run(store, portfolio, settings, lang)
         catalog = load_catalog(lang)
         info = store.run(run_id)
@@ -160,8 +194,9 @@ def _new_run(store: ResultStore, path: Path, settings: AuditSettings, lang: str)
         raise click.UsageError(str(exc)) from None
     for problem in portfolio.problems:
         # Line text comes from the user's file: the catalogue formatter strips control characters.
-        click.echo(f"trustscan: {path}:{problem.line}: skipped: {format_value(problem.reason)}"
-                   + (f": {format_value(problem.text.strip())}" if problem.text.strip() else ""), err=True)
+        text = problem.text.strip()
+        shown = f" [{format_value(text)}]" if text and text not in problem.reason else ""
+        click.echo(f"trustscan: {path}:{problem.line}: skipped: {format_value(problem.reason)}{shown}", err=True)
     if not portfolio.entries:
         raise click.UsageError(f"no valid target in {path}")
     run_id = store.create_run(portfolio=str(path), digest=portfolio.digest, settings=settings_to_json(settings),

@@ -36,6 +36,13 @@ class DemoResult:
         return self.report["overall"] == EXPECTED_OVERALL[self.variant]
 
 
+def _demo_blocklist(folder: Path, world: DemoWorld) -> Path:
+    """A demo "do not visit" snapshot naming the broken site, so criterion d is checked, never skipped."""
+    path = folder / "demo-blocklist.txt"
+    path.write_text(f"# trustscan demo snapshot\n{world.sites['broken'].hostname}\n198.51.100.0/24\n", encoding="utf-8")
+    return path
+
+
 def run_demo(output_dir: Path, ruleset: Ruleset, catalog: Catalog, *, timeout: float = 60.0) -> list[DemoResult]:
     """Start the demo world, audit every variant concurrently, write reports, stop the world."""
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -46,6 +53,7 @@ def run_demo(output_dir: Path, ruleset: Ruleset, catalog: Catalog, *, timeout: f
             timeout=timeout,
             http_port=next(iter(world.sites.values())).http_port,
             allow_private=True,
+            blocklist_files=(_demo_blocklist(Path(scratch), world),),
         )
 
         async def audit_all() -> list[Any]:

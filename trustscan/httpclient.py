@@ -109,11 +109,15 @@ def lax_ssl_context() -> ssl.SSLContext:
 class PinnedTransport(httpx.AsyncHTTPTransport):
     """httpx's transport with the pinned network backend in its connection pool."""
 
-    def __init__(self, backend: httpcore.AsyncNetworkBackend, *, max_connections: int = 4) -> None:
+    def __init__(
+        self, backend: httpcore.AsyncNetworkBackend, *, max_connections: int = 4,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         super().__init__(verify=False, trust_env=False)
         # httpx does not expose the backend, so the pool is rebuilt with the same defaults.
+        # `ssl_context`: a verifying context where authenticity matters (list downloads).
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=lax_ssl_context(),
+            ssl_context=ssl_context or lax_ssl_context(),
             max_connections=max_connections,
             max_keepalive_connections=max_connections,
             keepalive_expiry=5.0,

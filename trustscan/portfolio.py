@@ -164,7 +164,7 @@ class _Builder:
         entry = PortfolioEntry(line=line, target=target, **labels)  # type: ignore[arg-type]
         first = self.seen.get(entry.key)
         if first is not None:
-            self.problem(line, text, f"duplicate of line {first} ({entry.key})")
+            self.problem(line, text, f"duplicate of line {first}")
             return
         self.seen[entry.key] = line
         self.entries.append(entry)

@@ -14,12 +14,14 @@ from importlib import resources
 from typing import Any
 
 from trustscan import __version__
+from trustscan.blocklist import report_snapshots
 from trustscan.catalog import Catalog
+from trustscan.declaration import Declaration
 from trustscan.models import CRITERIA, CRITERION_LABELS, Attempt, CriterionResult, CriterionStatus, Verdict
 from trustscan.ruleset import Ruleset
 from trustscan.target import Target
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: evidence_class on criteria and verdicts, optional declaration
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class AuditOutcome:
     evidence: Mapping[str, Attempt]
     verdicts: tuple[Verdict, ...]
     criteria: Mapping[str, CriterionResult]
+    declaration: Declaration | None = None
 
 
 def build_report(outcome: AuditOutcome, ruleset: Ruleset, catalog: Catalog) -> dict[str, Any]:
@@ -54,6 +57,11 @@ def build_report(outcome: AuditOutcome, ruleset: Ruleset, catalog: Catalog) -> d
         "criteria": {c: _criterion(outcome.criteria[c], catalog) for c in CRITERIA},
         "verdicts": [_verdict(v, ruleset, catalog) for v in outcome.verdicts],
         "evidence": {name: attempt.to_json() for name, attempt in outcome.evidence.items()},
+        # The owner's own words (Art. 21(3) self-declaration): always marked declared, never verified.
+        **({"declaration": {**outcome.declaration.to_json(), "evidence_class": "declared"}}
+           if outcome.declaration is not None else {}),
+        # Criterion d: which list snapshots were matched, with age and hash (for HTML rendering).
+        **report_snapshots(outcome.evidence),
     }
 
 
@@ -70,6 +78,8 @@ def overall_status(criteria: Mapping[str, CriterionResult]) -> CriterionStatus:
 def _criterion(result: CriterionResult, catalog: Catalog) -> dict[str, Any]:
     if result.status is CriterionStatus.NOT_CHECKED:
         summary = catalog.text("summary.not_checked")
+    elif result.status is CriterionStatus.MANUAL:
+        summary = catalog.text("summary.manual", result.counts)
     else:
         summary = catalog.text("summary.checked", result.counts)
     return {
@@ -78,6 +88,7 @@ def _criterion(result: CriterionResult, catalog: Catalog) -> dict[str, Any]:
         "name": catalog.text(f"criterion.{result.criterion}.name"),
         "summary": summary,
         "counts": dict(result.counts),
+        "evidence_class": result.evidence_class.value if result.evidence_class else None,
     }
 
 
@@ -97,6 +108,7 @@ def _verdict(verdict: Verdict, ruleset: Ruleset, catalog: Catalog) -> dict[str, 
         "observed": verdict.observed,
         "error": verdict.error,
         "references": list(rule.references),
+        "evidence_class": rule.evidence.value,
     }
 
 

@@ -20,7 +20,19 @@ from trustscan.localworld.dns import LocalDNSServer
 from trustscan.localworld.sites import free_port
 
 from . import nginx
-from .sites import SITES, SiteDef, idn_host, idn_host_ascii, issue_cert, site_files, site_ip, write_files
+from .blocklist import write_snapshot
+from .sites import (
+    DOMAIN,
+    SITES,
+    SiteDef,
+    hygiene_options,
+    idn_host,
+    idn_host_ascii,
+    issue_cert,
+    site_files,
+    site_ip,
+    write_files,
+)
 
 __all__ = ["Site", "World", "running_world", "find_nginx", "NginxError"]
 
@@ -65,6 +77,7 @@ class World:
     idn_host: str  # Unicode form, resolves (as punycode) to the good site
     idn_host_ascii: str
     nginx_pid: int
+    blocklist: Path  # the "do not visit" list snapshot naming the listed-* sites (tests/world/blocklist.py)
 
     dns_ip = "127.0.0.1"
 
@@ -129,7 +142,8 @@ def running_world(
 
         records = {site.host: [ips[i]] for i, site in enumerate(SITES)}
         records[idn_host()] = [ips[0]]  # LocalDNSServer stores it as punycode
-        dns = stack.enter_context(LocalDNSServer(records))
+        caa = {site.host: [f'0 issue "{DOMAIN}"'] for site in SITES if site.caa}  # criterion a: CAA on good
+        dns = stack.enter_context(LocalDNSServer(records, caa=caa))
         sites = {
             site.name: Site(site.name, site.host, ips[i], https_port, http_port, site.cert is not None, site.what)
             for i, site in enumerate(SITES)
@@ -144,6 +158,7 @@ def running_world(
             idn_host=idn_host(),
             idn_host_ascii=idn_host_ascii(),
             nginx_pid=proc.pid,
+            blocklist=write_snapshot(directory / "blocklist.txt", {s.name: s.ip for s in sites.values()}),
         )
 
 
@@ -183,6 +198,7 @@ def _servers_for(
                 dhparam=dhparam if legacy else None,
                 hsts=site.hsts,
                 content_types=forced,
+                **hygiene_options(site),  # criterion a: security headers, disclosure, catch-all, cookies
             )
         )
     return servers

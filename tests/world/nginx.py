@@ -52,6 +52,9 @@ class Server:
     hsts: bool = False
     redirect_to: str | None = None  # "https://host:port" to 301 every request there
     content_types: tuple[tuple[str, str], ...] = ()  # (url path, forced Content-Type)
+    headers: tuple[tuple[str, str], ...] = ()  # extra response headers (criterion a hygiene)
+    server_tokens: bool = False  # True: "Server: nginx/1.x.y" (version disclosure)
+    catch_all: bool = False  # True: every unknown path answers 200 with the home page
 
 
 def find_nginx() -> str | None:
@@ -107,6 +110,11 @@ def _server_block(s: Server) -> str:
             lines.append(f"ssl_dhparam {s.dhparam};")
     if s.hsts:
         lines.append(f'add_header Strict-Transport-Security "{HSTS_ONE_YEAR}" always;')
+    lines += [f'add_header {name} "{value}" always;' for name, value in s.headers]
+    if s.server_tokens:
+        lines.append("server_tokens on;")
+    if s.catch_all:
+        lines.append("location / { try_files $uri /index.html; }")
     if s.redirect_to:
         lines.append(f"return 301 {s.redirect_to}$request_uri;")
     else:

@@ -8,17 +8,24 @@ takes ``ssl_protocols`` from the default server of an IP:port.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import dns.name
 
 from trustscan.localworld.ca import IssuedCert, LocalCA
 from trustscan.localworld.sites import SECURITY_TXT_PATH, https_url, security_txt
 
+from .content import CONTENT_SITES, PRIVACY_FOOTER, content_files
+
 DOMAIN = "trustscan.test"
 IDN_LABEL = "bộ-công-an"  # served from the good site; reaches DNS as punycode
+# Markup that must stay text in every report, badge and page (tests/test_publish_world.py).
+HOSTILE_PAYLOAD = """<script>alert('contact')</script>"><img src=x onerror=alert(1)>"""
+HOSTILE_TITLE = """<script>alert('title')</script>"><img src=x onerror=alert('title')>"""
+HOSTILE_URL_PAYLOAD = """"><script>alert(2)</script>"""
 FIRST_SITE_OCTET = 10  # site i lives on 127.0.0.(10 + i); .1 stays free for DNS and other tests
 
 CertKind = Literal["good", "legacy", "expired", "expiring", "selfsigned", "wronghost", "nochain"]
@@ -33,7 +40,15 @@ SecTxtKind = Literal[
     "signed",
     "huge",
     "badcanonical",
+    "hostile",
 ]
+# Criterion a hygiene of the HTTPS site (see hygiene_options): "good" sends the security headers.
+HygieneKind = Literal["good", "noheaders", "exposed", "disclosure", "catchall", "badcookie"]
+GOOD_SECURITY_HEADERS = (
+    ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +62,10 @@ class SiteDef:
     hsts: bool = True
     http_redirect: bool = True
     sectxt: SecTxtKind = "valid"
+    title: str | None = None  # home page <title> text (entity-encoded, so parsers read the markup); default: host
+    listed: Literal["domain", "ip"] | None = None  # on the world's blocklist snapshot (tests/world/blocklist.py)
+    hygiene: HygieneKind = "good"  # criterion a: headers, exposed files, cookies (hygiene_options)
+    caa: bool = False  # the world's DNS publishes a CAA record for this host
 
     @property
     def host(self) -> str:
@@ -54,7 +73,8 @@ class SiteDef:
 
 
 SITES: tuple[SiteDef, ...] = (
-    SiteDef("good", "TLS 1.2+1.3, ECDHE AEAD suites, EC leaf + intermediate, HSTS, redirect, security.txt"),
+    SiteDef("good", "TLS 1.2+1.3, ECDHE AEAD suites, EC leaf + intermediate, HSTS, redirect, security.txt, CAA",
+            caa=True),
     SiteDef(
         "legacy",
         "TLS 1.0-1.2, static-RSA/CBC/DHE-1024 suites, RSA-1024 SHA-1 leaf",
@@ -83,6 +103,34 @@ SITES: tuple[SiteDef, ...] = (
     SiteDef("sectxt-signed", "PGP clear-signed valid security.txt", sectxt="signed"),
     SiteDef("sectxt-huge", "a 2 MB security.txt", sectxt="huge"),
     SiteDef("sectxt-badcanonical", "Canonical points to another URL", sectxt="badcanonical"),
+    SiteDef("hostile", "markup payloads in the home page title and security.txt Contact", sectxt="hostile",
+            title=HOSTILE_TITLE),
+    SiteDef("listed-domain", "its own domain is on the world's blocklist snapshot", listed="domain"),
+    SiteDef("listed-ip", "its address falls in a CIDR range on the world's blocklist snapshot", listed="ip"),
+    *(SiteDef(name, what) for name, (what, _) in CONTENT_SITES.items()),  # criteria b and đ
+    # Criterion a hygiene: each differs from good in its hygiene only.
+    SiteDef("a-noheaders", "no CSP, X-Content-Type-Options or Referrer-Policy", hygiene="noheaders"),
+    SiteDef("a-exposed", "serves /.git/HEAD, /.git/config and /.env", hygiene="exposed"),
+    SiteDef("a-disclosure", "server_tokens on, X-Powered-By: PHP/5.6.40", hygiene="disclosure"),
+    SiteDef("a-catchall", "answers 200 with the home page for every path (no exposure)", hygiene="catchall"),
+    SiteDef("a-badcookie", "sets PHPSESSID without Secure, HttpOnly or SameSite", hygiene="badcookie"),
+)
+
+
+def hygiene_options(site: SiteDef) -> dict[str, Any]:
+    """The nginx.Server settings of a site's HTTPS server for its criterion-a hygiene."""
+    headers = () if site.hygiene == "noheaders" else GOOD_SECURITY_HEADERS
+    if site.hygiene == "disclosure":
+        headers += (("X-Powered-By", "PHP/5.6.40"),)
+    if site.hygiene == "badcookie":
+        headers += (("Set-Cookie", "PHPSESSID=0123456789abcdef; path=/"),)
+    return {"headers": headers, "server_tokens": site.hygiene == "disclosure", "catch_all": site.hygiene == "catchall"}
+
+
+EXPOSED_FILES = (
+    ("/.git/HEAD", b"ref: refs/heads/main\n"),
+    ("/.git/config", b"[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n"),
+    ("/.env", b"APP_ENV=production\nAPP_KEY=base64:c2VjcmV0LWZvci10ZXN0cw==\nDB_HOST=127.0.0.1\nDB_PASSWORD=hunter2\n"),
 )
 
 
@@ -139,10 +187,15 @@ class File:
 def site_files(site: SiteDef, *, https_port: int, now: dt.datetime) -> list[File]:
     """The files a site serves: a home page and its security.txt variant."""
     home = (
-        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>{site.host}</title>'
-        f"</head><body><h1>{site.host}</h1><p>{site.what}</p></body></html>\n"
+        f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(site.title or site.host)}</title>"
+        f"</head><body><h1>{site.host}</h1><p>{site.what}</p>{PRIVACY_FOOTER}</body></html>\n"
     )
     files = [File("/index.html", home.encode())]
+    if site.hygiene == "exposed":
+        files += [File(path, body) for path, body in EXPOSED_FILES]
+    # Criteria b and đ: every site links a privacy policy; content sites replace pages (tests/world/content.py).
+    files += [File(path, body) for path, body in content_files(site.name, site.host).items()]
     year = now + dt.timedelta(days=365)
     contact = f"mailto:security@{site.host}"
     canonical = https_url(site.host, https_port, SECURITY_TXT_PATH)
@@ -164,6 +217,9 @@ def site_files(site: SiteDef, *, https_port: int, now: dt.datetime) -> list[File
         "badcanonical": security_txt(
             contact=[contact], expires=[year], canonical=f"https://elsewhere.{DOMAIN}{SECURITY_TXT_PATH}"
         ),
+        "hostile": security_txt(  # one payload parses as a valid https URI, one is an invalid contact
+            contact=[contact, f"https://{site.host}/{HOSTILE_URL_PAYLOAD}", HOSTILE_PAYLOAD],
+            expires=[year], canonical=canonical),
         "signed": _clearsign(valid),
         "huge": _pad(valid, 2 * 1024 * 1024),
     }[kind]

@@ -9,13 +9,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from trustscan.catalog import Catalog
-from trustscan.formats import console, jsonreport
+from trustscan.formats import console, html, jsonreport, junit, markdown, sarif
 
 Renderer = Callable[..., str]
 
 FORMATS: Mapping[str, Renderer] = {
     "console": console.render,
     "json": jsonreport.render,
+    "sarif": sarif.render,
+    "junit": junit.render,
+    "markdown": markdown.render,
+    "html": html.render,
 }
 
 

@@ -50,6 +50,8 @@ def render_document(document: Document, catalog: Catalog, *, verification: Verif
         declaration=_declaration_rows(report.get("declaration")),
         criteria=[_criterion(c, report, catalog) for c in CRITERIA],
         probes=_probes(report.get("evidence")),
+        snapshots=_snapshots(report.get("evidence")),
+        site_title=_home_title(report.get("evidence")),
         document=document,
         expired=document.expired(now),
         verified=verification is not None and verification.status is not VerificationStatus.INVALID,
@@ -116,7 +118,8 @@ def _criterion(key: str, report: Mapping[str, Any], catalog: Catalog) -> dict[st
             data.get("summary"))
     else:
         summary = catalog.text("summary.checked", counts)
-    verdicts = [_verdict(v, catalog) for v in report["verdicts"] if isinstance(v, Mapping) and v.get("criterion") == key]
+    verdicts = [_verdict(v, catalog) for v in report["verdicts"]
+                if isinstance(v, Mapping) and v.get("criterion") == key]
     verdicts.sort(key=lambda v: _ORDER.get(v["status"], 9))
     evidence_class = data.get("evidence_class")
     return {
@@ -158,6 +161,35 @@ def _verdict(verdict: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
         "fix": fix,
         "references": [format_value(r) for r in references],
     }
+
+
+def _home_title(evidence: Any) -> str | None:
+    """The home page's <title> as the crawler read it: the site's own words, shown (escaped) to identify it."""
+    try:
+        title = evidence["crawl"]["data"]["pages"][0]["html"]["title"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    return format_value(title) if isinstance(title, str) and title.strip() else None
+
+
+def _snapshots(evidence: Any) -> list[dict[str, str]]:
+    """The blocklist snapshots any probe says it used (criteria d, đ), once each, with their age."""
+    if not isinstance(evidence, Mapping):
+        return []
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    for attempt in evidence.values():
+        data = attempt.get("data") if isinstance(attempt, Mapping) else None
+        snapshots = data.get("snapshots") if isinstance(data, Mapping) else None
+        for snapshot in snapshots if isinstance(snapshots, list) else []:
+            if not isinstance(snapshot, Mapping) or len(rows) >= 50:
+                continue
+            age = snapshot.get("age_days")
+            row = {"name": format_value(snapshot.get("name")), "origin": format_value(snapshot.get("origin")),
+                   "imported_at": format_value(snapshot.get("imported_at")),
+                   "age": f"{age:.1f}" if isinstance(age, int | float) else "—",
+                   "entries": format_value(snapshot.get("entries")), "sha256": format_value(snapshot.get("sha256"))}
+            rows.setdefault((row["name"], row["sha256"]), row)
+    return list(rows.values())
 
 
 def _probes(evidence: Any) -> list[dict[str, str]]:

@@ -91,10 +91,10 @@ def _add_case(suite: ET.Element, verdict: Mapping[str, Any], catalog: Catalog,
 def _details(verdict: Mapping[str, Any], catalog: Catalog) -> str:
     lines = [f"{verdict['rule_id']} ({verdict['severity']})", verdict["message"]]
     if verdict["observed"]:
-        lines.append(f"{catalog.text('formats.evidence')}:")
+        lines.append(f"{catalog.text('ci.evidence')}:")
         lines += [f"  {key} = {format_value(value)}" for key, value in verdict["observed"].items()]
     if verdict.get("fix"):
         lines.append(f"{catalog.text('console.fix')}: {verdict['fix']}")
     if verdict["references"]:
-        lines.append(f"{catalog.text('formats.references')}: {'; '.join(verdict['references'])}")
+        lines.append(f"{catalog.text('ci.references')}: {'; '.join(verdict['references'])}")
     return _clean("\n".join(lines))

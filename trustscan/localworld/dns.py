@@ -39,11 +39,22 @@ class LocalDNSServer:
     free for both UDP and TCP, readable as ``.port`` after construction.
     """
 
-    def __init__(self, records: Mapping[str, Iterable[str]], *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        records: Mapping[str, Iterable[str]],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        caa: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"LocalDNSServer binds loopback only, not {host}")
         self.host = host
         self._records = _normalise(records)
+        # CAA records (RFC 8659) in presentation form, e.g. '0 issue "ca.example"', for names in `records`.
+        self._caa = MappingProxyType({
+            dns.name.from_text(name.rstrip(".") + "."): tuple(values) for name, values in (caa or {}).items()
+        })
         self._udp, self._tcp = _bind_pair(host, port, self._answer)
         self.port: int = self._udp.server_address[1]
         self._threads: list[threading.Thread] = []
@@ -116,6 +127,11 @@ class LocalDNSServer:
         addresses = self._records.get(question.name)
         if addresses is None or question.rdclass != dns.rdataclass.IN:
             response.set_rcode(dns.rcode.NXDOMAIN)
+            return response
+        if question.rdtype == dns.rdatatype.CAA:
+            if self._caa.get(question.name):
+                response.answer.append(dns.rrset.from_text_list(
+                    question.name, _TTL, dns.rdataclass.IN, dns.rdatatype.CAA, list(self._caa[question.name])))
             return response
         wanted = {dns.rdatatype.A: 4, dns.rdatatype.AAAA: 6}.get(question.rdtype)
         matching = [ip for ip in addresses if ipaddress.ip_address(ip).version == wanted]

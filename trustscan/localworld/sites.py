@@ -49,7 +49,16 @@ __all__ = [
 ]
 
 SECURITY_TXT_PATH = "/.well-known/security.txt"
+PRIVACY_POLICY_PATH = "/chinh-sach-bao-mat.html"
+PRIVACY_POLICY = ("Chúng tôi chỉ thu thập, lưu trữ dữ liệu cá nhân khi có sự đồng ý của người sử dụng, trừ trường "
+                  "hợp pháp luật quy định khác (Nghị định 13/2023/NĐ-CP).")
 HSTS_ONE_YEAR = "max-age=31536000; includeSubDomains"
+#: Criterion a hygiene headers a well-run site sends (the demo's good variant; Mozilla Observatory set).
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+)
 # Mozilla "intermediate" ECDHE suites; TLS 1.3 suites are not configurable here and need not be.
 MODERN_CIPHERS = (
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
@@ -316,6 +325,7 @@ class DemoVariant:
     hsts: str | None
     http_redirect: bool
     security_txt: Literal["valid", "expired", "missing"]
+    privacy_policy: bool = False  # criterion b: a linked Vietnamese personal-data policy that cites consent
 
 
 DEMO_VARIANTS: Mapping[str, DemoVariant] = MappingProxyType(
@@ -328,6 +338,7 @@ DEMO_VARIANTS: Mapping[str, DemoVariant] = MappingProxyType(
             hsts=HSTS_ONE_YEAR,
             http_redirect=True,
             security_txt="valid",
+            privacy_policy=True,
         ),
         "broken": DemoVariant(
             description="self-signed certificate, TLS 1.0 allowed, no HSTS, HTTP serves content, expired security.txt",
@@ -363,6 +374,9 @@ def demo_site_config(
         key="ec256" if spec.cert == "valid" else "rsa2048",
     )
     pages = {"/": home_page(hostname, spec.description)}
+    if spec.privacy_policy:
+        link = f'{spec.description} <a href="{PRIVACY_POLICY_PATH}">Chính sách bảo mật</a>'
+        pages = {"/": home_page(hostname, link), PRIVACY_POLICY_PATH: home_page("Chính sách bảo mật", PRIVACY_POLICY)}
     if spec.security_txt != "missing":
         expires = now + 365 * day if spec.security_txt == "valid" else now - 30 * day
         text = security_txt(
@@ -378,7 +392,8 @@ def demo_site_config(
         tls_min=spec.tls_min,
         ciphers=spec.ciphers,
         http_redirect=spec.http_redirect,
-        https_headers=(("Strict-Transport-Security", spec.hsts),) if spec.hsts else (),
+        # The good variant (the one with HSTS) also sends criterion a's security headers.
+        https_headers=(("Strict-Transport-Security", spec.hsts), *SECURITY_HEADERS) if spec.hsts else (),
     )
 
 

@@ -207,7 +207,7 @@ async def _fetch(client: httpx.AsyncClient, url: str, semaphore: asyncio.Semapho
             return await asyncio.wait_for(_get(client, url), timeout)
         except TimeoutError:
             return Fetched(None, error=f"no complete answer within {timeout:.0f}s")
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # noqa: BLE001 - one bad answer makes that path unknown, never the probe crash
             return Fetched(None, error=_cap(f"{type(exc).__name__}: {exc}".strip().rstrip(":")))
 
 

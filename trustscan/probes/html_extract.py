@@ -107,7 +107,8 @@ def _extract(soup: BeautifulSoup, base_url: str, notes: list[str]) -> dict[str, 
         if _attr(tag, "http-equiv").strip().lower() == "refresh"
     ][:10]
     facts["hidden_blocks"] = _capped(notes, "hidden blocks", MAX_HIDDEN_BLOCKS, (
-        {"element": _describe(tag), "hidden": reason, "text": _clip(_text(tag))}
+        {"element": _describe(tag), "hidden": reason, "text": _clip(_text(tag)),
+         "links": len(tag.find_all(["a", "area"]))}
         for tag, reason in hider.hidden_roots(soup) if _text(tag)
     ))
     facts["parse_notes"] = notes
@@ -217,7 +218,8 @@ def _form(index: int, tag: Tag, base: str, hider: _Hider) -> dict[str, Any]:
              for a in tag.find_all("a") if _attr(a, "href")][:20]
     return {
         "index": index,
-        "element": _describe(tag),
+        # Named by id/class when it has them, else by position: `form#contact`, `form #2`.
+        "element": _describe(tag) if _describe(tag) != "form" else f"form #{index + 1}",
         "action": _clip(action) if action else None,
         "action_url": _resolve(base, action) if action else base,
         "method": (_attr(tag, "method").strip().lower() or "get")[:10],

@@ -1,6 +1,7 @@
-"""Malware indicators in scripts (criterion đ), read from `rules/data/script-signatures.yaml`.
+"""Indicators in scripts, read from data: malware (criterion đ, `rules/data/script-signatures.yaml`)
+and known third-party trackers (criterion b, `rules/data/trackers.yaml`).
 
-The signatures are data with stable ids, so a new miner or loader is one YAML entry, not code.
+The signatures are data with stable ids, so a new miner, loader or tracker is one YAML entry, not code.
 `match_script` is pure and bounded: patterns are searched once each in at most the text given.
 """
 
@@ -11,10 +12,13 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
-KINDS = ("cryptominer", "obfuscation", "redirect")
+from trustscan.lexicon import trackers
+
+KINDS = ("cryptominer", "obfuscation", "redirect")  # plus "tracker", from trackers.yaml
 _EXCERPT = 80
 
 
@@ -51,6 +55,7 @@ def match_script(text: str, src: str) -> list[dict[str, Any]]:
     """
     signals: list[dict[str, Any]] = []
     lowered_src = src.lower()
+    signals.extend(match_trackers(text, src))
     for signature in load_signatures():
         if lowered_src and any(part in lowered_src for part in signature.src):
             signals.append({"id": signature.id, "kind": signature.kind, "about": signature.about,
@@ -65,6 +70,28 @@ def match_script(text: str, src: str) -> list[dict[str, Any]]:
                     signal["target"] = _clean(match.group(1))
                 signals.append(signal)
     return signals
+
+
+def match_trackers(text: str, src: str) -> list[dict[str, Any]]:
+    """Known third-party trackers (`rules/data/trackers.yaml`) an inline script or a script URL loads."""
+    host = _host(src)
+    found = []
+    for tracker in trackers():
+        hosts = tracker.get("script_hosts") or ()
+        if host and any(host == h or host.endswith("." + h) for h in hosts):
+            found.append({"id": f"tracker:{tracker['name']}", "kind": "tracker", "about": tracker["name"],
+                          "excerpt": _clean(src[:_EXCERPT * 2])})
+        elif text and any(snippet in text for snippet in tracker.get("inline") or ()):
+            found.append({"id": f"tracker:{tracker['name']}", "kind": "tracker", "about": tracker["name"],
+                          "excerpt": ""})
+    return found
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def _clean(text: str) -> str:

@@ -11,6 +11,8 @@ errors, so "refused" means the same thing on both paths; anything else is a `Han
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import IntFlag
 
@@ -67,11 +69,12 @@ class Offer:
     version: OpenSslVersionEnum | None = None  # negotiated, for version-range offers
     ephemeral_key: EphemeralKeyInfo | None = None
     chain_pem: tuple[str, ...] = ()
+    timed_out: bool = False
 
 
-_VERSION_NAMES = {"SSLv2": OpenSslVersionEnum.SSLV2, "SSLv3": OpenSslVersionEnum.SSLV3,
-                  "TLSv1": OpenSslVersionEnum.TLSV1, "TLSv1.1": OpenSslVersionEnum.TLSV1_1,
-                  "TLSv1.2": OpenSslVersionEnum.TLSV1_2, "TLSv1.3": OpenSslVersionEnum.TLSV1_3}
+# ServerHello.server_version (RFC 5246 §7.4.1.3) -> nassl version, to read what a range offer negotiated.
+_WIRE_VERSIONS = {(3, 0): OpenSslVersionEnum.SSLV3, (3, 1): OpenSslVersionEnum.TLSV1,
+                  (3, 2): OpenSslVersionEnum.TLSV1_1, (3, 3): OpenSslVersionEnum.TLSV1_2}
 
 
 @dataclass(frozen=True)
@@ -105,21 +108,8 @@ class Handshaker:
             client.set_tlsext_host_name(self.host)
         return client
 
-    def offer(
-        self,
-        version: OpenSslVersionEnum,
-        ciphers: str,
-        *,
-        legacy: bool,
-        purpose: str,
-        exclude: LegacyVersionsMask = LegacyVersionsMask(0),
-        full: bool = False,
-    ) -> Offer:
-        """One ClientHello offering `ciphers` at `version` (TLS 1.3: `ciphers` are TLS 1.3 suites).
-
-        `exclude` removes versions from an SSLV23 (range) offer. `full` completes the handshake
-        instead of stopping after the server's first flight (always so for TLS 1.3).
-        """
+    def _prepared(self, version: OpenSslVersionEnum, ciphers: str, legacy: bool,
+                  exclude: LegacyVersionsMask | None, purpose: str) -> BaseSslClient:
         client = self.client(version, legacy=legacy)
         if version == OpenSslVersionEnum.TLSV1_3:
             assert isinstance(client, SslClient)
@@ -134,38 +124,73 @@ class Handshaker:
             client.shutdown()
             raise
         self.counter.count(purpose)
+        return client
+
+    def offer(
+        self,
+        version: OpenSslVersionEnum,
+        ciphers: str,
+        *,
+        legacy: bool,
+        purpose: str,
+        exclude: LegacyVersionsMask | None = None,
+        full: bool = False,
+    ) -> Offer:
+        """One ClientHello offering `ciphers` at `version` (TLS 1.3: `ciphers` are TLS 1.3 suites).
+
+        `exclude` removes versions from an SSLV23 (range) offer. `full` completes the handshake
+        instead of stopping after the server's first flight (always so for TLS 1.3).
+        """
+        client = self._prepared(version, ciphers, legacy, exclude, purpose)
         try:
             complete = full or version == OpenSslVersionEnum.TLSV1_3
-            return _read_offer(client, self._handshake(client, complete), version)
+            first: list[bytes] = []
+            accepted, timed_out = self._handshake(client, complete, first)
+            if not accepted:
+                return Offer(accepted=False, timed_out=timed_out)
+            negotiated = server_hello_version(first[0]) if version == OpenSslVersionEnum.SSLV23 and first else version
+            return _read_offer(client, negotiated)
         finally:
             client.shutdown()
 
-    def _handshake(self, client: BaseSslClient, complete: bool) -> bool:
-        """Drive the handshake; True if the server accepted, False if it clearly refused."""
+    @contextmanager
+    def session(self, version: OpenSslVersionEnum, ciphers: str, *, legacy: bool,
+                purpose: str) -> Iterator[BaseSslClient | None]:
+        """A completed handshake kept open (for renegotiation); None if the server refused the offer."""
+        client = self._prepared(version, ciphers, legacy, None, purpose)
         try:
-            _drive(client, complete)
+            accepted, _ = self._handshake(client, True, [])
+            yield client if accepted else None
+        finally:
+            client.shutdown()
+
+    def _handshake(self, client: BaseSslClient, complete: bool, first: list[bytes]) -> tuple[bool, bool]:
+        """Drive the handshake: (accepted, timed out). Raises HandshakeUnknown if neither is clear."""
+        try:
+            _drive(client, complete, first)
         except (ClientCertificateRequested, WantX509LookupError):
-            return True  # the server chose a suite and then asked who we are
+            return True, False  # the server chose a suite and then asked who we are
         except TimeoutError:
             # sslyze counts a handshake timeout as a refusal (servers that ignore unsupported versions)
-            return False
+            return False, True
         except ConnectionError:
-            return False
+            return False, False
         except OSError as exc:
             if "Nassl SSL handshake failed" in str(exc.args):
-                return False
+                return False, False
             raise HandshakeUnknown(f"network error during the handshake: {exc}") from None
         except OpenSSLError as exc:
             message = str(exc.args[0]) if exc.args else ""
             if any(m in message for m in _ACCEPTED_BUT_REFUSED_BY_US):
-                return True
+                return True, False
             if any(m in message for m in _HANDSHAKE_REJECTED_TLS_ERRORS):
-                return False
-            raise HandshakeUnknown(f"unexpected TLS error: {message.splitlines()[0] if message else exc}") from None
-        return True
+                return False, False
+            first_line = message.splitlines()[0] if message else type(exc).__name__
+            raise HandshakeUnknown(f"unexpected TLS error: {first_line}") from None
+        return True, False
 
 
-def _drive(client: BaseSslClient, complete: bool) -> None:
+def _drive(client: BaseSslClient, complete: bool, first: list[bytes]) -> None:
     """nassl's do_handshake loop, stopping once the client has a second flight to send (if not `complete`).
 
     When OpenSSL, after reading the server's data, wants to send something again (ClientKeyExchange,
@@ -177,23 +202,32 @@ def _drive(client: BaseSslClient, complete: bool) -> None:
     while True:
         try:
             client._ssl.do_handshake()
+        except WantReadError:
+            pass  # OpenSSL waits for the server; maybe it has something to send first
+        else:
             client._is_handshake_completed = True
             return
-        except WantReadError:
-            if client._network_bio.pending():
-                if sent_hello and not complete:
-                    return
-                client._flush_ssl_engine()
-                sent_hello = True
-            data = sock.recv(_BUFFER)
-            if not data:
-                raise OSError("Nassl SSL handshake failed: peer did not send data back.")
-            client._network_bio.write(data)
+        if client._network_bio.pending():
+            if sent_hello and not complete:
+                return  # our second flight: everything criterion c needs from the server is in
+            client._flush_ssl_engine()
+            sent_hello = True
+        data = sock.recv(_BUFFER)
+        if not data:
+            raise OSError("Nassl SSL handshake failed: peer did not send data back.")
+        if not first:
+            first.append(data)
+        client._network_bio.write(data)
 
 
-def _read_offer(client: BaseSslClient, accepted: bool, version: OpenSslVersionEnum) -> Offer:
-    if not accepted:
-        return Offer(accepted=False)
+def server_hello_version(data: bytes) -> OpenSslVersionEnum | None:
+    """The version in a ServerHello at the start of `data` (record header, handshake header, version)."""
+    if len(data) < 11 or data[0] != 0x16 or data[5] != 0x02:
+        return None
+    return _WIRE_VERSIONS.get((data[9], data[10]))
+
+
+def _read_offer(client: BaseSslClient, version: OpenSslVersionEnum | None) -> Offer:
     try:
         suite = client.get_current_cipher_name() or None
     except OpenSSLError:
@@ -202,9 +236,5 @@ def _read_offer(client: BaseSslClient, accepted: bool, version: OpenSslVersionEn
         chain = tuple(client.get_received_chain())
     except (ValueError, OpenSSLError):  # no certificate (anonymous suites) or none read yet
         chain = ()
-    negotiated = version
-    state = getattr(client._ssl, "get_version", None)
-    if version == OpenSslVersionEnum.SSLV23 and callable(state):  # pragma: no cover - not in nassl 5
-        negotiated = _VERSION_NAMES.get(state(), version)
-    return Offer(accepted=True, suite=suite, version=negotiated, ephemeral_key=client.get_ephemeral_key(),
+    return Offer(accepted=True, suite=suite, version=version, ephemeral_key=client.get_ephemeral_key(),
                  chain_pem=chain)

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from functools import cache
 
-from nassl.legacy_ssl_client import LegacySslClient
 from nassl.ssl_client import OpenSslVerifyEnum, OpenSslVersionEnum, SslClient
 from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuite, CipherSuitesRepository
 from sslyze.server_connectivity import TlsVersionEnum
@@ -48,7 +47,7 @@ PROTOCOL_VERSIONS: dict[str, TlsVersionEnum] = {
 }
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """What criterion c needs to know about a suite; see the module docstring."""
 
     BAD = "bad"
@@ -57,7 +56,7 @@ class Category(str, Enum):
     ECDHE = "ecdhe"
 
 
-class ClientKind(str, Enum):
+class ClientKind(StrEnum):
     """Which nassl client can put the suite in a ClientHello (sslyze's own split, see _tls12_workaround)."""
 
     LEGACY = "legacy"  # nassl's OpenSSL 1.0.2: SSL 2.0 to TLS 1.2, and every weak suite
@@ -102,13 +101,6 @@ def dhe_class(suite: Suite) -> tuple[str, int]:
 @cache
 def _modern_tls12_names() -> frozenset[str]:
     client = SslClient(ssl_version=OpenSslVersionEnum.TLSV1_2, ssl_verify=OpenSslVerifyEnum.NONE)
-    client.set_cipher_list("ALL:COMPLEMENTOFALL:-PSK:-SRP")
-    return frozenset(client.get_cipher_list())
-
-
-@cache
-def _legacy_names(version: TlsVersionEnum) -> frozenset[str]:
-    client = LegacySslClient(ssl_version=OpenSslVersionEnum(version.value), ssl_verify=OpenSslVerifyEnum.NONE)
     client.set_cipher_list("ALL:COMPLEMENTOFALL:-PSK:-SRP")
     return frozenset(client.get_cipher_list())
 

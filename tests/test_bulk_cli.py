@@ -1,0 +1,59 @@
+"""`trustscan bulk` wiring without network: usage errors, and settings kept across resumptions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from trustscan.cli import main
+from trustscan.commands_bulk import settings_from_json, settings_to_json
+from trustscan.portfolio import parse_text
+from trustscan.resolve import NameServer
+from trustscan.resultstore import ResultStore
+from trustscan.settings import AuditSettings
+
+
+def test_settings_survive_the_database_round_trip(tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("x")
+    settings = AuditSettings(nameserver=NameServer("127.0.0.1", 5353), ca_bundle=bundle, timeout=30.0,
+                             http_port=8080, allow_private=True, deep=True)
+    assert settings_from_json(settings_to_json(settings)) == settings
+
+
+def test_resume_refuses_options_that_would_change_the_audit(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    with ResultStore(db) as store:
+        store.create_run(portfolio="p", digest="d", settings=settings_to_json(AuditSettings()), language="vi",
+                         tool_version="t", entries=parse_text("a.gov.vn\n").entries)
+    result = CliRunner().invoke(main, ["bulk", "--db", str(db), "--resume", "--timeout", "5", "--allow-private"])
+    assert result.exit_code == 2
+    assert "--resume reuses the run's own settings; drop --timeout, --allow-private" in result.output
+
+
+def test_bulk_usage_errors_are_one_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    no_portfolio = runner.invoke(main, ["bulk", "--db", str(tmp_path / "r.db")])
+    assert no_portfolio.exit_code == 2 and "give a PORTFOLIO file" in no_portfolio.output
+    missing = runner.invoke(main, ["bulk", str(tmp_path / "none.txt"), "--db", str(tmp_path / "r.db")])
+    assert missing.exit_code == 2 and "cannot read portfolio" in missing.output
+    not_db = tmp_path / "not.db"
+    not_db.write_bytes(b"junk" * 1000)
+    junk = runner.invoke(main, ["bulk", str(not_db), "--db", str(not_db)])
+    assert junk.exit_code == 2 and "not a usable trustscan database" in junk.output
+    for result in (no_portfolio, missing, junk):
+        assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_a_second_bulk_on_the_same_database_is_refused(tmp_path: Path) -> None:
+    import fcntl
+
+    db = tmp_path / "r.db"
+    portfolio = tmp_path / "p.txt"
+    portfolio.write_text("a.gov.vn\n")
+    with open(tmp_path / "r.db.lock", "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running bulk process holds it
+        result = CliRunner().invoke(main, ["bulk", str(portfolio), "--db", str(db)])
+    assert result.exit_code == 2 and "another trustscan bulk is using" in result.output
+    assert not db.exists()  # refused before touching the database

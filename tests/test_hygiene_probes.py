@@ -1,0 +1,216 @@
+"""Criterion a probes: header analysis (pure), sensitive-path exposure (injected transport), DNS zone (local DNS)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from trustscan.localworld.dns import LocalDNSServer
+from trustscan.probes.errors import ProbeError
+from trustscan.probes.exposure import BODY_CAP, CANDIDATES, probe_exposure
+from trustscan.probes.headers import header_facts, parse_set_cookie
+from trustscan.probes.zone import caa_candidates, probe_zone
+from trustscan.resolve import NameServer, Resolver
+
+# --- headers ----------------------------------------------------------------------------------------
+
+
+def facts(*pairs: tuple[str, str]) -> dict:
+    return header_facts(httpx.Headers(list(pairs)))
+
+
+def test_good_headers() -> None:
+    seen = facts(("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'"),
+                 ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer, strict-origin"),
+                 ("Server", "nginx"))
+    assert seen["csp_present"] and seen["framing_protected"] and seen["csp_frame_ancestors"] == "'none'"
+    assert seen["nosniff"] and seen["referrer_policy"] == "strict-origin" and seen["referrer_policy_safe"]
+    assert seen["version_disclosure"] == [] and seen["cookies"] == []
+
+
+def test_missing_and_unsafe_headers() -> None:
+    seen = facts(("Referrer-Policy", "unsafe-url"), ("X-Content-Type-Options", "sniff-please"),
+                 ("Content-Security-Policy", "   "))
+    assert not seen["csp_present"] and not seen["framing_protected"] and seen["csp"] is None
+    assert not seen["nosniff"] and not seen["referrer_policy_safe"]
+    # X-Frame-Options alone protects against framing (legacy equivalent of frame-ancestors).
+    assert facts(("X-Frame-Options", "sameorigin"))["framing_protected"]
+    assert not facts(("X-Frame-Options", "ALLOW-FROM https://x"))["framing_protected"]
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "disclosed"),
+    [("Server", "nginx/1.22.1", True), ("Server", "Apache/2.4.57 (Debian)", True), ("Server", "nginx", False),
+     ("Server", "Microsoft-IIS/10.0", True), ("X-Powered-By", "PHP/5.6.40", True), ("X-Powered-By", "Express", False),
+     ("X-AspNet-Version", "4.0.30319", True), ("Server", "cloudflare", False)],
+)
+def test_version_disclosure(header: str, value: str, disclosed: bool) -> None:
+    assert bool(facts((header, value))["version_disclosure"]) is disclosed
+
+
+def test_disclosed_values_are_bounded_and_printable() -> None:
+    seen = facts(("Server", "nginx/1.2.3 " + "\x1b[31m" + "A" * 5000))
+    value = seen["version_disclosure"][0]["value"]
+    assert len(value) <= 200 and "\x1b" not in value
+
+
+def test_cookies_keep_names_and_flags_never_values() -> None:
+    seen = facts(("Set-Cookie", "PHPSESSID=s3cr3t-value; path=/"),
+                 ("Set-Cookie", "lang=vi; Secure; SameSite=Lax"),
+                 ("Set-Cookie", "laravel_session=x; Secure; HttpOnly; SameSite=Strict"))
+    assert "s3cr3t" not in repr(seen)
+    assert seen["insecure_cookies"] == ["PHPSESSID"]
+    assert seen["weak_session_cookies"] == [{"name": "PHPSESSID", "missing": ["Secure", "HttpOnly", "SameSite"]}]
+    assert parse_set_cookie("=novalue; Secure") is None
+    assert parse_set_cookie("sid=1; SameSite=bogus; Secure; HttpOnly")["missing"] == ["SameSite"]  # type: ignore[index]
+    assert parse_set_cookie("theme=dark")["session"] is False  # type: ignore[index]
+
+
+# --- exposure ---------------------------------------------------------------------------------------
+
+ORIGIN = "https://site.test"
+HOME = b"<!doctype html><title>Trang chu</title><p>Xin chao</p>"
+
+
+def run_exposure(handler: Callable[[httpx.Request], httpx.Response], timeout: float = 5.0) -> dict:
+    async def go() -> dict:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await probe_exposure(client, ORIGIN, timeout=timeout)
+    return asyncio.run(go())
+
+
+def site(files: dict[str, bytes], *, catch_all: bytes | None = None) -> Callable[[httpx.Request], httpx.Response]:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path in files:
+            return httpx.Response(200, content=files[request.url.path])
+        if catch_all is not None:
+            return httpx.Response(200, content=catch_all)
+        return httpx.Response(404, content=b"not found")
+    return handler
+
+
+EXPOSED = {
+    "/.git/HEAD": b"ref: refs/heads/main\n",
+    "/.env": b"# prod\nAPP_KEY=abc\nDB_PASSWORD=topsecret\n",
+    "/phpinfo.php": b"<html><title>phpinfo()</title><h1>PHP Version 5.6.40</h1>",
+    "/server-status": b"Active connections: 3 \nserver accepts handled requests\n",
+    "/backup.zip": b"PK\x03\x04" + b"\0" * 100,
+    "/database.sql": b"-- MySQL dump 10.13\nCREATE TABLE users (id int);\n",
+    "/uploads/": b"<html><head><title>Index of /uploads/</title></head><body>...</body></html>",
+}
+
+
+def test_every_kind_of_exposure_is_found_with_evidence() -> None:
+    seen = run_exposure(site({"/": HOME, **EXPOSED}))
+    assert [f["path"] for f in seen["vcs"]] == ["/.git/HEAD"]
+    assert seen["env"][0]["evidence"] == "2 KEY=value lines: APP_KEY, DB_PASSWORD"
+    assert "topsecret" not in repr(seen)  # names only, never the secrets
+    assert {f["path"] for f in seen["status_pages"]} == {"/phpinfo.php", "/server-status"}
+    assert "PHP 5.6.40" in next(f["evidence"] for f in seen["status_pages"] if f["path"] == "/phpinfo.php")
+    assert {f["path"] for f in seen["backups"]} == {"/backup.zip", "/database.sql"}
+    assert seen["listings"] == [{"path": "/uploads/", "status": 200, "evidence": "directory listing: Index of /uploads/"}]
+    assert seen["baseline"]["status"] == 404 and seen["unreachable"] == []
+
+
+def test_clean_site_has_no_findings() -> None:
+    seen = run_exposure(site({"/": HOME}))
+    assert all(seen[kind] == [] for kind in ("vcs", "env", "status_pages", "backups", "listings"))
+    assert seen["checked"] == [c.path for c in CANDIDATES]
+
+
+def test_catch_all_200_is_not_a_finding() -> None:
+    seen = run_exposure(site({}, catch_all=HOME))
+    assert seen["baseline"]["catch_all"] is True
+    assert all(seen[kind] == [] for kind in ("vcs", "env", "status_pages", "backups", "listings"))
+
+
+def test_content_that_the_random_path_also_gets_is_inconclusive() -> None:
+    # A site answering *everything* with KEY=value text: /.env proves nothing, so no finding.
+    seen = run_exposure(site({}, catch_all=b"A=1\nB=2\n"))
+    assert seen["env"] == [] and "/.env" in seen["inconclusive"]
+
+
+def test_redirects_and_errors_are_not_findings() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/.git/HEAD":
+            return httpx.Response(301, headers={"Location": "/.git/HEAD"}, content=b"ref: refs/heads/main\n")
+        return httpx.Response(403, content=b"A=1\nB=2\n")
+    seen = run_exposure(handler)
+    assert seen["vcs"] == [] and seen["env"] == []
+
+
+def test_huge_bodies_are_read_only_up_to_the_cap() -> None:
+    served = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        async def body():  # a 50 MB body in 1 MB chunks, counted as served
+            for _ in range(50):
+                served.append(1)
+                yield b"x" * 1_000_000
+        return httpx.Response(200, content=body())
+    seen = run_exposure(handler)
+    assert seen["env"] == []
+    assert len(served) <= (len(CANDIDATES) + 1) * (BODY_CAP // 1_000_000 + 2)
+
+
+def test_an_unfetchable_candidate_makes_its_kind_unknown_not_clean() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/.env":
+            raise httpx.ConnectError("connection reset")
+        return httpx.Response(404)
+    seen = run_exposure(handler)
+    assert seen["env"] is None  # the rule reads None as "could not be determined" (error), never pass
+    assert seen["vcs"] == [] and seen["unreachable"][0]["path"] == "/.env"
+
+
+def test_slow_candidate_times_out_into_unknown() -> None:
+    async def slow_body():
+        yield b"ref: "
+        await asyncio.sleep(30)
+        yield b"refs/heads/main\n"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/.git/HEAD":
+            return httpx.Response(200, content=slow_body())
+        return httpx.Response(404)
+    seen = run_exposure(handler, timeout=0.5)
+    assert seen["vcs"] is None and "within" in seen["unreachable"][0]["error"]
+
+
+def test_baseline_failure_is_a_probe_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+    with pytest.raises(ProbeError, match="baseline"):
+        run_exposure(handler)
+
+
+# --- DNS zone ---------------------------------------------------------------------------------------
+
+
+def test_caa_tree_climbing_order() -> None:
+    assert caa_candidates("a.b.example.vn.") == ["a.b.example.vn", "b.example.vn", "example.vn", "vn"]
+
+
+def test_zone_probe_finds_caa_on_a_parent_and_reports_no_dnssec() -> None:
+    records = {"www.example.test": ["127.0.0.5"], "example.test": ["127.0.0.5"], "bare.test": ["127.0.0.6"]}
+    caa = {"example.test": ['0 issue "ca.example; account=42"', '0 iodef "mailto:soc@example.test"']}
+    with LocalDNSServer(records, caa=caa) as server:
+        resolver = Resolver(NameServer("127.0.0.1", server.port), timeout=3)
+        seen = asyncio.run(probe_zone(resolver, "www.example.test", is_ip=False))
+        bare = asyncio.run(probe_zone(resolver, "bare.test", is_ip=False))
+    assert seen["caa_present"] and seen["caa_domain"] == "example.test"
+    assert seen["caa_issuers"] == ["ca.example"] and seen["caa_iodef"] is True
+    assert seen["dnssec_signed"] is False and seen["dnssec_validated"] is False
+    assert bare["caa_present"] is False and bare["caa_domain"] is None
+
+
+def test_zone_probe_without_a_resolver_is_an_error_and_ip_targets_are_not_applicable() -> None:
+    with LocalDNSServer({}) as server:
+        port = server.port
+    resolver = Resolver(NameServer("127.0.0.1", port), timeout=0.5)  # nothing listens there any more
+    with pytest.raises(ProbeError, match="CAA lookup"):
+        asyncio.run(probe_zone(resolver, "www.example.test", is_ip=False))
+    assert asyncio.run(probe_zone(resolver, "127.0.0.9", is_ip=True))["applicable"] is False

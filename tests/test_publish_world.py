@@ -1,0 +1,94 @@
+"""Publishing a real audit: the hostile site of the local world, signed, as HTML and badge, in Chromium.
+
+The `hostile` site (tests/world/sites.py) puts markup in its home page title and in security.txt
+Contact fields. Whatever the probes copy into the report must stay text in every published output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.test_audit_world import world_settings
+from tests.test_publish_outputs import active_content
+from tests.world import World
+from tests.world.sites import HOSTILE_PAYLOAD, HOSTILE_TITLE, HOSTILE_URL_PAYLOAD
+from trustscan.attestation import Document, envelope_bytes, parse_document, sign_report
+from trustscan.audit import run_audit
+from trustscan.badge import render_svg, shields_endpoint, summarise
+from trustscan.catalog import load_catalog
+from trustscan.formats.html import render_document
+from trustscan.keys import generate_key_pair
+from trustscan.report import build_report
+from trustscan.ruleset import load_ruleset
+from trustscan.target import parse_target
+
+CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser")) if p), None)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="module")
+def hostile(world: World) -> Document:
+    """The hostile site, audited for real and signed."""
+    ruleset = load_ruleset()
+    outcome = asyncio.run(run_audit(parse_target(world.site("hostile").target), world_settings(world),
+                                    ruleset=ruleset))
+    report = build_report(outcome, ruleset, load_catalog("vi"))
+    return parse_document(envelope_bytes(sign_report(report, generate_key_pair(), now=datetime.now(UTC))))
+
+
+def test_the_payloads_reach_the_report(hostile: Document) -> None:
+    """Otherwise the escaping tests below would prove nothing."""
+    text = json.dumps(hostile.report, ensure_ascii=False)
+    assert HOSTILE_PAYLOAD.replace('"', '\\"') in text  # the invalid Contact, verbatim
+    assert HOSTILE_URL_PAYLOAD.replace('"', '\\"') in text  # inside a Contact URI that parses as https
+    contact = next(v for v in hostile.report["verdicts"] if v["rule_id"] == "e.securitytxt.contact")
+    assert contact["status"] == "fail" and "<script>" in contact["message"]
+    assert HOSTILE_TITLE.replace('"', '\\"') in text  # the home page title, as the crawler recorded it
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_hostile_report_renders_as_text(hostile: Document, lang: str) -> None:
+    html = render_document(hostile, load_catalog(lang))
+    assert active_content(html) == []
+    for payload in (HOSTILE_PAYLOAD, HOSTILE_TITLE, HOSTILE_URL_PAYLOAD):
+        assert payload not in html
+    assert "<script>alert" not in html and "<img" not in html
+    assert "&lt;script&gt;alert" in html  # shown, escaped
+    svg = render_svg(summarise(hostile, load_catalog(lang), now=datetime.now(UTC)))
+    assert active_content(svg) == [] and "<script" not in svg
+    json.loads(shields_endpoint(summarise(hostile, load_catalog(lang), now=datetime.now(UTC))))
+
+
+def chromium_screenshot(source: Path, png: Path, profile: Path, size: str) -> subprocess.CompletedProcess[str]:
+    command = [CHROMIUM or "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+               f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0", "--hide-scrollbars",
+               f"--window-size={size}", f"--screenshot={png}", source.as_uri()]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.skipif(CHROMIUM is None and not IN_CI, reason="chromium is not installed (apt-get install chromium)")
+def test_report_and_badge_render_in_headless_chromium(hostile: Document, tmp_path: Path) -> None:
+    if CHROMIUM is None:
+        pytest.fail("CI=true but chromium is not installed", pytrace=False)
+    (tmp_path / "report.html").write_text(render_document(hostile, load_catalog("vi")), encoding="utf-8")
+    (tmp_path / "badge.svg").write_text(render_svg(summarise(hostile, load_catalog("vi"), now=datetime.now(UTC))),
+                                        encoding="utf-8")
+    for name, size in (("report.html", "900,2400"), ("badge.svg", "600,40")):
+        png = tmp_path / f"{name}.png"
+        result = chromium_screenshot(tmp_path / name, png, tmp_path / f"profile-{name}", size)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
+        # Console output from the page (errors, CSP refusals, anything a script would print) is a failure.
+        console = [line for line in result.stderr.splitlines()
+                   if re.search(r"CONSOLE|Uncaught|Refused to|Content Security Policy", line)]
+        assert console == [], console

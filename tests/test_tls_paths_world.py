@@ -1,0 +1,176 @@
+"""The fast TLS path (category probing) against the deep one (sslyze, every suite) on the nginx world.
+
+Both paths scan every site of the test world; every criterion-c rule must reach the same status on
+both, and every fact must be equal except `accepted_suites`, which the fast path lists only in part
+(every weak and non-forward-secret suite, one per DH class, one representative otherwise).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.world import World
+from trustscan.engine import evaluate
+from trustscan.models import Attempt
+from trustscan.probes.errors import ProbeError
+from trustscan.probes.tls import scan_tls
+from trustscan.probes.tls_fast import scan_tls_fast
+from trustscan.probes.tls_handshake import HandshakeCounter
+from trustscan.ruleset import load_ruleset
+
+_TIMEOUT = 5.0
+
+
+def _scan(scanner: Any, world: World, name: str, **kwargs: Any) -> dict[str, Any] | ProbeError:
+    site = world.site(name)
+    try:
+        return scanner(site.host, site.ip, site.https_port, ca_bundle=world.ca_bundle, timeout=_TIMEOUT, **kwargs)
+    except ProbeError as exc:
+        return exc
+
+
+@pytest.fixture(scope="module")
+def both_paths(world: World) -> dict[str, tuple[Any, Any, HandshakeCounter]]:
+    """site -> (fast facts or ProbeError, deep facts or ProbeError, fast path's handshake counter)."""
+    names = sorted(world.sites)
+    counters = {name: HandshakeCounter() for name in names}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        fast = dict(zip(names, pool.map(lambda n: _scan(scan_tls_fast, world, n, counter=counters[n]), names),
+                        strict=True))
+        deep = dict(zip(names, pool.map(lambda n: _scan(scan_tls, world, n), names), strict=True))
+    return {name: (fast[name], deep[name], counters[name]) for name in names}
+
+
+_RULESET = load_ruleset()  # loaded once: it is read-only and takes a while to parse
+
+
+def _c_statuses(facts: dict[str, Any] | ProbeError) -> dict[str, str]:
+    """Every criterion-c rule's status on TLS evidence alone (other probes' rules then read errors alike)."""
+    attempt = Attempt.failed("tls", str(facts)) if isinstance(facts, ProbeError) else Attempt.completed("tls", facts)
+    ruleset = _RULESET
+    tls_rules = {rule.id for rule in ruleset.rules if rule.criterion == "c" and rule.probes == ("tls",)}
+    return {v.rule_id: v.status.value for v in evaluate(ruleset, {"tls": attempt}) if v.rule_id in tls_rules}
+
+
+def test_world_has_tls_sites_of_both_kinds(both_paths: dict[str, Any]) -> None:
+    """Guard: the comparison below must cover a modern site, a legacy site and a site without TLS."""
+    assert {"good", "legacy", "httponly"} <= set(both_paths)
+
+
+@pytest.mark.parametrize("site", ["good", "legacy", "expired", "selfsigned", "wronghost", "nochain", "httponly"])
+def test_identical_criterion_c_verdicts_on_key_sites(site: str, both_paths: dict[str, Any]) -> None:
+    fast, deep, _ = both_paths[site]
+    assert _c_statuses(fast) == _c_statuses(deep)
+
+
+def test_identical_criterion_c_verdicts_on_every_site(both_paths: dict[str, Any]) -> None:
+    differing = {site: (_c_statuses(fast), _c_statuses(deep)) for site, (fast, deep, _) in both_paths.items()
+                 if _c_statuses(fast) != _c_statuses(deep)}
+    assert differing == {}
+
+
+def test_verdicts_are_real_findings_not_errors(both_paths: dict[str, Any]) -> None:
+    """The comparison would be empty if both paths errored: the legacy site must fail for real on both."""
+    fast, deep, _ = both_paths["legacy"]
+    statuses = _c_statuses(fast)
+    for rule in ("c.tls.no_legacy_protocols", "c.tls.dh_params", "c.cert.key_size"):
+        assert statuses[rule] == "fail", rule
+    assert statuses["c.tls.forward_secrecy"] == "warn"
+    assert "error" not in set(_c_statuses(both_paths["good"][0]).values())
+
+
+@pytest.mark.parametrize("site", ["good", "legacy", "expired", "selfsigned", "wronghost", "nochain", "expiring"])
+def test_identical_facts_except_the_suite_listing(site: str, both_paths: dict[str, Any]) -> None:
+    fast, deep, _ = both_paths[site]
+    assert not isinstance(fast, ProbeError) and not isinstance(deep, ProbeError)
+    assert set(fast) == set(deep)
+    for key in deep:
+        if key == "certificate":
+            # days_left may tick over between the two scans; everything else must match
+            assert {k: v for k, v in fast[key].items() if k != "days_left"} == \
+                   {k: v for k, v in deep[key].items() if k != "days_left"}
+        elif key != "accepted_suites":
+            assert fast[key] == deep[key], key
+    # What the fast path lists it did see accepted, and every protocol the deep path lists is there too.
+    assert set(fast["accepted_suites"]) == set(deep["accepted_suites"])
+    for label, suites in fast["accepted_suites"].items():
+        assert set(suites) <= set(deep["accepted_suites"][label]), label
+
+
+def test_both_paths_refuse_a_site_without_tls(both_paths: dict[str, Any]) -> None:
+    fast, deep, _ = both_paths["httponly"]
+    assert isinstance(fast, ProbeError) and isinstance(deep, ProbeError)
+    assert "refused" in str(fast)
+
+
+def test_fast_path_sends_few_client_hellos(both_paths: dict[str, Any]) -> None:
+    """The point of the fast path (issue 5): a modern site costs a handful of ClientHellos, not ~410."""
+    good = both_paths["good"][2]
+    assert good.client_hellos <= 10, good.by_purpose
+    legacy = both_paths["legacy"][2]
+    # enumerating its non-forward-secret suites and ROBOT's 3x6 payloads cost more, still far below 410
+    assert good.client_hellos < legacy.client_hellos <= 60, legacy.by_purpose
+
+
+# --- hostile endpoints ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hostile_server() -> Iterator[Any]:
+    """Start a loopback TCP server whose per-connection behaviour the test chooses."""
+    servers: list[socket.socket] = []
+
+    def start(behaviour: Any) -> tuple[str, int]:
+        server = socket.socket()
+        server.bind(("127.0.0.61", 0))
+        server.listen(64)
+        servers.append(server)
+
+        def loop() -> None:
+            while True:
+                try:
+                    conn, _ = server.accept()
+                except OSError:
+                    return
+                threading.Thread(target=behaviour, args=(conn,), daemon=True).start()
+
+        threading.Thread(target=loop, daemon=True).start()
+        return "127.0.0.61", server.getsockname()[1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def test_silent_server_is_a_one_line_error_not_a_hang(hostile_server: Any) -> None:
+    ip, port = hostile_server(lambda conn: threading.Event().wait(5))
+    with pytest.raises(ProbeError, match="timed out"):
+        scan_tls_fast("silent.example", ip, port, ca_bundle=None, timeout=1.0)
+
+
+@pytest.mark.parametrize("reply", [b"", b"HTTP/1.1 400 Bad Request\r\n\r\n", b"\x16\x03\x03\x00\x02\x02\x00" * 50,
+                                   b"\x15\x03\x03\x00\x02\x02\x28"])
+def test_garbage_answers_never_crash_or_pass(reply: bytes, hostile_server: Any) -> None:
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(4096)
+                conn.sendall(reply)
+            except OSError:
+                pass
+
+    ip, port = hostile_server(answer)
+    try:
+        facts = scan_tls_fast("garbage.example", ip, port, ca_bundle=None, timeout=1.0)
+    except ProbeError as exc:
+        assert "\n" not in str(exc)
+        return
+    # If anything came back, nothing about this endpoint may read as good.
+    assert facts["errors"]
+    assert "pass" not in set(_c_statuses(facts).values())

