@@ -201,3 +201,21 @@ def test_outbound_hosts_against_snapshots() -> None:
     assert facts["listed"][0]["seen_on"] == [{"page": "https://site.test/", "element": "<form action>"}]
     with pytest.raises(ProbeError, match="trustscan lists import"):
         match_outbound(SnapshotSet([]), places)
+
+
+def test_every_page_is_a_first_visit_without_cookies() -> None:
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        return httpx.Response(200, headers={**HTML, "set-cookie": "_ga=GA1.1; Path=/"},
+                              content=b'<a href="/b">b</a>')
+
+    async def go() -> dict[str, Any]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler), cookies={"sid": "earlier"}) as client:
+            return await crawl_site(client, ["https://site.test/"], "site.test",
+                                    CrawlLimits(deadline=time.monotonic() + 10))
+
+    result = asyncio.run(go())
+    assert seen == [None, None]
+    assert [c["name"] for c in result["pages"][0]["cookies"]] == ["_ga"]

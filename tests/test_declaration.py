@@ -16,8 +16,7 @@ import yaml
 from click.testing import CliRunner
 
 from trustscan.cli import main
-
-from trustscan.declaration import (  # noqa: I001
+from trustscan.declaration import (
     DeclarationError,
     declaration_attempt,
     declaration_schema,

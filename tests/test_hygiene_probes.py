@@ -111,7 +111,8 @@ def test_every_kind_of_exposure_is_found_with_evidence() -> None:
     assert {f["path"] for f in seen["status_pages"]} == {"/phpinfo.php", "/server-status"}
     assert "PHP 5.6.40" in next(f["evidence"] for f in seen["status_pages"] if f["path"] == "/phpinfo.php")
     assert {f["path"] for f in seen["backups"]} == {"/backup.zip", "/database.sql"}
-    assert seen["listings"] == [{"path": "/uploads/", "status": 200, "evidence": "directory listing: Index of /uploads/"}]
+    assert seen["listings"] == [
+        {"path": "/uploads/", "status": 200, "evidence": "directory listing: Index of /uploads/"}]
     assert seen["baseline"]["status"] == 404 and seen["unreachable"] == []
 
 

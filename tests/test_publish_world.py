@@ -92,3 +92,21 @@ def test_report_and_badge_render_in_headless_chromium(hostile: Document, tmp_pat
         console = [line for line in result.stderr.splitlines()
                    if re.search(r"CONSOLE|Uncaught|Refused to|Content Security Policy", line)]
         assert console == [], console
+
+
+def test_audit_sign_key_writes_a_declaration_that_verifies(world: World, tmp_path: Path) -> None:
+    from tests.test_cli import world_args
+    from tests.test_publish_cli import trustscan
+
+    assert trustscan("keygen", "k.pem", cwd=tmp_path).returncode == 0
+    audit = trustscan("audit", world.site("good").target, *world_args(world), "--sign-key", "k.pem",
+                      "--valid-days", "30", "-o", "signed.json", "--format", "json", cwd=tmp_path)
+    assert audit.returncode in (0, 1, 3), audit  # the audit's own verdict; signing does not change it
+    assert json.loads(audit.stdout)["target"]["host"] == world.site("good").host
+    assert "signed.json" in audit.stderr
+    verify = trustscan("verify", "signed.json", "--key", "k.pem.pub", "--lang", "en", cwd=tmp_path)
+    assert verify.returncode == 0, verify
+    assert f"Site: https://{world.site('good').host}:{world.https_port}/" in verify.stdout
+    document = parse_document((tmp_path / "signed.json").read_bytes())
+    days = (datetime.fromisoformat(document.valid_until or "") - datetime.fromisoformat(document.declared_at or ""))
+    assert days.days == 30

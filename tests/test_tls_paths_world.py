@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -174,3 +175,22 @@ def test_garbage_answers_never_crash_or_pass(reply: bytes, hostile_server: Any) 
     # If anything came back, nothing about this endpoint may read as good.
     assert facts["errors"]
     assert "pass" not in set(_c_statuses(facts).values())
+
+
+def test_dribbling_server_cannot_stretch_a_handshake(hostile_server: Any) -> None:
+    """A server sending a byte at a time stays under the socket timeout; the per-handshake budget ends it."""
+    def dribble(conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.recv(4096)
+                for byte in b"\x16\x03\x03\x40\x00" + b"\x00" * 200:
+                    conn.sendall(bytes([byte]))
+                    threading.Event().wait(0.2)
+            except OSError:
+                pass
+
+    ip, port = hostile_server(dribble)
+    clock = time.monotonic()
+    with pytest.raises(ProbeError, match="timed out"):
+        scan_tls_fast("dribble.example", ip, port, ca_bundle=None, timeout=1.0)
+    assert time.monotonic() - clock < 3.0

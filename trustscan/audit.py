@@ -25,8 +25,8 @@ from trustscan.models import Attempt
 from trustscan.probes.blocklist import check_blocklists
 from trustscan.probes.context import ProbeContext, ProbeSpec
 from trustscan.probes.errors import ProbeError
-from trustscan.probes.http import probe_https_headers, probe_plain_http
 from trustscan.probes.exposure import probe_exposure
+from trustscan.probes.http import probe_https_headers, probe_plain_http
 from trustscan.probes.securitytxt import fetch_security_txt
 from trustscan.probes.site_content import CONTENT_PROBES
 from trustscan.probes.tls import scan_tls
@@ -145,7 +145,8 @@ async def _securitytxt(context: ProbeContext, needed: Mapping[str, Attempt]) -> 
 
 
 async def _exposure(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
-    return await probe_exposure(context.client, context.origin, timeout=context.settings.probe_timeout)
+    # Twice the probe timeout per whole request: connect, headers and a capped body over a shared pool.
+    return await probe_exposure(context.client, context.origin, timeout=2 * context.settings.probe_timeout)
 
 
 async def _zone(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:

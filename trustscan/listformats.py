@@ -42,6 +42,7 @@ _ENTRY_COLUMNS = frozenset({
     "ip", "ip address", "address", "entry", "ten mien", "dia chi", "dia chi ip", "duong dan", "trang web",
 })
 # `!` and `[Adblock Plus 2.0]` are Adblock-list comments and headers.
+_INLINE_COMMENT = re.compile(r"\s#")
 _COMMENT_PREFIXES = ("#", "!", ";", "//", "[adblock")
 
 
@@ -95,10 +96,12 @@ def parse_entry(token: str) -> Entry | str:
         return "empty"
     if len(raw) > 2048:
         return "too long"
-    address = _as_ip(raw)
+    # Fast path for the common case: an address or range always ends in a digit or contains ':'.
+    maybe_address = ":" in raw or raw[-1].isdigit()
+    address = _as_ip(raw) if maybe_address else None
     if address is not None:
         return Entry("ip", address, 0)
-    if "/" in raw and "://" not in raw:
+    if maybe_address and "/" in raw and "://" not in raw:
         network = _as_network(raw)
         if network is not None:
             return Entry("cidr", network, 0)
@@ -241,7 +244,7 @@ def _strip_comment(line: str) -> str:
     if content.lower().startswith(_COMMENT_PREFIXES):
         return ""
     # An inline `#` comment starts after whitespace; a `#` inside a URL is a fragment.
-    return re.split(r"\s#", content, maxsplit=1)[0].strip()
+    return _INLINE_COMMENT.split(content, maxsplit=1)[0].strip()
 
 
 def _looks_like_csv(text: str) -> bool:

@@ -192,7 +192,12 @@ async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
 
 
 async def _get(client: httpx.AsyncClient, url: str, cap: int) -> tuple[httpx.Response, bytes, bool]:
-    async with client.stream("GET", url) as response:
+    request = client.build_request("GET", url)
+    # Every page is read as a first visit, with no cookies from the audit's other requests: criterion b
+    # asks what is set *before* any consent, and a server may only set its cookies on a cookie-less visit.
+    request.headers.pop("cookie", None)
+    response = await client.send(request, stream=True)
+    try:
         if response.is_redirect:
             return response, b"", False
         content_type = (response.headers.get("content-type") or "").lower()
@@ -200,6 +205,8 @@ async def _get(client: httpx.AsyncClient, url: str, cap: int) -> tuple[httpx.Res
             return response, b"", False  # not a page: do not download it
         body, truncated = await read_capped(response, cap)
         return response, body, truncated
+    finally:
+        await response.aclose()
 
 
 def analyse_html(body: bytes, content_type: str | None, url: str) -> dict[str, Any]:

@@ -30,7 +30,8 @@ from trustscan.probes.errors import ProbeError
 __all__ = ["CANDIDATES", "KINDS", "Candidate", "Fetched", "judge_candidate", "probe_exposure"]
 
 BODY_CAP = 16 * 1024
-CONCURRENCY = 3
+# Two requests in flight: the probe shares the audit's 4-connection pool with the other HTTP probes.
+CONCURRENCY = 2
 MAX_EVIDENCE = 120
 
 Check = Callable[[bytes], str | None]  # body -> evidence text when the content is what the path claims
@@ -162,15 +163,18 @@ def judge_candidate(candidate: Candidate, fetched: Fetched, baseline: Fetched) -
 
 
 async def probe_exposure(client: httpx.AsyncClient, origin: str, *, timeout: float) -> dict[str, Any]:
-    """Request every candidate and a random baseline path; facts per kind of exposure."""
+    """Request every candidate and a random baseline path; facts per kind of exposure.
+
+    `timeout` bounds each whole request, body included (a slow-drip answer cannot hold the probe);
+    the audit deadline bounds the probe as a whole.
+    """
     semaphore = asyncio.Semaphore(CONCURRENCY)
     baseline_path = f"/trustscan-{secrets.token_hex(8)}/{secrets.token_hex(4)}.txt"
-    baseline, *results = await asyncio.gather(
-        _fetch(client, origin + baseline_path, semaphore, timeout),
-        *(_fetch(client, origin + c.path, semaphore, timeout) for c in CANDIDATES),
-    )
+    # The baseline first: without it no content can be judged, so a dead site costs one request, not 16.
+    baseline = await _fetch(client, origin + baseline_path, semaphore, timeout)
     if baseline.status is None:
         raise ProbeError(f"exposure: the baseline request to {origin}{baseline_path} failed: {baseline.error}")
+    results = await asyncio.gather(*(_fetch(client, origin + c.path, semaphore, timeout) for c in CANDIDATES))
     findings: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
     unknown_kinds: set[str] = set()
     unreachable, inconclusive = [], []

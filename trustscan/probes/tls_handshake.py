@@ -11,6 +11,7 @@ errors, so "refused" means the same thing on both paths; anything else is a `Han
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -111,11 +112,14 @@ class Handshaker:
     def _prepared(self, version: OpenSslVersionEnum, ciphers: str, legacy: bool,
                   exclude: LegacyVersionsMask | None, purpose: str) -> BaseSslClient:
         client = self.client(version, legacy=legacy)
-        if version == OpenSslVersionEnum.TLSV1_3:
-            assert isinstance(client, SslClient)
-            client.set_ciphersuites(ciphers)
-        else:
-            client.set_cipher_list(ciphers)
+        try:
+            if version == OpenSslVersionEnum.TLSV1_3:
+                assert isinstance(client, SslClient)
+                client.set_ciphersuites(ciphers)
+            else:
+                client.set_cipher_list(ciphers)
+        except OpenSSLError as exc:  # none of the names is known to this client: nothing was offered
+            raise HandshakeUnknown(f"cannot offer {ciphers[:60]}: {exc}") from None
         if exclude:
             client._ssl.set_options(int(exclude))
         try:
@@ -145,7 +149,7 @@ class Handshaker:
         try:
             complete = full or version == OpenSslVersionEnum.TLSV1_3
             first: list[bytes] = []
-            accepted, timed_out = self._handshake(client, complete, first)
+            accepted, timed_out = self._handshake(client, complete, first, self.timeout)
             if not accepted:
                 return Offer(accepted=False, timed_out=timed_out)
             negotiated = server_hello_version(first[0]) if version == OpenSslVersionEnum.SSLV23 and first else version
@@ -159,15 +163,16 @@ class Handshaker:
         """A completed handshake kept open (for renegotiation); None if the server refused the offer."""
         client = self._prepared(version, ciphers, legacy, None, purpose)
         try:
-            accepted, _ = self._handshake(client, True, [])
+            accepted, _ = self._handshake(client, True, [], self.timeout)
             yield client if accepted else None
         finally:
             client.shutdown()
 
-    def _handshake(self, client: BaseSslClient, complete: bool, first: list[bytes]) -> tuple[bool, bool]:
+    def _handshake(self, client: BaseSslClient, complete: bool, first: list[bytes],
+                   budget: float) -> tuple[bool, bool]:
         """Drive the handshake: (accepted, timed out). Raises HandshakeUnknown if neither is clear."""
         try:
-            _drive(client, complete, first)
+            _drive(client, complete, first, time.monotonic() + budget)
         except (ClientCertificateRequested, WantX509LookupError):
             return True, False  # the server chose a suite and then asked who we are
         except TimeoutError:
@@ -190,7 +195,7 @@ class Handshaker:
         return True, False
 
 
-def _drive(client: BaseSslClient, complete: bool, first: list[bytes]) -> None:
+def _drive(client: BaseSslClient, complete: bool, first: list[bytes], deadline: float) -> None:
     """nassl's do_handshake loop, stopping once the client has a second flight to send (if not `complete`).
 
     When OpenSSL, after reading the server's data, wants to send something again (ClientKeyExchange,
@@ -212,6 +217,8 @@ def _drive(client: BaseSslClient, complete: bool, first: list[bytes]) -> None:
                 return  # our second flight: everything criterion c needs from the server is in
             client._flush_ssl_engine()
             sent_hello = True
+        if time.monotonic() > deadline:  # a server dribbling bytes must not hold us past one timeout
+            raise TimeoutError("handshake took longer than the network timeout")
         data = sock.recv(_BUFFER)
         if not data:
             raise OSError("Nassl SSL handshake failed: peer did not send data back.")
