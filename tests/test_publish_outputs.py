@@ -84,7 +84,8 @@ def test_badge_counts_only_passing_criteria_and_says_what_was_not_checked() -> N
     report["overall"] = "pass"
     summary = summarise(signed_document(report), load_catalog("vi"), now=NOW)
     assert (summary.met, summary.total, summary.not_checked, summary.declared_only) == (2, 6, 3, 1)
-    assert summary.message == "đạt · 2/6 tiêu chí đạt · 3 chưa kiểm tra · 1 chỉ tự khai · quét 2026-03-01 · hạn 2026-05-30"
+    assert summary.message == ("đạt · 2/6 tiêu chí đạt · 3 chưa kiểm tra · 1 chỉ tự khai · quét 2026-03-01"
+                               " · hạn 2026-05-30")
     endpoint = json.loads(shields_endpoint(summary))
     assert endpoint == {"schemaVersion": 1, "label": "Tín nhiệm mạng", "message": summary.message,
                         "color": "brightgreen"}
