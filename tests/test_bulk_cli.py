@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from trustscan.cli import main
-from trustscan.commands_bulk import settings_from_json, settings_to_json
 from trustscan.portfolio import parse_text
 from trustscan.resolve import NameServer
 from trustscan.resultstore import ResultStore
@@ -18,14 +18,15 @@ def test_settings_survive_the_database_round_trip(tmp_path: Path) -> None:
     bundle = tmp_path / "ca.pem"
     bundle.write_text("x")
     settings = AuditSettings(nameserver=NameServer("127.0.0.1", 5353), ca_bundle=bundle, timeout=30.0,
-                             http_port=8080, allow_private=True, deep=True)
-    assert settings_from_json(settings_to_json(settings)) == settings
+                             http_port=8080, allow_private=True, deep=True, criteria=("c", "e"),
+                             blocklist_files=(bundle,), dnsbl_ip_zones=("zen.example",))
+    assert AuditSettings.from_json(json.loads(json.dumps(settings.to_json()))) == settings
 
 
 def test_resume_refuses_options_that_would_change_the_audit(tmp_path: Path) -> None:
     db = tmp_path / "r.db"
     with ResultStore(db) as store:
-        store.create_run(portfolio="p", digest="d", settings=settings_to_json(AuditSettings()), language="vi",
+        store.create_run(portfolio="p", digest="d", settings=AuditSettings().to_json(), language="vi",
                          tool_version="t", entries=parse_text("a.gov.vn\n").entries)
     result = CliRunner().invoke(main, ["bulk", "--db", str(db), "--resume", "--timeout", "5", "--allow-private"])
     assert result.exit_code == 2

@@ -246,15 +246,32 @@ def test_fallback_to_legacy() -> None:
 @respx.mock
 def test_not_found_anywhere() -> None:
     respx.get(WELL_KNOWN).mock(return_value=httpx.Response(404))
-    respx.get(LEGACY).mock(side_effect=httpx.ConnectError("refused"))
+    respx.get(LEGACY).mock(return_value=httpx.Response(410))
     result = fetch()
     assert set(result) == RESULT_KEYS
     assert result["found"] is False and result["location"] is None and result["url"] is None
-    assert result["status"] == 404
-    assert result["attempts"][1] == {"url": LEGACY, "status": None, "error": "ConnectError: refused"}
+    assert result["status"] == 410
+    assert result["attempts"][1] == {"url": LEGACY, "status": 410, "error": None}
     assert result["contacts"] == [] and result["expires_count"] == 0 and result["size"] == 0
     assert result["content_type_ok"] is None and result["size_ok"] is None
     assert result["expires_valid"] is None and result["canonical_ok"] is None
+
+
+@pytest.mark.parametrize(
+    ("well_known", "legacy"),
+    [(httpx.Response(404), httpx.ConnectError("refused")),
+     (httpx.ReadTimeout("slow"), httpx.Response(404)),
+     (httpx.Response(503), httpx.Response(404))],
+)
+@respx.mock
+def test_absence_is_not_concluded_when_a_location_did_not_answer(well_known: object, legacy: object) -> None:
+    for url, outcome in ((WELL_KNOWN, well_known), (LEGACY, legacy)):
+        if isinstance(outcome, httpx.Response):
+            respx.get(url).mock(return_value=outcome)
+        else:
+            respx.get(url).mock(side_effect=outcome)
+    with pytest.raises(ProbeError, match="could not check"):
+        fetch()
 
 
 @respx.mock

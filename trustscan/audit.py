@@ -41,7 +41,6 @@ from trustscan.target import Target
 T = TypeVar("T")
 
 
-
 class AddressPolicyError(Exception):
     """The target resolves to a non-public address and the user did not allow private scans."""
 
@@ -60,6 +59,9 @@ async def run_audit(
     pseudo-probe: it does no I/O, and without one criterion a can only be `manual`.
     """
     ruleset = ruleset or load_ruleset()
+    if settings.criteria is not None:
+        ruleset = ruleset.restricted_to(settings.criteria)
+    probes_needed = probes_for(ruleset)
     started = datetime.now(UTC)
     clock = time.monotonic()
     resolver = Resolver(settings.nameserver, timeout=min(settings.probe_timeout, settings.timeout))
@@ -70,7 +72,7 @@ async def run_audit(
     if not addresses:
         # Nothing could be checked, so every probe is an error (audit incomplete), not "skipped".
         reason = f"not run: {dns_attempt.error}"
-        evidence.update({spec.name: Attempt.failed(spec.name, reason) for spec in PROBES})
+        evidence.update({spec.name: Attempt.failed(spec.name, reason) for spec in probes_needed})
     else:
         pinned = addresses[0]
         if not settings.allow_private and not is_public(pinned):
@@ -79,7 +81,8 @@ async def run_audit(
                 "use --allow-private to audit intranet or local sites"
             )
         remaining = settings.timeout - (time.monotonic() - clock)
-        probes = await _run_network_probes(target, addresses, settings, resolver, remaining, transport)
+        probes = await _run_network_probes(target, addresses, settings, resolver, remaining, transport,
+                                           probes_needed)
         evidence.update(probes)
     verdicts = evaluate(ruleset, evidence)
     return AuditOutcome(
@@ -112,6 +115,7 @@ async def _run_network_probes(
     resolver: Resolver,
     budget: float,
     transport: httpx.AsyncBaseTransport | None,
+    specs: Sequence[ProbeSpec],
 ) -> dict[str, Attempt]:
     pinned = addresses[0]
     if transport is None:
@@ -120,7 +124,7 @@ async def _run_network_probes(
     async with make_client(transport, timeout=settings.probe_timeout) as client:
         context = ProbeContext(target=target, pinned=pinned, addresses=addresses, settings=settings,
                                client=client, resolver=resolver, now=datetime.now(UTC), budget=budget)
-        return await run_probes(PROBES, context, deadline=budget)
+        return await run_probes(specs, context, deadline=budget)
 
 
 async def _tls(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
@@ -170,6 +174,18 @@ PROBES: tuple[ProbeSpec, ...] = (
     ProbeSpec("blocklist", _blocklist),
     *CONTENT_PROBES,  # crawl, then content / privacy / links_reputation (criteria b and đ)
 )
+
+
+def probes_for(ruleset: Ruleset) -> tuple[ProbeSpec, ...]:
+    """The probes the ruleset's rules read, with the probes those need, in PROBES order.
+
+    With `--only c,e` an audit does the TLS, HTTP and security.txt work and nothing else.
+    """
+    wanted = {probe for rule in ruleset.rules for probe in rule.probes}
+    for spec in reversed(PROBES):  # needs are declared earlier, so one backward pass closes the set
+        if spec.name in wanted:
+            wanted.update(spec.needs)
+    return tuple(spec for spec in PROBES if spec.name in wanted)
 
 
 async def run_probes(

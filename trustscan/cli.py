@@ -30,6 +30,7 @@ from trustscan.commands_publish import COMMANDS as PUBLISH_COMMANDS
 from trustscan.commands_publish import load_signing_key, sign_options, write_signed
 from trustscan.demo import run_demo
 from trustscan.formats import FORMATS, render
+from trustscan.options import max_pages_option, only_option
 from trustscan.report import build_report, dumps
 from trustscan.resolve import ResolverError, parse_nameserver
 from trustscan.ruleset import RuleError, load_ruleset
@@ -105,8 +106,8 @@ def _lang_option() -> Any:
 @click.option("--deep", is_flag=True,
               help="Criterion c: enumerate every cipher suite one handshake at a time (sslyze, ~410 "
                    "ClientHellos) instead of probing by category (a few ClientHellos). Same verdicts.")
-@click.option("--max-pages", type=click.IntRange(1, 1000), default=30, show_default=True,
-              help="Criteria b and đ: most pages of the same-site crawl from the home page.")
+@max_pages_option()
+@only_option()
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="console",
               show_default=True, help="What to print on stdout.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -124,7 +125,7 @@ def audit(target: str, resolver: str | None, ca_bundle: Path | None, timeout: fl
           sign_key: Path | None = None, passphrase_file: Path | None = None, valid_days: int = 90,
           policy_file: Path | None = None, baseline: Path | None = None, output_dir: Path | None = None,
           emit: tuple[str, ...] = (), deep: bool = False, declaration_file: Path | None = None,
-          max_pages: int = 30, **list_options: Any) -> None:
+          max_pages: int = 30, only: tuple[str, ...] | None = None, **list_options: Any) -> None:
     """Audit TARGET (host, host:port or https:// URL) against the six criteria."""
     if sign_key is not None and output is None:
         raise click.UsageError("--sign-key needs -o/--output for the signed declaration")
@@ -138,6 +139,7 @@ def audit(target: str, resolver: str | None, ca_bundle: Path | None, timeout: fl
         raise click.UsageError(str(exc)) from None
     settings = AuditSettings(nameserver=nameserver, ca_bundle=ca_bundle, timeout=timeout,
                              http_port=http_port, allow_private=allow_private, deep=deep, max_pages=max_pages,
+                             criteria=only,
                              **blocklist_settings(**list_options))  # criterion d (trustscan.commands_lists)
     report, gate = gate_report(audit_to_report(parsed, settings, lang, declaration=declaration), ci)
     if output is not None and signing_key is not None:

@@ -27,11 +27,13 @@ from click.core import ParameterSource
 from trustscan import __version__
 from trustscan.bulk import BulkJob, BulkLimits, scan_all
 from trustscan.catalog import LANGUAGES, Catalog, format_value, load_catalog
+from trustscan.commands_lists import blocklist_options, blocklist_settings
 from trustscan.dashboard import build_dashboard
 from trustscan.dashboard_render import DASHBOARD_FORMATS, render_dashboard
+from trustscan.options import max_pages_option, only_option
 from trustscan.portfolio import PortfolioError, load_portfolio
 from trustscan.progress import BulkProgress
-from trustscan.resolve import NameServer, ResolverError, parse_nameserver
+from trustscan.resolve import ResolverError, parse_nameserver
 from trustscan.resultstore import ResultStore, SiteRow, StoreError
 from trustscan.ruleset import RuleError, load_ruleset
 from trustscan.settings import AuditSettings
@@ -48,37 +50,8 @@ Exit codes:
   130  interrupted (Ctrl-C or SIGTERM): finished sites are kept; continue with --resume"""
 
 # Options that shape the audit itself: a resumed run must keep the settings it started with.
-_AUDIT_OPTIONS = ("resolver", "ca_bundle", "timeout", "http_port", "allow_private", "deep", "lang")
-
-
-def settings_to_json(settings: AuditSettings) -> dict[str, Any]:
-    """The audit settings as stored with a run, so every resumption audits the same way."""
-    server = settings.nameserver
-    return {
-        "nameserver": None if server is None else {"ip": server.ip, "port": server.port},
-        "ca_bundle": None if settings.ca_bundle is None else str(settings.ca_bundle),
-        "timeout": settings.timeout,
-        "probe_timeout": settings.probe_timeout,
-        "http_port": settings.http_port,
-        "allow_private": settings.allow_private,
-        "deep": settings.deep,
-    }
-
-
-def settings_from_json(data: dict[str, Any]) -> AuditSettings:
-    server = data.get("nameserver")
-    ca_bundle = data.get("ca_bundle")
-    if ca_bundle is not None and not Path(ca_bundle).is_file():
-        raise click.UsageError(f"the run's CA bundle {ca_bundle} no longer exists")
-    return AuditSettings(
-        nameserver=None if server is None else NameServer(server["ip"], int(server["port"])),
-        ca_bundle=None if ca_bundle is None else Path(ca_bundle),
-        timeout=float(data["timeout"]),
-        probe_timeout=float(data["probe_timeout"]),
-        http_port=int(data["http_port"]),
-        allow_private=bool(data["allow_private"]),
-        deep=bool(data.get("deep", False)),
-    )
+_AUDIT_OPTIONS = ("resolver", "ca_bundle", "timeout", "http_port", "allow_private", "deep", "lang", "max_pages",
+                  "only", "blocklists", "cache_dir", "max_list_age", "dnsbl_domain", "dnsbl_ip")
 
 
 @click.command(epilog=BULK_EXIT_HELP)
@@ -96,6 +69,9 @@ def settings_from_json(data: dict[str, Any]) -> AuditSettings:
 @click.option("--allow-private", is_flag=True,
               help="Allow loopback, private and other non-public addresses (intranets).")
 @click.option("--deep", is_flag=True, help="Criterion c by full per-suite enumeration (sslyze; much slower).")
+@max_pages_option()
+@only_option()
+@blocklist_options
 @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
               help="Sites audited at the same time, in total.")
 @click.option("--per-ip", type=click.IntRange(1, 64), default=2, show_default=True,
@@ -105,16 +81,32 @@ def settings_from_json(data: dict[str, Any]) -> AuditSettings:
               help="Language of messages and the stored reports.")
 @click.pass_context
 def bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, resolver: str | None,
-         ca_bundle: Path | None, timeout: float, http_port: int, allow_private: bool, deep: bool, concurrency: int,
-         per_ip: int, quiet: bool, lang: str) -> None:
+         ca_bundle: Path | None, timeout: float, http_port: int, allow_private: bool, deep: bool, max_pages: int,
+         only: tuple[str, ...] | None, concurrency: int, per_ip: int, quiet: bool, lang: str,
+         **list_options: Any) -> None:
     """Audit every site of PORTFOLIO (text: one target per line; or CSV) into the --db database."""
     try:
         ruleset = load_ruleset()
     except RuleError as exc:
         raise click.ClickException(f"broken rule file: {exc}") from None
+    try:
+        nameserver = parse_nameserver(resolver) if resolver else None
+    except ResolverError as exc:
+        raise click.UsageError(str(exc)) from None
+    settings = AuditSettings(nameserver=nameserver, ca_bundle=ca_bundle, timeout=timeout, http_port=http_port,
+                             allow_private=allow_private, deep=deep, max_pages=max_pages, criteria=only,
+                             **blocklist_settings(**list_options))
     with _exclusive(db_path):
-        _bulk(ctx, portfolio, db_path, resume, resolver, ca_bundle, timeout, http_port, allow_private, deep,
-              concurrency, per_ip, quiet, lang, ruleset)
+        _bulk(ctx, portfolio, db_path, resume, settings, concurrency, per_ip, quiet, lang, ruleset)
+
+
+def _stored_settings(data: dict[str, Any]) -> AuditSettings:
+    """The run's own settings, refusing a resumption whose CA bundle or list files have gone."""
+    settings = AuditSettings.from_json(data)
+    for path in (settings.ca_bundle, *settings.blocklist_files):
+        if path is not None and not path.is_file():
+            raise click.UsageError(f"the run's file {path} no longer exists")
+    return settings
 
 
 @contextlib.contextmanager
@@ -137,9 +129,8 @@ def _exclusive(db_path: Path) -> Iterator[None]:
         yield
 
 
-def _bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, resolver: str | None,
-          ca_bundle: Path | None, timeout: float, http_port: int, allow_private: bool, deep: bool, concurrency: int,
-          per_ip: int, quiet: bool, lang: str, ruleset: Any) -> None:
+def _bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, settings: AuditSettings,
+          concurrency: int, per_ip: int, quiet: bool, lang: str, ruleset: Any) -> None:
     try:
         store = ResultStore(db_path)
     except StoreError as exc:
@@ -154,12 +145,6 @@ def _bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: boo
         else:
             if portfolio is None:
                 raise click.UsageError("give a PORTFOLIO file (or --resume to continue an unfinished run)")
-            try:
-                nameserver = parse_nameserver(resolver) if resolver else None
-            except ResolverError as exc:
-                raise click.UsageError(str(exc)) from None
-            settings = AuditSettings(nameserver=nameserver, ca_bundle=ca_bundle, timeout=timeout,
-                                     http_port=http_port, allow_private=allow_private, deep=deep)
             run_id, jobs = _new_run(store, portfolio, settings, lang)
         catalog = load_catalog(lang)
         info = store.run(run_id)
@@ -199,7 +184,7 @@ def _new_run(store: ResultStore, path: Path, settings: AuditSettings, lang: str)
         click.echo(f"trustscan: {path}:{problem.line}: skipped: {format_value(problem.reason)}{shown}", err=True)
     if not portfolio.entries:
         raise click.UsageError(f"no valid target in {path}")
-    run_id = store.create_run(portfolio=str(path), digest=portfolio.digest, settings=settings_to_json(settings),
+    run_id = store.create_run(portfolio=str(path), digest=portfolio.digest, settings=settings.to_json(),
                               language=lang, tool_version=__version__, entries=portfolio.entries)
     return run_id, [BulkJob(entry.key, entry.target) for entry in portfolio.entries]
 
@@ -226,7 +211,7 @@ def _resume_plan(store: ResultStore, portfolio: Path | None,
             jobs.append(BulkJob(planned.site, parse_target(planned.input)))
         except TargetError as exc:  # only if the database was edited by hand
             raise click.UsageError(f"run {run.id} holds an invalid target: {exc}") from None
-    return run.id, settings_from_json(dict(run.settings)), run.language, jobs
+    return run.id, _stored_settings(dict(run.settings)), run.language, jobs
 
 
 async def _scan(jobs: list[BulkJob], settings: AuditSettings, limits: BulkLimits, ruleset: Any, catalog: Catalog,

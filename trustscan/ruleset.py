@@ -9,6 +9,7 @@ under ids derived from the rule id (`<id>.title`, `.pass`, `.fail`, `.fix`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -86,6 +87,11 @@ class Ruleset:
 
     def for_criterion(self, criterion: str) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if rule.criterion == criterion)
+
+    def restricted_to(self, criteria: Iterable[str]) -> Ruleset:
+        """Only the rules of `criteria`; the others' criteria then roll up to not_checked."""
+        wanted = set(criteria)
+        return Ruleset(tuple(rule for rule in self.rules if rule.criterion in wanted), self.digest)
 
     def get(self, rule_id: str) -> Rule:
         for rule in self.rules:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from trustscan.resolve import NameServer
 from trustscan.target import DEFAULT_HTTP_PORT
@@ -32,3 +33,39 @@ class AuditSettings:
     # Criteria b and đ: the same-site crawl (`--max-pages`), and how many link hops from the home page.
     max_pages: int = 30
     max_depth: int = 3
+    # `--only`: audit just these criteria (None = all); the others are reported as not_checked and
+    # the probes only they need are not run.
+    criteria: tuple[str, ...] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Every setting as JSON (a bulk run stores it so a resumption audits the same way)."""
+        data: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, NameServer):
+                value = {"ip": value.ip, "port": value.port}
+            elif isinstance(value, Path):
+                value = str(value)
+            elif isinstance(value, tuple):
+                value = [str(v) for v in value]
+            data[item.name] = value
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AuditSettings:
+        """The inverse of to_json; keys it does not know (a newer trustscan's) are ignored."""
+        known = {item.name: item for item in fields(cls)}
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            if name not in known or value is None:
+                continue
+            if name == "nameserver":
+                value = NameServer(value["ip"], int(value["port"]))
+            elif name in ("ca_bundle", "lists_dir"):
+                value = Path(value)
+            elif name == "blocklist_files":
+                value = tuple(Path(v) for v in value)
+            elif isinstance(value, list):
+                value = tuple(value)
+            values[name] = value
+        return cls(**values)

@@ -289,6 +289,12 @@ async def fetch_security_txt(
     statuses = [a["status"] for a in attempts if a["status"] is not None]
     if not statuses:
         raise ProbeError(f"security.txt: no HTTP response from {base} ({attempts[-1]['error']})")
+    # Absence is established only if every location answered; a timeout or a server error at
+    # one of them leaves open that the file is there, so "not found" would be a guess.
+    unanswered = [a for a in attempts if (a["status"] is None and a["error"]) or (a["status"] or 0) >= 500]
+    if unanswered:
+        first = unanswered[0]
+        raise ProbeError(f"security.txt: could not check {first['url']}: {first['error'] or first['status']}")
     return {"found": False, "location": None, "url": None, "attempts": attempts, "status": statuses[-1],
             **empty_facts()}
 
