@@ -77,7 +77,7 @@ def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note:
                        proc.returncode, note)
 
 
-def bench_size(n: int, concurrency: int, per_ip: int, skip_sslyze: bool) -> list[Measurement]:
+def bench_size(n: int, concurrency: int, per_ip: int, skip_sslyze: bool, only: str) -> list[Measurement]:
     results = []
     with tempfile.TemporaryDirectory(prefix="trustscan-bench-") as tmp, running_many(Path(tmp), n) as world:
         portfolio = Path(tmp) / "portfolio.txt"
@@ -87,8 +87,8 @@ def bench_size(n: int, concurrency: int, per_ip: int, skip_sslyze: bool) -> list
             str(BIN / "trustscan"), "bulk", str(portfolio), "--db", str(db), "--quiet", "--allow-private",
             "--resolver", f"{world.dns_ip}:{world.dns_port}", "--ca-bundle", str(world.ca_bundle),
             "--http-port", str(world.http_port), "--concurrency", str(concurrency), "--per-ip", str(per_ip),
-            "--timeout", "120",
-        ], world, "trustscan bulk", n))
+            "--timeout", "120", *(["--only", only] if only else []),
+        ], world, "trustscan bulk" + (f" --only {only}" if only else ""), n))
         results[-1] = replace(results[-1], note=f"concurrency {concurrency}, per-ip {per_ip}; {_outcome(db)}")
         if not skip_sslyze:
             targets = Path(tmp) / "sslyze-targets.txt"
@@ -118,10 +118,13 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--per-ip", type=int, default=2)
     parser.add_argument("--skip-sslyze", action="store_true")
+    parser.add_argument("--only", default="c,e",
+                        help="criteria for trustscan bulk (default c,e: TLS + security.txt + home page, the scope "
+                             "sslyze is compared on); '' for every criterion")
     options = parser.parse_args()
     measurements: list[Measurement] = []
     for n in (int(size) for size in options.sizes.split(",")):
-        done = bench_size(n, options.concurrency, options.per_ip, options.skip_sslyze)
+        done = bench_size(n, options.concurrency, options.per_ip, options.skip_sslyze, options.only)
         measurements += done
         for m in done:
             print(f"N={n} {m.tool}: {m.wall:.1f} s, {m.peak_rss_mb:.0f} MB, exit {m.exit_code}", file=sys.stderr)

@@ -10,6 +10,7 @@ Only `load_trust_anchors` does I/O (it reads PEM bundles).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 from collections.abc import Iterable, Sequence
@@ -36,8 +37,22 @@ def load_trust_anchors(paths: Iterable[Path | str | None]) -> list[x509.Certific
     for path in paths:
         if path is None:
             continue
-        anchors.extend(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+        stat = Path(path).stat()
+        anchors.extend(_certificates_in(str(path), stat.st_mtime_ns, stat.st_size))
     return anchors
+
+
+@functools.lru_cache(maxsize=32)
+def _certificates_in(path: str, mtime_ns: int, size: int) -> tuple[x509.Certificate, ...]:
+    """A PEM bundle's certificates, parsed once per file version (a memo, not state: the key
+    includes the file's mtime and size). A bulk scan otherwise re-parses ~150 roots per site."""
+    return tuple(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _subject_der(cert: x509.Certificate) -> bytes:
+    """A certificate's subject as DER, memoised: comparing Name objects rebuilds them every time."""
+    return cert.subject.public_bytes()
 
 
 def analyze_certificate_chain(
@@ -203,7 +218,8 @@ def _chain_complete(chain: Sequence[x509.Certificate], anchors: Sequence[x509.Ce
     if _is_issued_by(last, last):
         return True
     # Only anchors with the right subject can be the issuer; checking names first avoids signatures.
-    return any(a.subject == last.issuer and _is_issued_by(last, a) for a in anchors)
+    issuer = last.issuer.public_bytes()
+    return any(_subject_der(a) == issuer and _is_issued_by(last, a) for a in anchors)
 
 
 # --- keys and signatures -----------------------------------------------------------------------
