@@ -33,16 +33,14 @@ from trustscan.probes.tls import scan_tls
 from trustscan.probes.tls_fast import scan_tls_fast
 from trustscan.probes.zone import probe_zone
 from trustscan.report import AuditOutcome
-from trustscan.resolve import Resolver, is_public
+from trustscan.resolve import AddressPolicyError, Resolver, is_public
 from trustscan.ruleset import Ruleset, load_ruleset
 from trustscan.settings import AuditSettings
 from trustscan.target import Target
 
 T = TypeVar("T")
 
-
-class AddressPolicyError(Exception):
-    """The target resolves to a non-public address and the user did not allow private scans."""
+__all__ = ["AddressPolicyError", "PROBES", "in_daemon_thread", "probes_for", "run_audit", "run_probes"]
 
 
 async def run_audit(

@@ -19,12 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from trustscan.audit import AddressPolicyError, run_audit
 from trustscan.catalog import Catalog
 from trustscan.models import CRITERIA
 from trustscan.probes.errors import ProbeError
 from trustscan.report import build_report
-from trustscan.resolve import Resolver
+from trustscan.resolve import AddressPolicyError, Resolver
 from trustscan.resultstore import SiteRow, now_text
 from trustscan.ruleset import Ruleset
 from trustscan.settings import AuditSettings
@@ -61,7 +60,7 @@ async def scan_all(
     catalog: Catalog,
     on_result: Callable[[SiteRow], None],
     stop: asyncio.Event | None = None,
-    audit: Callable[..., Any] = run_audit,
+    audit: Callable[..., Any] | None = None,
 ) -> bool:
     """Audit every job; True when all finished, False when `stop` was set first.
 
@@ -109,10 +108,12 @@ async def audit_one(
     *,
     ruleset: Ruleset,
     catalog: Catalog,
-    audit: Callable[..., Any] = run_audit,
+    audit: Callable[..., Any] | None = None,
     deadline: float | None = None,
 ) -> SiteRow:
     """Audit one site under its deadline and turn whatever happened into one SiteRow."""
+    if audit is None:
+        from trustscan.audit import run_audit as audit  # the scanner (sslyze, nassl) only when scanning
     clock = time.monotonic()
     deadline = settings.timeout + BulkLimits.deadline_margin if deadline is None else deadline
     try:

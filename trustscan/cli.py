@@ -21,19 +21,18 @@ import click
 from cryptography.utils import CryptographyDeprecationWarning
 
 from trustscan import __version__
-from trustscan.audit import AddressPolicyError, AuditSettings, run_audit
 from trustscan.catalog import LANGUAGES, load_catalog
 from trustscan.commands_ci import ci_options, diff_command, finish_ci, gate_report, prepare_ci
 from trustscan.commands_declare import declaration_from_option, declaration_option, declare
 from trustscan.commands_lists import blocklist_options, blocklist_settings, lists
 from trustscan.commands_publish import COMMANDS as PUBLISH_COMMANDS
 from trustscan.commands_publish import load_signing_key, sign_options, write_signed
-from trustscan.demo import run_demo
 from trustscan.formats import FORMATS, render
 from trustscan.options import max_pages_option, only_option
 from trustscan.report import build_report, dumps
 from trustscan.resolve import ResolverError, parse_nameserver
 from trustscan.ruleset import RuleError, load_ruleset
+from trustscan.settings import AuditSettings
 from trustscan.target import TargetError, parse_target
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -155,6 +154,8 @@ def audit(target: str, resolver: str | None, ca_bundle: Path | None, timeout: fl
 
 def audit_to_report(target: Any, settings: AuditSettings, lang: str, *, declaration: Any = None) -> dict[str, Any]:
     """Run the audit and build its report, turning refusals into usage errors."""
+    from trustscan.audit import AddressPolicyError, run_audit  # the scanner (sslyze, nassl) only when scanning
+
     ruleset = _ruleset()
     try:
         outcome = asyncio.run(run_audit(target, settings, ruleset=ruleset, declaration=declaration))
@@ -190,6 +191,8 @@ def demo(output_dir: Path, verbose: bool, lang: str) -> None:
     """
     catalog = load_catalog(lang)
     try:
+        from trustscan.demo import run_demo  # starts servers and scans: load it only when asked
+
         results = run_demo(output_dir, _ruleset(), catalog)
     except OSError as exc:
         raise click.ClickException(f"could not start the demo sites: {exc}") from None

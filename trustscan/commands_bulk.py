@@ -25,7 +25,7 @@ import click
 from click.core import ParameterSource
 
 from trustscan import __version__
-from trustscan.bulk import BulkJob, BulkLimits, scan_all
+from trustscan.bulk import BulkJob, BulkLimits
 from trustscan.catalog import LANGUAGES, Catalog, format_value, load_catalog
 from trustscan.commands_lists import blocklist_options, blocklist_settings
 from trustscan.dashboard import build_dashboard
@@ -223,6 +223,8 @@ async def _scan(jobs: list[BulkJob], settings: AuditSettings, limits: BulkLimits
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
     try:
+        from trustscan.bulk import scan_all  # the scanner (sslyze, nassl) only when scanning
+
         return await scan_all(jobs, settings, limits, ruleset=ruleset, catalog=catalog, on_result=record, stop=stop)
     finally:
         for sig in signals:

@@ -20,6 +20,10 @@ import dns.resolver
 from trustscan.probes.errors import ProbeError
 
 
+class AddressPolicyError(Exception):
+    """The target resolves to a non-public address and the user did not allow private scans."""
+
+
 class ResolverError(ValueError):
     """The `--resolver` value is malformed."""
 
