@@ -24,13 +24,12 @@ from trustscan import __version__
 from trustscan.catalog import LANGUAGES, load_catalog
 from trustscan.commands_ci import ci_options, diff_command, finish_ci, gate_report, prepare_ci
 from trustscan.commands_declare import declaration_from_option, declaration_option, declare
-from trustscan.commands_lists import blocklist_options, blocklist_settings, lists
+from trustscan.commands_lists import lists
 from trustscan.commands_publish import COMMANDS as PUBLISH_COMMANDS
 from trustscan.commands_publish import load_signing_key, sign_options, write_signed
 from trustscan.formats import FORMATS, render
-from trustscan.options import max_pages_option, only_option
+from trustscan.options import scan_options, settings_from_options
 from trustscan.report import build_report, dumps
-from trustscan.resolve import ResolverError, parse_nameserver
 from trustscan.ruleset import RuleError, load_ruleset
 from trustscan.settings import AuditSettings
 from trustscan.target import TargetError, parse_target
@@ -93,20 +92,7 @@ def _lang_option() -> Any:
 
 @main.command(epilog=EXIT_CODES_HELP)
 @click.argument("target")
-@click.option("--resolver", metavar="IP[:PORT]", help="DNS server to resolve the target with (default: system).")
-@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Extra trust anchors (PEM), used beside the public stores.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
-              help="Deadline for the whole audit, in seconds.")
-@click.option("--http-port", type=click.IntRange(1, 65535), default=80, show_default=True,
-              help="Port of the plain-HTTP front door checked for a redirect to HTTPS.")
-@click.option("--allow-private", is_flag=True,
-              help="Allow loopback, private and other non-public addresses (intranets).")
-@click.option("--deep", is_flag=True,
-              help="Criterion c: enumerate every cipher suite one handshake at a time (sslyze, ~410 "
-                   "ClientHellos) instead of probing by category (a few ClientHellos). Same verdicts.")
-@max_pages_option()
-@only_option()
+@scan_options("Deadline for the whole audit, in seconds.")
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="console",
               show_default=True, help="What to print on stdout.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -117,14 +103,11 @@ def _lang_option() -> Any:
 @sign_options
 @ci_options
 @declaration_option
-@blocklist_options
 @_lang_option()
-def audit(target: str, resolver: str | None, ca_bundle: Path | None, timeout: float, http_port: int,
-          allow_private: bool, output_format: str, output: Path | None, verbose: bool, lang: str,
+def audit(target: str, output_format: str, output: Path | None, verbose: bool, lang: str,
           sign_key: Path | None = None, passphrase_file: Path | None = None, valid_days: int = 90,
           policy_file: Path | None = None, baseline: Path | None = None, output_dir: Path | None = None,
-          emit: tuple[str, ...] = (), deep: bool = False, declaration_file: Path | None = None,
-          max_pages: int = 30, only: tuple[str, ...] | None = None, **list_options: Any) -> None:
+          emit: tuple[str, ...] = (), declaration_file: Path | None = None, **scan: Any) -> None:
     """Audit TARGET (host, host:port or https:// URL) against the six criteria."""
     if sign_key is not None and output is None:
         raise click.UsageError("--sign-key needs -o/--output for the signed declaration")
@@ -133,13 +116,9 @@ def audit(target: str, resolver: str | None, ca_bundle: Path | None, timeout: fl
     declaration = declaration_from_option(declaration_file)  # a bad file fails before the audit too
     try:
         parsed = parse_target(target)
-        nameserver = parse_nameserver(resolver) if resolver else None
-    except (TargetError, ResolverError) as exc:
+    except TargetError as exc:
         raise click.UsageError(str(exc)) from None
-    settings = AuditSettings(nameserver=nameserver, ca_bundle=ca_bundle, timeout=timeout,
-                             http_port=http_port, allow_private=allow_private, deep=deep, max_pages=max_pages,
-                             criteria=only,
-                             **blocklist_settings(**list_options))  # criterion d (trustscan.commands_lists)
+    settings = settings_from_options(scan)
     report, gate = gate_report(audit_to_report(parsed, settings, lang, declaration=declaration), ci)
     if output is not None and signing_key is not None:
         click.echo(write_signed(report, signing_key, valid_days=valid_days, output=output,

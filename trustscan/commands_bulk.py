@@ -27,13 +27,11 @@ from click.core import ParameterSource
 from trustscan import __version__
 from trustscan.bulk import BulkJob, BulkLimits
 from trustscan.catalog import LANGUAGES, Catalog, format_value, load_catalog
-from trustscan.commands_lists import blocklist_options, blocklist_settings
 from trustscan.dashboard import build_dashboard
 from trustscan.dashboard_render import DASHBOARD_FORMATS, render_dashboard
-from trustscan.options import max_pages_option, only_option
+from trustscan.options import SCAN_OPTION_NAMES, scan_options, settings_from_options
 from trustscan.portfolio import PortfolioError, load_portfolio
 from trustscan.progress import BulkProgress
-from trustscan.resolve import ResolverError, parse_nameserver
 from trustscan.resultstore import ResultStore, SiteRow, StoreError
 from trustscan.ruleset import RuleError, load_ruleset
 from trustscan.settings import AuditSettings
@@ -50,8 +48,7 @@ Exit codes:
   130  interrupted (Ctrl-C or SIGTERM): finished sites are kept; continue with --resume"""
 
 # Options that shape the audit itself: a resumed run must keep the settings it started with.
-_AUDIT_OPTIONS = ("resolver", "ca_bundle", "timeout", "http_port", "allow_private", "deep", "lang", "max_pages",
-                  "only", "blocklists", "cache_dir", "max_list_age", "dnsbl_domain", "dnsbl_ip")
+_AUDIT_OPTIONS = (*SCAN_OPTION_NAMES, "lang")
 
 
 @click.command(epilog=BULK_EXIT_HELP)
@@ -59,19 +56,7 @@ _AUDIT_OPTIONS = ("resolver", "ca_bundle", "timeout", "http_port", "allow_privat
 @click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="SQLite results database (created if missing; one row per site per run).")
 @click.option("--resume", is_flag=True, help="Continue the latest unfinished run in --db, skipping finished sites.")
-@click.option("--resolver", metavar="IP[:PORT]", help="DNS server to resolve targets with (default: system).")
-@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Extra trust anchors (PEM), used beside the public stores.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
-              help="Deadline for each site's audit, in seconds.")
-@click.option("--http-port", type=click.IntRange(1, 65535), default=80, show_default=True,
-              help="Port of the plain-HTTP front door checked for a redirect to HTTPS.")
-@click.option("--allow-private", is_flag=True,
-              help="Allow loopback, private and other non-public addresses (intranets).")
-@click.option("--deep", is_flag=True, help="Criterion c by full per-suite enumeration (sslyze; much slower).")
-@max_pages_option()
-@only_option()
-@blocklist_options
+@scan_options("Deadline for each site's audit, in seconds.")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
               help="Sites audited at the same time, in total.")
 @click.option("--per-ip", type=click.IntRange(1, 64), default=2, show_default=True,
@@ -80,22 +65,14 @@ _AUDIT_OPTIONS = ("resolver", "ca_bundle", "timeout", "http_port", "allow_privat
 @click.option("--lang", type=click.Choice(LANGUAGES), default="vi", show_default=True,
               help="Language of messages and the stored reports.")
 @click.pass_context
-def bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, resolver: str | None,
-         ca_bundle: Path | None, timeout: float, http_port: int, allow_private: bool, deep: bool, max_pages: int,
-         only: tuple[str, ...] | None, concurrency: int, per_ip: int, quiet: bool, lang: str,
-         **list_options: Any) -> None:
+def bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, concurrency: int, per_ip: int,
+         quiet: bool, lang: str, **scan: Any) -> None:
     """Audit every site of PORTFOLIO (text: one target per line; or CSV) into the --db database."""
     try:
         ruleset = load_ruleset()
     except RuleError as exc:
         raise click.ClickException(f"broken rule file: {exc}") from None
-    try:
-        nameserver = parse_nameserver(resolver) if resolver else None
-    except ResolverError as exc:
-        raise click.UsageError(str(exc)) from None
-    settings = AuditSettings(nameserver=nameserver, ca_bundle=ca_bundle, timeout=timeout, http_port=http_port,
-                             allow_private=allow_private, deep=deep, max_pages=max_pages, criteria=only,
-                             **blocklist_settings(**list_options))
+    settings = settings_from_options(scan)
     with _exclusive(db_path):
         _bulk(ctx, portfolio, db_path, resume, settings, concurrency, per_ip, quiet, lang, ruleset)
 
