@@ -13,7 +13,6 @@ import ipaddress
 import socket
 import socketserver
 import struct
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType, TracebackType
 
@@ -27,9 +26,12 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
+from trustscan.localworld.serving import ServerThreads
+
 __all__ = ["LocalDNSServer"]
 
 _TTL = 60
+
 
 
 class LocalDNSServer:
@@ -55,9 +57,10 @@ class LocalDNSServer:
         self._caa = MappingProxyType({
             dns.name.from_text(name.rstrip(".") + "."): tuple(values) for name, values in (caa or {}).items()
         })
-        self._udp, self._tcp = _bind_pair(host, port, self._answer)
-        self.port: int = self._udp.server_address[1]
-        self._threads: list[threading.Thread] = []
+        udp, tcp = _bind_pair(host, port, self._answer)
+        self.port: int = udp.server_address[1]
+        self._serving = ServerThreads("LocalDNS")
+        self._serving.servers += [udp, tcp]
 
     @property
     def records(self) -> Mapping[dns.name.Name, tuple[str, ...]]:
@@ -66,28 +69,12 @@ class LocalDNSServer:
 
     def start(self) -> LocalDNSServer:
         """Serve in two daemon threads (UDP and TCP). Returns self."""
-        if self._threads:
-            raise RuntimeError("already started")
-        for server in (self._udp, self._tcp):
-            thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.1},
-                name=f"LocalDNS-{type(server).__name__}",
-                daemon=True,
-            )
-            thread.start()
-            self._threads.append(thread)
+        self._serving.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and close the sockets. Safe to call more than once."""
-        for server in (self._udp, self._tcp):
-            if self._threads:
-                server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._threads.clear()
+        self._serving.stop()
 
     def __enter__(self) -> LocalDNSServer:
         return self.start()

@@ -16,7 +16,6 @@ import ipaddress
 import socket
 import socketserver
 import ssl
-import threading
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Literal
 
 from trustscan.localworld.ca import IssuedCert, LocalCA
 from trustscan.localworld.dns import LocalDNSServer
+from trustscan.localworld.serving import ServerThreads
 
 __all__ = [
     "DEMO_VARIANTS",
@@ -109,8 +109,8 @@ class SiteServer:
             raise ValueError(f"SiteServer binds loopback only, not {ip}")
         self.config = config
         self.ip = ip
+        self._serving = ServerThreads(f"SiteServer-{config.hostname}")
         self._servers: list[_HTTPServer] = []
-        self._threads: list[threading.Thread] = []
         try:
             self.http_port = self._bind(ip, http_port, tls=None)
             self.https_port = 0
@@ -129,28 +129,14 @@ class SiteServer:
 
     def start(self) -> SiteServer:
         """Start serving in daemon threads. Returns self."""
-        if self._threads:
-            raise RuntimeError("already started")
-        for server in self._servers:
-            thread = threading.Thread(
-                target=server.serve_forever,
-                kwargs={"poll_interval": 0.1},
-                name=f"SiteServer-{self.config.hostname}",
-                daemon=True,
-            )
-            thread.start()
-            self._threads.append(thread)
+        self._serving.servers[:] = self._servers
+        self._serving.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and close the sockets. Safe to call more than once."""
-        for server in self._servers:
-            if self._threads:
-                server.shutdown()
-            server.server_close()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._threads.clear()
+        self._serving.servers[:] = self._servers
+        self._serving.stop()
         self._servers.clear()
 
     def __enter__(self) -> SiteServer:
