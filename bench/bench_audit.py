@@ -8,30 +8,15 @@ prints a markdown table of medians. Usage: python bench/bench_audit.py [--runs 7
 from __future__ import annotations
 
 import argparse
-import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.measure import timed  # noqa: E402
 from tests.world import running_world  # noqa: E402
-
-
-def timed(command: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds (user+sys of the child) and exit code of one command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    clock = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    wall = time.perf_counter() - clock
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, result.returncode
 
 
 def main() -> None:

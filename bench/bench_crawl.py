@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.measure import timed  # noqa: E402
 from tests.world import World, running_world  # noqa: E402
 from trustscan.httpclient import PinnedBackend, PinnedTransport, make_client  # noqa: E402
 from trustscan.probes.content import analyse_content  # noqa: E402
@@ -29,17 +28,6 @@ from trustscan.probes.privacy import analyse_privacy  # noqa: E402
 from trustscan.resolve import NameServer, Resolver  # noqa: E402
 
 SITE = "content-clean"  # 37 pages: more than 30, so the crawl always reaches its page limit
-
-
-def timed(command: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds (user+sys of the child) and exit code of one command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    clock = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
-    wall = time.perf_counter() - clock
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), result.returncode
 
 
 async def crawl_only(world: World, pages: int) -> tuple[float, float, int]:
