@@ -28,10 +28,15 @@ def main() -> None:
         site = world.site(args.site)
         audit = [sys.executable, "-m", "trustscan", "audit", site.target, "--resolver",
                  f"{world.dns_ip}:{world.dns_port}", "--ca-bundle", str(world.ca_bundle),
-                 "--http-port", str(world.http_port), "--allow-private", "--format", "json"]
+                 "--http-port", str(world.http_port), "--allow-private", "--format", "json",
+                 "--blocklist", str(world.blocklist)]
         sslyze = [sys.executable, "-m", "sslyze", f"{site.host}:{site.https_port}{{{site.ip}}}",
                   "--certinfo_ca_file", str(world.ca_bundle), "--quiet"]
-        commands = {"trustscan audit (all criteria)": audit, "sslyze default scan (TLS only)": sslyze}
+        commands = {
+            "trustscan audit (all six criteria, 30-page crawl)": audit,
+            "trustscan audit --only c (TLS and HTTPS front door)": [*audit, "--only", "c"],
+            "sslyze default scan (TLS only)": sslyze,
+        }
         samples: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
         for _ in range(args.runs):
             for name, command in commands.items():  # alternate so drift hits both equally

@@ -15,13 +15,11 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import tldextract
-
 from trustscan.listformats import Entry, ParsedList, domain_to_ascii, parse_list
+from trustscan.probes.domains import public_suffix_extractor
 
 if TYPE_CHECKING:
     from trustscan.models import Attempt
@@ -86,12 +84,6 @@ def snapshot_from_bytes(
     return Snapshot(info, parsed.entries), parsed
 
 
-@cache
-def _extractor() -> tldextract.TLDExtract:
-    # Offline on purpose: the bundled public suffix list; nothing downloads at run time.
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
 def registrable_domain(host: str) -> str | None:
     """The registrable domain (public suffix + one label) of an ASCII host; None for a bare suffix.
 
@@ -99,7 +91,7 @@ def registrable_domain(host: str) -> str | None:
     suffix, which is the PSL algorithm's default rule `*`.
     """
     labels = host.split(".")
-    suffix = _extractor()(host).suffix
+    suffix = public_suffix_extractor()(host).suffix
     size = len(suffix.split(".")) + 1 if suffix else 2
     if len(labels) < size:
         return None

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from trustscan.yamldata import load_yaml
 
 LANGUAGES = ("vi", "en")
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)\}")
@@ -50,7 +50,7 @@ def load_catalog(language: str) -> Catalog:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".yaml"):
             continue
-        for key, value in (yaml.safe_load(entry.read_text(encoding="utf-8")) or {}).items():
+        for key, value in (load_yaml(entry.read_text(encoding="utf-8")) or {}).items():
             if str(key) in messages:
                 raise ValueError(f"message {key} is defined twice ({language}/{entry.name})")
             messages[str(key)] = str(value)

@@ -19,7 +19,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from trustscan.models import Attempt
@@ -114,6 +113,8 @@ def declaration_schema() -> Mapping[str, Any]:
 def parse_declaration(document: Any, *, today: dt.date) -> Declaration:
     """Validate a loaded document (schema, then dates and host names) and type it."""
     document = _plain(document)
+    import jsonschema  # only a command given a declaration pays for the validator's import
+
     validator = jsonschema.Draft202012Validator(declaration_schema(), format_checker=jsonschema.FormatChecker())
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:

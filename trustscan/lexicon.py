@@ -16,7 +16,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from trustscan.yamldata import load_yaml
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _MIN_COMPOUND = 6  # "casino", "nhacai", "taixiu": long enough to find inside a run-together token
@@ -83,7 +83,7 @@ def gambling_lexicon() -> Lexicon:
 def privacy_vocabulary() -> dict[str, Any]:
     """Criterion b's vocabulary (`rules/data/privacy-vocabulary.yaml`): lists become Lexicons."""
     path = resources.files("trustscan.rules").joinpath("data", "privacy-vocabulary.yaml")
-    raw = yaml.safe_load(path.read_text("utf-8"))
+    raw = load_yaml(path.read_text("utf-8"))
     return {key: Lexicon(tuple(map(str, value))) if key != "personal_input_types" else frozenset(value)
             for key, value in raw.items()}
 
@@ -92,4 +92,4 @@ def privacy_vocabulary() -> dict[str, Any]:
 def trackers() -> tuple[dict[str, Any], ...]:
     """Known third-party trackers (`rules/data/trackers.yaml`)."""
     path = resources.files("trustscan.rules").joinpath("data", "trackers.yaml")
-    return tuple(yaml.safe_load(path.read_text("utf-8"))["trackers"])
+    return tuple(load_yaml(path.read_text("utf-8"))["trackers"])

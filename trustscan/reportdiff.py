@@ -14,8 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from trustscan.report import report_schema
 
 #: How bad a rule status is, for deciding whether a change is a regression or a fix.
@@ -140,8 +138,9 @@ def diff_reports(old: Mapping[str, Any], new: Mapping[str, Any]) -> ReportDiff:
 
 @cache
 def _validator() -> Any:
-    schema = report_schema()
-    return jsonschema.Draft202012Validator(schema)
+    import jsonschema  # only commands that read a report file pay for the validator's import
+
+    return jsonschema.Draft202012Validator(report_schema())
 
 
 def read_report(path: Path) -> dict[str, Any]:
@@ -157,6 +156,8 @@ def read_report(path: Path) -> dict[str, Any]:
         document = json.loads(raw)
     except (ValueError, RecursionError) as exc:
         raise ReportFileError(f"{path}: not JSON: {' '.join(str(exc).split())[:200]}") from None
+    import jsonschema.exceptions
+
     error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
     if error is not None:
         where = "/".join(str(part) for part in error.absolute_path) or "(top level)"

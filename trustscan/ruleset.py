@@ -8,6 +8,7 @@ under ids derived from the rule id (`<id>.title`, `.pass`, `.fail`, `.fix`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import yaml
 
 from trustscan import predicates
 from trustscan.models import CRITERIA, EvidenceClass, Severity, VerdictStatus
+from trustscan.yamldata import load_yaml
 
 OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "empty", "not_empty", "true", "false")
 _NO_VALUE_OPERATORS = {"empty", "not_empty", "true", "false"}
@@ -100,8 +102,9 @@ class Ruleset:
         raise KeyError(rule_id)
 
 
+@functools.cache
 def load_ruleset() -> Ruleset:
-    """Every rule shipped in the `rules` data package, ids checked unique."""
+    """Every rule shipped in the `rules` data package, ids checked unique (cached: immutable data)."""
     files = sorted(
         (entry for entry in resources.files("trustscan.rules").iterdir() if entry.name.endswith(".yaml")),
         key=lambda entry: entry.name,
@@ -122,7 +125,7 @@ def load_ruleset() -> Ruleset:
 
 def parse_rules(text: str, source: str) -> list[Rule]:
     try:
-        document = yaml.safe_load(text)
+        document = load_yaml(text)
     except yaml.YAMLError as exc:
         raise RuleError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
     if not isinstance(document, dict) or not isinstance(document.get("rules"), list):

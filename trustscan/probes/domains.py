@@ -9,13 +9,22 @@ name, an IP address) is its own site.
 from __future__ import annotations
 
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import tldextract
+if TYPE_CHECKING:
+    import tldextract
 
 
 @cache
-def _extractor() -> tldextract.TLDExtract:
+def public_suffix_extractor() -> tldextract.TLDExtract:
+    """tldextract offline, on its bundled list: nothing downloads at run time.
+
+    Imported on first use: it pulls in `requests`, which commands that never match domains
+    should not pay for at start.
+    """
+    import tldextract
+
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
@@ -25,7 +34,7 @@ def site_of(host: str) -> str:
     host = host.lower().rstrip(".")
     if not host:
         return ""
-    registrable = _extractor()(host).top_domain_under_public_suffix
+    registrable = public_suffix_extractor()(host).top_domain_under_public_suffix
     return registrable or host
 
 

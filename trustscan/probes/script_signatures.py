@@ -14,9 +14,8 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
 from trustscan.lexicon import trackers
+from trustscan.yamldata import load_yaml
 
 KINDS = ("cryptominer", "obfuscation", "redirect")  # plus "tracker", from trackers.yaml
 _EXCERPT = 80
@@ -38,7 +37,7 @@ def load_signatures() -> tuple[Signature, ...]:
     """The shipped signatures (cached: immutable data); raises ValueError on a malformed file."""
     text = resources.files("trustscan.rules").joinpath("data", "script-signatures.yaml").read_text("utf-8")
     signatures = []
-    for raw in yaml.safe_load(text)["signatures"]:
+    for raw in load_yaml(text)["signatures"]:
         if raw.get("kind") not in KINDS:
             raise ValueError(f"script signature {raw.get('id')!r}: kind must be one of {KINDS}")
         pattern = re.compile(raw["pattern"]) if raw.get("pattern") else None
