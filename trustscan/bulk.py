@@ -113,7 +113,9 @@ async def audit_one(
 ) -> SiteRow:
     """Audit one site under its deadline and turn whatever happened into one SiteRow."""
     if audit is None:
-        from trustscan.audit import run_audit as audit  # the scanner (sslyze, nassl) only when scanning
+        from trustscan.audit import run_audit  # the scanner (sslyze, nassl) only when scanning
+
+        audit = run_audit
     clock = time.monotonic()
     deadline = settings.timeout + BulkLimits.deadline_margin if deadline is None else deadline
     try:

@@ -53,7 +53,8 @@ class OneLineErrors(click.Group):
         # scan; it says nothing about the audited site, so users should not see it.
         warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning)
         try:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            # click's overloads of `main` cannot match a forwarded `*args` plus standalone_mode=False.
+            return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.Abort:

@@ -44,7 +44,7 @@ def _cache_dir_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def blocklist_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """The audit's criterion-d options; pass the resulting keyword arguments to blocklist_settings."""
-    options = [
+    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option("--blocklist", "blocklists", multiple=True, metavar="FILE",
                      type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="A \"do not visit\" list snapshot file to match against (repeatable), "
@@ -124,7 +124,7 @@ def import_command(name: str, location: str, source: str | None, cache_dir: Path
                                     filename=Path(location).name)
     except SnapshotError as exc:
         raise click.ClickException(f"not imported: {exc}") from None
-    kinds = Counter(entry.kind for entry in result.parsed.entries)
+    kinds: Counter[str] = Counter(entry.kind for entry in result.parsed.entries)
     breakdown = ", ".join(_count(kinds[kind], word) for kind, word in
                           (("domain", "domain"), ("wildcard", "wildcard"), ("ip", "IP"), ("cidr", "CIDR range"))
                           if kinds[kind])

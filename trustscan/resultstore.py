@@ -196,7 +196,7 @@ class ResultStore:
             "SELECT position, site, input, line, organisation, unit, owner, tags FROM run_sites"
             " WHERE run_id = ? ORDER BY position", (run_id,)
         ).fetchall()
-        return [PlannedSite(*row[:7], tuple(json.loads(row[7]))) for row in rows]
+        return [_planned_site(row) for row in rows]
 
     def finished_sites(self, run_id: int) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT site FROM results WHERE run_id = ?", (run_id,))}
@@ -222,7 +222,7 @@ class ResultStore:
             " WHERE p.run_id = ? ORDER BY p.position", (run_id,)
         )
         for row in cursor:
-            planned = PlannedSite(*row[:7], tuple(json.loads(row[7])))
+            planned = _planned_site(row)
             result = None
             if row[8] is not None:
                 result = SiteRow(row[1], row[8], json.loads(row[9]), row[10], row[11], row[12], row[13])
@@ -230,6 +230,11 @@ class ResultStore:
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
+
+
+def _planned_site(row: tuple[Any, ...]) -> PlannedSite:
+    """A `PlannedSite` from a row whose first 8 columns are run_sites' position .. tags, in order."""
+    return PlannedSite(row[0], row[1], row[2], row[3], row[4], row[5], row[6], tuple(json.loads(row[7])))
 
 
 class _Transaction:

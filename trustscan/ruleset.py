@@ -148,8 +148,8 @@ def _parse_rule(raw: Any, source: str) -> Rule:
     if on_violation not in ("fail", "warn"):
         raise RuleError(f"{where}: on_violation must be fail or warn")
     try:
-        severity = Severity(raw.get("severity"))
-    except ValueError:
+        severity = Severity(raw["severity"])
+    except (KeyError, ValueError):  # missing, or not a severity name
         raise RuleError(f"{where}: severity must be one of {[s.value for s in Severity]}") from None
     try:
         evidence = EvidenceClass(raw.get("evidence", "verified"))

@@ -62,7 +62,8 @@ def render_document(document: Document, catalog: Catalog, *, verification: Verif
 
 
 def _meta(report: Mapping[str, Any]) -> dict[str, str]:
-    tool = report.get("tool") if isinstance(report.get("tool"), Mapping) else {}
+    raw_tool = report.get("tool")
+    tool: Mapping[str, Any] = raw_tool if isinstance(raw_tool, Mapping) else {}
     return {
         "tool_name": format_value(tool.get("name")),
         "tool_version": format_value(tool.get("version")),
@@ -138,7 +139,8 @@ def _verdict(verdict: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     """Re-word a verdict in *catalog*'s language; fall back to the report's own words for unknown ids."""
     rule_id = str(verdict.get("rule_id"))
     status = str(verdict.get("status"))
-    observed = verdict.get("observed") if isinstance(verdict.get("observed"), Mapping) else {}
+    raw_observed = verdict.get("observed")
+    observed: Mapping[str, Any] = raw_observed if isinstance(raw_observed, Mapping) else {}
     message_id = str(verdict.get("message_id"))
     if message_id in catalog.messages:
         message = catalog.text(message_id, {**observed, "error": verdict.get("error")})
@@ -150,7 +152,8 @@ def _verdict(verdict: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     if status in ("fail", "warn"):
         fix = catalog.text(f"{rule_id}.fix") if f"{rule_id}.fix" in catalog.messages \
             else format_value(verdict.get("fix"))
-    references = verdict.get("references") if isinstance(verdict.get("references"), list) else []
+    raw_references = verdict.get("references")
+    references: list[Any] = raw_references if isinstance(raw_references, list) else []
     return {
         "rule_id": rule_id,
         "status": status,

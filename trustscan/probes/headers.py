@@ -51,8 +51,8 @@ def header_facts(headers: _Headers) -> dict[str, Any]:
     # W3C Referrer Policy §11.1: a comma-separated list, the last recognised token wins.
     referrer_tokens = [t.strip().lower() for t in (headers.get("referrer-policy") or "").split(",") if t.strip()]
     referrer = referrer_tokens[-1] if referrer_tokens else None
-    cookies = [parse_set_cookie(value) for value in headers.get_list("set-cookie")[:MAX_COOKIES]]
-    cookies = [c for c in cookies if c is not None]
+    parsed = [parse_set_cookie(value) for value in headers.get_list("set-cookie")[:MAX_COOKIES]]
+    cookies = [c for c in parsed if c is not None]
     return {
         "csp": _cap(csp) if csp else None,
         "csp_present": bool(directives),

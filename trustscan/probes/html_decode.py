@@ -47,12 +47,12 @@ def decode_html(body: bytes, content_type: str | None) -> DecodedHtml:
     for source, label in declared:
         if label is None:
             continue
-        encoding = _codec(label)
-        if encoding is None:
+        codec = _codec(label)
+        if codec is None:
             notes.append(f"unknown {source} charset label {label!r}")
             continue
         try:
-            return _finish_strict(body, encoding, source, notes)
+            return _finish_strict(body, codec, source, notes)
         except UnicodeDecodeError:
             notes.append(f"{source} charset {label!r} does not decode the page")
     for encoding in _FALLBACKS:

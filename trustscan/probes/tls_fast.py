@@ -173,8 +173,11 @@ def _survey_legacy_range(survey: _Survey) -> None:
         if highest is not None and PROTOCOL_VERSIONS[key].value > PROTOCOL_VERSIONS[highest].value:
             continue  # above what the server chose: not spoken
         seed = offer if key == highest else None
-        _guarded(survey, key, lambda key=key, seed=seed: _resolve(survey, key, _pool(key, ClientKind.LEGACY),
-                                                                  seed=seed))
+
+        def work(key: str = key, seed: Offer | None = seed) -> None:
+            _resolve(survey, key, _pool(key, ClientKind.LEGACY), seed=seed)
+
+        _guarded(survey, key, work)
 
 
 def _guarded(survey: _Survey, protocol: str, work: Callable[[], Any]) -> Any:

@@ -33,7 +33,8 @@ async def probe_zone(resolver: Resolver, ascii_host: str, *, is_ip: bool) -> dic
     """CAA and DNSSEC facts for the host; an IP-literal target has no zone (`applicable: False`)."""
     if is_ip:
         return {"applicable": False, "caa_present": None, "dnssec_signed": None}
-    caa_domain, caa_records = None, ()
+    caa_domain: str | None = None
+    caa_records: tuple[str, ...] = ()
     for candidate in caa_candidates(ascii_host):
         answer = await resolver.records(candidate, "CAA")
         if answer.records:
