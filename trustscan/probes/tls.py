@@ -124,6 +124,19 @@ def connectivity_message(error: ConnectionToServerFailed | None, host: str, ip: 
     return f"could not connect to {host} at {where}"
 
 
+def connect_pinned(ip: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection to the pinned address; ProbeError naming the failure if there is none."""
+    where = f"{ip}:{port}"
+    try:
+        return socket.create_connection((ip, port), timeout=timeout)
+    except ConnectionRefusedError:
+        raise ProbeError(f"connection refused by {where}") from None
+    except TimeoutError:
+        raise ProbeError(f"connection to {where} timed out after {timeout:g} s") from None
+    except OSError as exc:
+        raise ProbeError(f"connection to {where} failed: {exc.strerror or exc}") from None
+
+
 def check_reachable(host: str, ip: str, port: int, timeout: float) -> None:
     """One TCP connect and one permissive ClientHello before sslyze starts.
 
@@ -133,14 +146,7 @@ def check_reachable(host: str, ip: str, port: int, timeout: float) -> None:
     is left for sslyze, whose clients speak protocols the system OpenSSL no longer does.
     """
     where = f"{ip}:{port}"
-    try:
-        sock = socket.create_connection((ip, port), timeout=timeout)
-    except ConnectionRefusedError:
-        raise ProbeError(f"connection refused by {where}") from None
-    except TimeoutError:
-        raise ProbeError(f"connection to {where} timed out after {timeout:g} s") from None
-    except OSError as exc:
-        raise ProbeError(f"connection to {where} failed: {exc.strerror or exc}") from None
+    sock = connect_pinned(ip, port, timeout)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE

@@ -24,6 +24,7 @@ from nassl.ssl_client import BaseSslClient, ClientCertificateRequested, OpenSslV
 from sslyze.connection_helpers.tls_connection import _HANDSHAKE_REJECTED_TLS_ERRORS
 
 from trustscan.probes.errors import ProbeError
+from trustscan.probes.tls import connect_pinned
 
 __all__ = ["Handshaker", "HandshakeCounter", "HandshakeUnknown", "Offer", "LegacyVersionsMask"]
 
@@ -90,15 +91,7 @@ class Handshaker:
 
     def connect(self) -> socket.socket:
         """A TCP connection to the pinned address; ProbeError if the server cannot be reached at all."""
-        where = f"{self.ip}:{self.port}"
-        try:
-            return socket.create_connection((self.ip, self.port), timeout=self.timeout)
-        except ConnectionRefusedError:
-            raise ProbeError(f"connection refused by {where}") from None
-        except TimeoutError:
-            raise ProbeError(f"connection to {where} timed out after {self.timeout:g} s") from None
-        except OSError as exc:
-            raise ProbeError(f"connection to {where} failed: {exc.strerror or exc}") from None
+        return connect_pinned(self.ip, self.port, self.timeout)
 
     def client(self, version: OpenSslVersionEnum, *, legacy: bool, sni: bool = True) -> BaseSslClient:
         """A nassl client as sslyze configures it: no verification, client-auth requests ignored."""
