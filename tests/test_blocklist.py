@@ -323,3 +323,18 @@ def test_probe_reads_the_cache_folder_and_files(tmp_path: Path, list_file: Path)
     assert kinds(facts["domain_matches"]) == [("domain", "cached.example")]
     with pytest.raises(ProbeError, match="no blocklist snapshot configured"):
         run_probe(AuditSettings(lists_dir=tmp_path / "nothing-here"), resolver, "x.example", ())
+
+
+def test_snapshot_set_is_shared_until_a_file_changes(tmp_path: Path) -> None:
+    """Both list probes of an audit and every site of a bulk run share one index; an edit reloads."""
+    from trustscan.probes.blocklist import load_snapshot_set
+
+    listed = tmp_path / "list.txt"
+    listed.write_text("bad.example\n", encoding="utf-8")
+    first = load_snapshot_set((listed,), None)
+    assert load_snapshot_set((listed,), None) is first
+    listed.write_text("bad.example\nworse.example\n", encoding="utf-8")
+    os.utime(listed, ns=(listed.stat().st_atime_ns, listed.stat().st_mtime_ns + 1_000_000))
+    second = load_snapshot_set((listed,), None)
+    assert second is not first
+    assert second.match_host("worse.example") and not first.match_host("worse.example")

@@ -10,6 +10,7 @@ anything, so it raises ProbeError (criterion d becomes `error`), saying how to i
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,37 @@ NO_SNAPSHOT_HINT = (
 
 
 def load_snapshot_set(files: tuple[Path, ...], lists_dir: Path | None) -> SnapshotSet:
-    """The configured snapshots; ProbeError when one cannot be read (a skipped list is no check)."""
+    """The configured snapshots; ProbeError when one cannot be read (a skipped list is no check).
+
+    Parsed and indexed once per version of the files: the blocklist and links_reputation probes
+    of an audit, and every site of a bulk run, share one immutable SnapshotSet (a 100k-entry list
+    takes seconds to index). Any change to a file or to the cache folder changes the key.
+    """
     try:
-        return SnapshotSet(load_configured(files=files, cache_dir=lists_dir))
+        return _load_indexed(_fingerprint(files, lists_dir), files, lists_dir)
     except SnapshotError as exc:
         raise ProbeError(f"blocklist: {exc}") from None
+
+
+def _fingerprint(files: tuple[Path, ...], lists_dir: Path | None) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime_ns, size) of every file the load would read; missing paths count as (-1, -1)."""
+    paths = list(files)
+    if lists_dir is not None and lists_dir.is_dir():
+        paths += sorted(lists_dir.iterdir())
+    stamps = []
+    for path in paths:
+        try:
+            stat = path.stat()
+            stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            stamps.append((str(path), -1, -1))
+    return ((f"lists_dir={lists_dir}", 0, 0), *stamps)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_indexed(key: tuple[tuple[str, int, int], ...], files: tuple[Path, ...],
+                  lists_dir: Path | None) -> SnapshotSet:
+    return SnapshotSet(load_configured(files=files, cache_dir=lists_dir))
 
 
 def match_facts(
