@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import ssl
 import warnings
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import AsyncGenerator, Iterable
+from contextlib import aclosing
+from typing import Any, cast
 
 import httpcore
 import httpx
@@ -143,9 +144,11 @@ async def read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
     """Read at most `cap` bytes of a streamed body; True when the body was longer."""
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > cap:
-            return b"".join(chunks)[:cap], True
+    # aclosing: stop the decoder generator at once instead of leaving it to garbage collection.
+    async with aclosing(cast(AsyncGenerator[bytes, None], response.aiter_bytes())) as stream:
+        async for chunk in stream:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > cap:
+                return b"".join(chunks)[:cap], True
     return b"".join(chunks), False

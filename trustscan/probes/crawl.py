@@ -19,7 +19,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import httpx
 
 from trustscan.httpclient import read_capped
-from trustscan.probes.errors import ProbeError
+from trustscan.probes.errors import ProbeError, describe_error
 from trustscan.probes.html_decode import decode_html
 from trustscan.probes.html_extract import extract_page
 
@@ -165,7 +165,7 @@ async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
             page["error"] = f"no complete answer within {timeout:.1f}s"
             return page
         except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError, OSError) as exc:
-            page["error"] = _describe(exc)
+            page["error"] = describe_error(exc)
             return page
         response, body, truncated = hop
         page["cookies"] += _cookies(response.headers.get_list("set-cookie"))
@@ -255,8 +255,3 @@ def _join(base: str, location: str) -> str | None:
     except ValueError:
         return None
     return urldefrag(url).url
-
-
-def _describe(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

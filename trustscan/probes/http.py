@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from trustscan.probes.errors import ProbeError
+from trustscan.probes.errors import ProbeError, describe_error
 from trustscan.probes.headers import header_facts
 
 MAX_REDIRECTS = 5
@@ -34,8 +34,8 @@ async def probe_plain_http(client: httpx.AsyncClient, url: str) -> dict[str, Any
             response = await client.get(current)
         except httpx.HTTPError as exc:
             if not chain:
-                return _plain_result(url, chain, reachable=False, error=_describe(exc))
-            chain.append({"url": current, "status": None, "location": None, "error": _describe(exc)})
+                return _plain_result(url, chain, reachable=False, error=describe_error(exc))
+            chain.append({"url": current, "status": None, "location": None, "error": describe_error(exc)})
             break
         await response.aclose()
         location = response.headers.get("location")
@@ -76,7 +76,7 @@ async def probe_https_headers(client: httpx.AsyncClient, url: str) -> dict[str, 
             headers = response.headers
             status = response.status_code
     except httpx.HTTPError as exc:
-        raise ProbeError(f"HTTPS request to {url} failed: {_describe(exc)}") from None
+        raise ProbeError(f"HTTPS request to {url} failed: {describe_error(exc)}") from None
     # RFC 6797 §8.1: only the first Strict-Transport-Security header is processed.
     sts_values = headers.get_list("strict-transport-security")
     hsts = parse_hsts(sts_values[0]) if sts_values else None
@@ -113,9 +113,3 @@ def parse_hsts(value: str) -> dict[str, Any] | None:
     if max_age is None:
         return None
     return {"max_age": max_age, "include_subdomains": include_subdomains, "preload": preload}
-
-
-def _describe(exc: httpx.HTTPError) -> str:
-    """One line naming the kind of failure; httpx messages can be empty."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -9,16 +9,15 @@ An OpenPGP signature is recognised but NOT verified: `signed` only says the file
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from trustscan.probes.errors import ProbeError
+from trustscan.httpclient import read_capped
+from trustscan.probes.errors import ProbeError, describe_error
 
 MAX_REDIRECTS = 3
 LOCATIONS = (("well-known", "/.well-known/security.txt"), ("legacy", "/security.txt"))
@@ -311,13 +310,14 @@ async def _get_following_redirects(
             async with client.stream("GET", url, follow_redirects=False) as response:
                 status = response.status_code
                 if status == 200:
-                    body = await _read_capped(response, max_size)
+                    # One byte past the limit is enough to know the file is too large.
+                    body, _ = await read_capped(response, max_size + 1)
                     attempts.append({"url": url, "status": status, "error": None})
                     return _Retrieved(url, response.headers.get("content-type"), body)
                 location = response.headers.get("location") if response.is_redirect else None
                 target = None if location is None else str(response.url.join(location))
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            attempts.append({"url": url, "status": status, "error": _one_line(exc)})
+            attempts.append({"url": url, "status": status, "error": describe_error(exc)})
             return None
         error = None if target is None else _redirect_refusal(target, seen, hop)
         attempts.append({"url": url, "status": status, "error": error})
@@ -336,23 +336,3 @@ def _redirect_refusal(target: str, seen: set[str], hop: int) -> str | None:
     if target in seen:
         return f"redirect loop back to {target}"
     return None
-
-
-async def _read_capped(response: httpx.Response, max_size: int) -> bytes:
-    """Read at most max_size + 1 bytes: enough to know the file is too large, never the whole body."""
-    chunks: list[bytes] = []
-    total = 0
-    # aclosing: stop the decoder generator at once instead of leaving it to garbage collection.
-    async with aclosing(cast(AsyncGenerator[bytes, None], response.aiter_bytes())) as stream:
-        async for chunk in stream:
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > max_size:
-                break
-    return b"".join(chunks)[: max_size + 1]
-
-
-def _one_line(exc: Exception) -> str:
-    """Exception as a single line for the report."""
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
