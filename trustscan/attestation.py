@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from trustscan.dsse import Envelope, EnvelopeCorrupt, EnvelopeError, sign_envelope, verify_signature
 from trustscan.keys import key_id
+from trustscan.timestamps import rfc3339
 
 __all__ = [
     "DEFAULT_VALID_DAYS",
@@ -122,10 +123,6 @@ def site_url(report: Mapping[str, Any]) -> str:
     return f"https://{target['ascii_host']}{port}/"
 
 
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
@@ -143,8 +140,8 @@ def build_statement(report: Mapping[str, Any], declared_at: datetime, valid_days
         "predicateType": PREDICATE_TYPE,
         "predicate": {
             "report": report,
-            "declared_at": format_time(declared_at),
-            "valid_until": format_time(declared_at + timedelta(days=valid_days)),
+            "declared_at": rfc3339(declared_at),
+            "valid_until": rfc3339(declared_at + timedelta(days=valid_days)),
         },
     }
 

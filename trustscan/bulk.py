@@ -24,10 +24,11 @@ from trustscan.models import CRITERIA
 from trustscan.probes.errors import ProbeError
 from trustscan.report import build_report
 from trustscan.resolve import AddressPolicyError, Resolver
-from trustscan.resultstore import SiteRow, now_text
+from trustscan.resultstore import SiteRow
 from trustscan.ruleset import Ruleset
 from trustscan.settings import AuditSettings
 from trustscan.target import Target
+from trustscan.timestamps import now_rfc3339
 
 
 @dataclass(frozen=True)
@@ -135,13 +136,13 @@ async def audit_one(
         report=json.dumps(report, ensure_ascii=False, separators=(",", ":")),
         error=None,
         duration=time.monotonic() - clock,
-        finished_at=now_text(),
+        finished_at=now_rfc3339(),
     )
 
 
 def _error_row(job: BulkJob, error: str, clock: float) -> SiteRow:
     return SiteRow(site=job.site, overall="error", criteria={c: "error" for c in CRITERIA}, report=None,
-                   error=error, duration=time.monotonic() - clock, finished_at=now_text())
+                   error=error, duration=time.monotonic() - clock, finished_at=now_rfc3339())
 
 
 async def _first_address(target: Target, resolver: Resolver) -> str | None:

@@ -20,6 +20,7 @@ from trustscan.declaration import Declaration
 from trustscan.models import CRITERIA, CRITERION_LABELS, Attempt, CriterionResult, CriterionStatus, Verdict
 from trustscan.ruleset import Ruleset
 from trustscan.target import Target
+from trustscan.timestamps import rfc3339
 
 SCHEMA_VERSION = "1.1"  # 1.1: evidence_class on criteria and verdicts, optional declaration
 
@@ -51,8 +52,8 @@ def build_report(outcome: AuditOutcome, ruleset: Ruleset, catalog: Catalog) -> d
             "port": outcome.target.port,
             "addresses": list(outcome.addresses),
         },
-        "started_at": _timestamp(outcome.started_at),
-        "finished_at": _timestamp(outcome.finished_at),
+        "started_at": rfc3339(outcome.started_at),
+        "finished_at": rfc3339(outcome.finished_at),
         "overall": overall_status(outcome.criteria).value,
         "criteria": {c: _criterion(outcome.criteria[c], catalog) for c in CRITERIA},
         "verdicts": [_verdict(v, ruleset, catalog) for v in outcome.verdicts],
@@ -110,10 +111,6 @@ def _verdict(verdict: Verdict, ruleset: Ruleset, catalog: Catalog) -> dict[str, 
         "references": list(rule.references),
         "evidence_class": rule.evidence.value,
     }
-
-
-def _timestamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def report_schema() -> dict[str, Any]:

@@ -15,11 +15,11 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from trustscan.portfolio import PortfolioEntry
+from trustscan.timestamps import now_rfc3339
 
 SCHEMA_VERSION = "1"
 
@@ -112,10 +112,6 @@ class SiteRow:
     finished_at: str
 
 
-def now_text() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 class ResultStore:
     """Owns one SQLite connection; use as a context manager."""
 
@@ -152,7 +148,7 @@ class ResultStore:
             cursor = self._db.execute(
                 "INSERT INTO runs (started_at, status, portfolio, portfolio_digest, settings, language,"
                 " tool_version, total) VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
-                (now_text(), portfolio, digest, json.dumps(dict(settings)), language, tool_version, len(entries)),
+                (now_rfc3339(), portfolio, digest, json.dumps(dict(settings)), language, tool_version, len(entries)),
             )
             run_id = int(cursor.lastrowid or 0)
             self._db.executemany(
@@ -171,7 +167,7 @@ class ResultStore:
         )
 
     def set_status(self, run_id: int, status: str) -> None:
-        finished = now_text() if status == "complete" else None
+        finished = now_rfc3339() if status == "complete" else None
         self._db.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", (status, finished, run_id))
 
     def run(self, run_id: int) -> RunInfo | None:

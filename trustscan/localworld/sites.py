@@ -27,6 +27,7 @@ from typing import Literal
 from trustscan.localworld.ca import IssuedCert, LocalCA
 from trustscan.localworld.dns import LocalDNSServer
 from trustscan.localworld.serving import ServerThreads
+from trustscan.timestamps import rfc3339
 
 __all__ = [
     "DEMO_VARIANTS",
@@ -235,11 +236,6 @@ def _server_context(config: SiteConfig) -> ssl.SSLContext:
 
 
 # --- content helpers (also used by the nginx test world) ---------------------------------------------
-
-
-def rfc3339(moment: dt.datetime) -> str:
-    """Format as RFC 3339 UTC with a Z, seconds precision: ``2027-11-22T00:00:00Z``."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def https_url(hostname: str, port: int, path: str = "/") -> str:

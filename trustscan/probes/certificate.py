@@ -23,6 +23,8 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 
+from trustscan.timestamps import rfc3339
+
 __all__ = ["analyze_certificate_chain", "hostname_matches", "load_trust_anchors"]
 
 
@@ -76,8 +78,8 @@ def analyze_certificate_chain(
         "subject": leaf.subject.rfc4514_string(),
         "issuer": leaf.issuer.rfc4514_string(),
         "serial": _serial_hex(leaf.serial_number),
-        "not_before": _iso(not_before),
-        "not_after": _iso(not_after),
+        "not_before": rfc3339(not_before),
+        "not_after": rfc3339(not_after),
         # floor: a certificate that expired an hour ago reads -1, not 0
         "days_left": math.floor((not_after - now).total_seconds() / 86400),
         "expired": now > not_after,
@@ -90,7 +92,7 @@ def analyze_certificate_chain(
             {
                 "subject": cert.subject.rfc4514_string(),
                 "issuer": cert.issuer.rfc4514_string(),
-                "not_after": _iso(cert.not_valid_after_utc),
+                "not_after": rfc3339(cert.not_valid_after_utc),
                 "signature_hash": _signature_hash(cert),
             }
             for cert in chain
@@ -261,10 +263,6 @@ def _oid_label(oid: x509.ObjectIdentifier) -> str:
 
 
 # --- formatting --------------------------------------------------------------------------------
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _serial_hex(serial: int) -> str:
