@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from trustscan.blocklist import SnapshotSet, snapshot_from_bytes  # noqa: E402
-from trustscan.listformats import parse_list  # noqa: E402
+from trustscan.lists.formats import parse_list  # noqa: E402
+from trustscan.lists.matcher import SnapshotSet, snapshot_from_bytes  # noqa: E402
 
 
 def synthetic_list(size: int, rng: random.Random) -> bytes:

@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.measure import timed  # noqa: E402
 from tests.world import World, running_world  # noqa: E402
-from trustscan.httpclient import PinnedBackend, PinnedTransport, make_client  # noqa: E402
-from trustscan.probes.content import analyse_content  # noqa: E402
-from trustscan.probes.crawl import CrawlLimits, crawl_site  # noqa: E402
-from trustscan.probes.privacy import analyse_privacy  # noqa: E402
-from trustscan.resolve import NameServer, Resolver  # noqa: E402
+from trustscan.collect.crawl.content import analyse_content  # noqa: E402
+from trustscan.collect.crawl.crawl import CrawlLimits, crawl_site  # noqa: E402
+from trustscan.collect.crawl.privacy import analyse_privacy  # noqa: E402
+from trustscan.net.httpclient import PinnedBackend, PinnedTransport, make_client  # noqa: E402
+from trustscan.net.resolve import NameServer, Resolver  # noqa: E402
 
 SITE = "content-clean"  # 37 pages: more than 30, so the crawl always reaches its page limit
 

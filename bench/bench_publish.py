@@ -23,11 +23,11 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.publish_samples import sample_report  # noqa: E402
-from trustscan.attestation import envelope_bytes, parse_document, sign_report, verify_document  # noqa: E402
-from trustscan.badge import render_svg, summarise  # noqa: E402
-from trustscan.catalog import load_catalog  # noqa: E402
-from trustscan.formats.html import render_document  # noqa: E402
-from trustscan.keys import generate_key_pair  # noqa: E402
+from trustscan.core.catalog import load_catalog  # noqa: E402
+from trustscan.publish.attestation import envelope_bytes, parse_document, sign_report, verify_document  # noqa: E402
+from trustscan.publish.keys import generate_key_pair  # noqa: E402
+from trustscan.render.badge import render_svg, summarise  # noqa: E402
+from trustscan.render.formats.html import render_document  # noqa: E402
 
 
 def grown(extra: int) -> dict[str, Any]:

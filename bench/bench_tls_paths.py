@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sslyze.connection_helpers import tls_connection  # noqa: E402
 
 from tests.world import running_world  # noqa: E402
-from trustscan.probes.errors import ProbeError  # noqa: E402
-from trustscan.probes.tls import scan_tls  # noqa: E402
-from trustscan.probes.tls_fast import scan_tls_fast  # noqa: E402
-from trustscan.probes.tls_handshake import HandshakeCounter  # noqa: E402
+from trustscan.collect.tls.deep import scan_tls  # noqa: E402
+from trustscan.collect.tls.fast import scan_tls_fast  # noqa: E402
+from trustscan.collect.tls.handshake import HandshakeCounter  # noqa: E402
+from trustscan.core.errors import ProbeError  # noqa: E402
 
 
 class DeepHelloCounter:

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tests.test_rules import evidence_from_case
-from trustscan.catalog import load_catalog
-from trustscan.engine import evaluate, roll_up
-from trustscan.report import AuditOutcome, build_report
-from trustscan.ruleset import Ruleset, load_ruleset
-from trustscan.target import parse_target
+from trustscan.core.catalog import load_catalog
+from trustscan.core.target import parse_target
+from trustscan.judge.engine import evaluate, roll_up
+from trustscan.judge.ruleset import Ruleset, load_ruleset
+from trustscan.report.document import AuditOutcome, build_report
 
 FULL = load_ruleset()
 RULESET = Ruleset(tuple(rule for rule in FULL.rules if rule.criterion in ("c", "e")), FULL.digest)

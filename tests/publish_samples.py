@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from trustscan.catalog import load_catalog
-from trustscan.engine import evaluate, roll_up
-from trustscan.models import Attempt
-from trustscan.report import AuditOutcome, build_report
-from trustscan.ruleset import Ruleset, load_ruleset
-from trustscan.target import parse_target
+from trustscan.core.catalog import load_catalog
+from trustscan.core.models import Attempt
+from trustscan.core.target import parse_target
+from trustscan.judge.engine import evaluate, roll_up
+from trustscan.judge.ruleset import Ruleset, load_ruleset
+from trustscan.report.document import AuditOutcome, build_report
 
 SCAN_TIME = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 

@@ -10,15 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from trustscan.blocklist import SnapshotSet, host_candidates, registrable_domain, report_snapshots, snapshot_from_bytes
+from trustscan.collect.blocklist import NO_SNAPSHOT_HINT, check_blocklists, match_facts
+from trustscan.collect.dns.dnsbl import dnsbl_query_name
+from trustscan.core.errors import ProbeError
+from trustscan.core.models import Attempt
+from trustscan.core.settings import AuditSettings
+from trustscan.lists.matcher import (
+    SnapshotSet,
+    host_candidates,
+    registrable_domain,
+    report_snapshots,
+    snapshot_from_bytes,
+)
+from trustscan.lists.store import SnapshotError, SnapshotStore, default_lists_dir, load_configured
 from trustscan.localworld.dns import LocalDNSServer
-from trustscan.models import Attempt
-from trustscan.probes.blocklist import NO_SNAPSHOT_HINT, check_blocklists, match_facts
-from trustscan.probes.dnsbl import dnsbl_query_name
-from trustscan.probes.errors import ProbeError
-from trustscan.resolve import NameServer, Resolver
-from trustscan.settings import AuditSettings
-from trustscan.snapshotstore import SnapshotError, SnapshotStore, default_lists_dir, load_configured
+from trustscan.net.resolve import NameServer, Resolver
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LIST = b"""# test snapshot
@@ -327,7 +333,7 @@ def test_probe_reads_the_cache_folder_and_files(tmp_path: Path, list_file: Path)
 
 def test_snapshot_set_is_shared_until_a_file_changes(tmp_path: Path) -> None:
     """Both list probes of an audit and every site of a bulk run share one index; an edit reloads."""
-    from trustscan.probes.blocklist import load_snapshot_set
+    from trustscan.collect.blocklist import load_snapshot_set
 
     listed = tmp_path / "list.txt"
     listed.write_text("bad.example\n", encoding="utf-8")

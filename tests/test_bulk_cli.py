@@ -7,11 +7,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from trustscan.cli import main
-from trustscan.portfolio import parse_text
-from trustscan.resolve import NameServer
-from trustscan.resultstore import ResultStore
-from trustscan.settings import AuditSettings
+from trustscan.bulk.portfolio import parse_text
+from trustscan.bulk.store import ResultStore
+from trustscan.cli.main import main
+from trustscan.core.settings import AuditSettings
+from trustscan.net.resolve import NameServer
 
 
 def test_settings_survive_the_database_round_trip(tmp_path: Path) -> None:

@@ -16,15 +16,15 @@ from typing import Any
 import pytest
 
 from trustscan.audit import AddressPolicyError
-from trustscan.bulk import BulkJob, BulkLimits, audit_one, scan_all
-from trustscan.catalog import load_catalog
-from trustscan.engine import evaluate, roll_up
-from trustscan.portfolio import parse_text
-from trustscan.report import AuditOutcome
-from trustscan.resultstore import ResultStore, SiteRow, StoreError
-from trustscan.ruleset import load_ruleset
-from trustscan.settings import AuditSettings
-from trustscan.target import Target, parse_target
+from trustscan.bulk.portfolio import parse_text
+from trustscan.bulk.scheduler import BulkJob, BulkLimits, audit_one, scan_all
+from trustscan.bulk.store import ResultStore, SiteRow, StoreError
+from trustscan.core.catalog import load_catalog
+from trustscan.core.settings import AuditSettings
+from trustscan.core.target import Target, parse_target
+from trustscan.judge.engine import evaluate, roll_up
+from trustscan.judge.ruleset import load_ruleset
+from trustscan.report.document import AuditOutcome
 
 RULESET = load_ruleset()
 CATALOG = load_catalog("en")

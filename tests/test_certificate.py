@@ -1,4 +1,4 @@
-"""Unit tests of trustscan.probes.certificate (pure chain analysis, no network)."""
+"""Unit tests of trustscan.collect.tls.certificate (pure chain analysis, no network)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from trustscan.probes.certificate import analyze_certificate_chain, hostname_matches, load_trust_anchors
+from trustscan.collect.tls.certificate import analyze_certificate_chain, hostname_matches, load_trust_anchors
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -19,10 +19,10 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 from markdown_it import MarkdownIt
 
 from tests.ci_reports import RULESET, make_report
-from trustscan.catalog import load_catalog
-from trustscan.formats import FORMATS, junit, markdown, render, sarif
-from trustscan.gate import evaluate_policy, with_policy
-from trustscan.policy import DEFAULT_POLICY, parse_policy
+from trustscan.ci.gate import evaluate_policy, with_policy
+from trustscan.ci.policy import DEFAULT_POLICY, parse_policy
+from trustscan.core.catalog import load_catalog
+from trustscan.render.formats import FORMATS, junit, markdown, render, sarif
 
 SARIF_SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "data" / "sarif-schema-2.1.0.json"
 TODAY = dt.date(2026, 11, 20)

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from trustscan.cli import main
-from trustscan.outputs import OUTPUT_FILES
+from trustscan.cli.main import main
+from trustscan.render.outputs import OUTPUT_FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))

@@ -12,12 +12,12 @@ import httpx
 import pytest
 
 from tests.world.content import encode_windows_1258
-from trustscan.blocklist import SnapshotSet, snapshot_from_bytes
-from trustscan.probes.content import analyse_content, outbound_hosts
-from trustscan.probes.crawl import CrawlLimits, crawl_site
-from trustscan.probes.errors import ProbeError
-from trustscan.probes.links_reputation import match_outbound
-from trustscan.probes.privacy import analyse_privacy, first_view_trackers, personal_data_forms
+from trustscan.collect.crawl.content import analyse_content, outbound_hosts
+from trustscan.collect.crawl.crawl import CrawlLimits, crawl_site
+from trustscan.collect.crawl.links import match_outbound
+from trustscan.collect.crawl.privacy import analyse_privacy, first_view_trackers, personal_data_forms
+from trustscan.core.errors import ProbeError
+from trustscan.lists.matcher import SnapshotSet, snapshot_from_bytes
 
 HTML = {"content-type": "text/html; charset=utf-8"}
 Handler = Callable[[httpx.Request], httpx.Response]

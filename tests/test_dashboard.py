@@ -10,12 +10,12 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from trustscan.catalog import load_catalog
-from trustscan.cli import main
-from trustscan.dashboard import build_dashboard
-from trustscan.dashboard_render import render_dashboard
-from trustscan.portfolio import parse_csv
-from trustscan.resultstore import ResultStore, SiteRow
+from trustscan.bulk.dashboard import build_dashboard
+from trustscan.bulk.portfolio import parse_csv
+from trustscan.bulk.store import ResultStore, SiteRow
+from trustscan.cli.main import main
+from trustscan.core.catalog import load_catalog
+from trustscan.render.dashboard import render_dashboard
 
 HOSTILE = '<script>alert("x")</script>'
 PORTFOLIO = (

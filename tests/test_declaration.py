@@ -15,8 +15,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from trustscan.cli import main
-from trustscan.declaration import (
+from trustscan.cli.main import main
+from trustscan.core.models import AttemptStatus
+from trustscan.owner.declaration import (
     DeclarationError,
     declaration_attempt,
     declaration_schema,
@@ -24,7 +25,6 @@ from trustscan.declaration import (
     load_declaration,
     parse_declaration,
 )
-from trustscan.models import AttemptStatus
 
 TODAY = dt.date(2026, 11, 22)
 

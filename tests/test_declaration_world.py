@@ -11,11 +11,11 @@ import pytest
 from tests.test_audit_world import world_settings
 from tests.world import World
 from trustscan.audit import run_audit
-from trustscan.catalog import load_catalog
-from trustscan.declaration import Declaration, parse_declaration
-from trustscan.report import AuditOutcome, build_report, report_schema
-from trustscan.ruleset import load_ruleset
-from trustscan.target import parse_target
+from trustscan.core.catalog import load_catalog
+from trustscan.core.target import parse_target
+from trustscan.judge.ruleset import load_ruleset
+from trustscan.owner.declaration import Declaration, parse_declaration
+from trustscan.report.document import AuditOutcome, build_report, report_schema
 
 
 def declaration_for(site: str, contact: str, *, assessed: str = "2026-01-15") -> Declaration:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from trustscan.engine import evaluate, evaluate_rule, roll_up
-from trustscan.models import Attempt, CriterionStatus, VerdictStatus
-from trustscan.ruleset import RuleError, Ruleset, parse_rules
+from trustscan.core.models import Attempt, CriterionStatus, VerdictStatus
+from trustscan.judge.engine import evaluate, evaluate_rule, roll_up
+from trustscan.judge.ruleset import RuleError, Ruleset, parse_rules
 
 RULES = """
 rules:

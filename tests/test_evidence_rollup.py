@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from trustscan.engine import evaluate, roll_up
-from trustscan.models import Attempt, CriterionStatus, EvidenceClass
-from trustscan.ruleset import RuleError, Ruleset, load_ruleset, parse_rules
+from trustscan.core.models import Attempt, CriterionStatus, EvidenceClass
+from trustscan.judge.engine import evaluate, roll_up
+from trustscan.judge.ruleset import RuleError, Ruleset, load_ruleset, parse_rules
 
 RULES = """
 rules:

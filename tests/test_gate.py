@@ -9,14 +9,14 @@ import jsonschema
 import pytest
 
 from tests.ci_reports import RULESET, make_report, statuses
-from trustscan.catalog import load_catalog
-from trustscan.engine import evaluate, roll_up
-from trustscan.gate import evaluate_policy, with_policy
-from trustscan.models import Attempt, Severity
-from trustscan.policy import DEFAULT_POLICY, parse_policy
-from trustscan.report import AuditOutcome, build_report, report_schema
-from trustscan.ruleset import Clause, Condition, Rule, Ruleset
-from trustscan.target import parse_target
+from trustscan.ci.gate import evaluate_policy, with_policy
+from trustscan.ci.policy import DEFAULT_POLICY, parse_policy
+from trustscan.core.catalog import load_catalog
+from trustscan.core.models import Attempt, Severity
+from trustscan.core.target import parse_target
+from trustscan.judge.engine import evaluate, roll_up
+from trustscan.judge.ruleset import Clause, Condition, Rule, Ruleset
+from trustscan.report.document import AuditOutcome, build_report, report_schema
 
 TODAY = dt.date(2026, 11, 20)
 

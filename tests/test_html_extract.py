@@ -6,10 +6,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.world.content import encode_windows_1258
-from trustscan.lexicon import fold, gambling_lexicon, privacy_vocabulary
-from trustscan.probes.html_decode import decode_html
-from trustscan.probes.html_extract import MAX_LINKS, extract_page, hiding_style
-from trustscan.probes.script_signatures import match_script
+from trustscan.collect.crawl.decode import decode_html
+from trustscan.collect.crawl.extract import MAX_LINKS, extract_page, hiding_style
+from trustscan.collect.crawl.lexicon import fold, gambling_lexicon, privacy_vocabulary
+from trustscan.collect.crawl.signatures import match_script
 
 VIETNAMESE = "Chính sách bảo vệ dữ liệu cá nhân — Tôi đồng ý. Nổ hũ, tài xỉu, Đà Nẵng."
 

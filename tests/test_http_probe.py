@@ -7,9 +7,9 @@ import asyncio
 import httpx
 import pytest
 
-from trustscan.httpclient import make_client
-from trustscan.probes.errors import ProbeError
-from trustscan.probes.http import parse_hsts, probe_https_headers, probe_plain_http
+from trustscan.collect.http.frontdoor import parse_hsts, probe_https_headers, probe_plain_http
+from trustscan.core.errors import ProbeError
+from trustscan.net.httpclient import make_client
 
 
 def run_with(handler, probe, url):  # type: ignore[no-untyped-def]

@@ -8,12 +8,12 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from trustscan.collect.dns.zone import caa_candidates, probe_zone
+from trustscan.collect.http.exposure import BODY_CAP, CANDIDATES, probe_exposure
+from trustscan.collect.http.headers import header_facts, parse_set_cookie
+from trustscan.core.errors import ProbeError
 from trustscan.localworld.dns import LocalDNSServer
-from trustscan.probes.errors import ProbeError
-from trustscan.probes.exposure import BODY_CAP, CANDIDATES, probe_exposure
-from trustscan.probes.headers import header_facts, parse_set_cookie
-from trustscan.probes.zone import caa_candidates, probe_zone
-from trustscan.resolve import NameServer, Resolver
+from trustscan.net.resolve import NameServer, Resolver
 
 # --- headers ----------------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustscan.listformats import MAX_KEPT_REJECTS, Entry, parse_entry, parse_list
+from trustscan.lists.formats import MAX_KEPT_REJECTS, Entry, parse_entry, parse_list
 
 
 def values(data: bytes, filename: str = "") -> list[tuple[str, str]]:

@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tests.world import World
-from trustscan.cli import main
-from trustscan.commands_lists import blocklist_settings
-from trustscan.listfetch import ListFetchError, fetch_list
-from trustscan.resolve import NameServer, Resolver
+from trustscan.cli.lists import blocklist_settings
+from trustscan.cli.main import main
+from trustscan.lists.fetch import ListFetchError, fetch_list
+from trustscan.net.resolve import NameServer, Resolver
 
 LIST = "# do-not-visit\nbad.example\n*.casino.example\n203.0.113.0/24\nnot-a-domain\n"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from trustscan import policy as policy_module
-from trustscan.models import Severity
-from trustscan.policy import DEFAULT_POLICY, FAIL, IGNORE, INCOMPLETE, PolicyError, load_policy, parse_policy
-from trustscan.ruleset import load_ruleset
+from trustscan.ci import policy as policy_module
+from trustscan.ci.policy import DEFAULT_POLICY, FAIL, IGNORE, INCOMPLETE, PolicyError, load_policy, parse_policy
+from trustscan.core.models import Severity
+from trustscan.judge.ruleset import load_ruleset
 
 KNOWN = {rule.id for rule in load_ruleset().rules}
 

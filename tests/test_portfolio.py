@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from trustscan.portfolio import PortfolioError, load_portfolio, parse_csv, parse_text
+from trustscan.bulk.portfolio import PortfolioError, load_portfolio, parse_csv, parse_text
 
 
 def test_text_portfolio_keeps_good_lines_and_reports_bad_ones() -> None:

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from trustscan.audit import in_daemon_thread, run_probes
-from trustscan.probes.context import ProbeSpec
-from trustscan.probes.errors import ProbeError
+from trustscan.collect.base import ProbeSpec
+from trustscan.core.errors import ProbeError
 
 
 def blocking(value: int, *, fail: bool = False, sleep: float = 0.0) -> int:

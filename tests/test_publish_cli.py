@@ -20,9 +20,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.publish_samples import sample_report
-from trustscan.attestation import envelope_bytes, sign_report
-from trustscan.cli import main
-from trustscan.keys import load_private_key
+from trustscan.cli.main import main
+from trustscan.publish.attestation import envelope_bytes, sign_report
+from trustscan.publish.keys import load_private_key
 
 OPENSSL = shutil.which("openssl")
 
@@ -152,7 +152,7 @@ def test_badge_and_report_commands(workdir: Path, tmp_path: Path) -> None:
 # --- interoperability: anyone can check a declaration with openssl ---------------------------------
 
 def spec_pae(payload_type: str, payload: bytes) -> bytes:
-    """DSSE v1 PAE written out from the specification, independently of trustscan.dsse."""
+    """DSSE v1 PAE written out from the specification, independently of trustscan.publish.dsse."""
     return b"DSSEv1 " + str(len(payload_type)).encode() + b" " + payload_type.encode() + b" " + \
         str(len(payload)).encode() + b" " + payload
 

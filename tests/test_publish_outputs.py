@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from tests.publish_samples import SCAN_TIME, sample_report
-from trustscan.attestation import Document, envelope_bytes, parse_document, sign_report
-from trustscan.badge import embed_html, render_svg, shields_endpoint, summarise
-from trustscan.catalog import load_catalog
-from trustscan.formats import FORMATS
-from trustscan.formats.html import render_document
-from trustscan.keys import generate_key_pair
-from trustscan.textwidth import text_width
+from trustscan.core.catalog import load_catalog
+from trustscan.publish.attestation import Document, envelope_bytes, parse_document, sign_report
+from trustscan.publish.keys import generate_key_pair
+from trustscan.render.badge import embed_html, render_svg, shields_endpoint, summarise
+from trustscan.render.formats import FORMATS
+from trustscan.render.formats.html import render_document
+from trustscan.render.textwidth import text_width
 
 NOW = SCAN_TIME + timedelta(hours=1)
 PAYLOADS = ("<script>alert(1)</script>", "\"><img src=x onerror=alert(2)>", "'><svg onload=alert(3)>",

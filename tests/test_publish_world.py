@@ -21,15 +21,15 @@ from tests.test_audit_world import world_settings
 from tests.test_publish_outputs import active_content
 from tests.world import World
 from tests.world.sites import HOSTILE_PAYLOAD, HOSTILE_TITLE, HOSTILE_URL_PAYLOAD
-from trustscan.attestation import Document, envelope_bytes, parse_document, sign_report
 from trustscan.audit import run_audit
-from trustscan.badge import render_svg, shields_endpoint, summarise
-from trustscan.catalog import load_catalog
-from trustscan.formats.html import render_document
-from trustscan.keys import generate_key_pair
-from trustscan.report import build_report
-from trustscan.ruleset import load_ruleset
-from trustscan.target import parse_target
+from trustscan.core.catalog import load_catalog
+from trustscan.core.target import parse_target
+from trustscan.judge.ruleset import load_ruleset
+from trustscan.publish.attestation import Document, envelope_bytes, parse_document, sign_report
+from trustscan.publish.keys import generate_key_pair
+from trustscan.render.badge import render_svg, shields_endpoint, summarise
+from trustscan.render.formats.html import render_document
+from trustscan.report.document import build_report
 
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser")) if p), None)
 IN_CI = os.environ.get("CI", "").lower() == "true"

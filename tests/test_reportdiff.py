@@ -10,9 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.ci_reports import make_report
-from trustscan.cli import main
-from trustscan.report import dumps
-from trustscan.reportdiff import (
+from trustscan.cli.main import main
+from trustscan.report.diff import (
     FIXED,
     IMPROVED,
     RECOVERED,
@@ -24,6 +23,7 @@ from trustscan.reportdiff import (
     diff_reports,
     read_report,
 )
+from trustscan.report.document import dumps
 
 
 @pytest.mark.parametrize(

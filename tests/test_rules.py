@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from trustscan.catalog import LANGUAGES, load_catalog
-from trustscan.engine import evaluate_rule
-from trustscan.models import Attempt, VerdictStatus
-from trustscan.ruleset import Rule, load_ruleset
+from trustscan.core.catalog import LANGUAGES, load_catalog
+from trustscan.core.models import Attempt, VerdictStatus
+from trustscan.judge.engine import evaluate_rule
+from trustscan.judge.ruleset import Rule, load_ruleset
 
 RULESET = load_ruleset()
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)\}")

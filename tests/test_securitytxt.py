@@ -12,8 +12,8 @@ import respx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustscan.probes.errors import ProbeError
-from trustscan.probes.securitytxt import evaluate_security_txt, fetch_security_txt, parse_security_txt
+from trustscan.collect.http.securitytxt import evaluate_security_txt, fetch_security_txt, parse_security_txt
+from trustscan.core.errors import ProbeError
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 BASE = "https://example.vn"

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
 
 from tests.publish_samples import SCAN_TIME, sample_report
-from trustscan.attestation import (
+from trustscan.publish.attestation import (
     PAYLOAD_TYPE,
     PREDICATE_TYPE,
     STATEMENT_TYPE,
@@ -27,8 +27,8 @@ from trustscan.attestation import (
     sign_report,
     verify_document,
 )
-from trustscan.dsse import pae
-from trustscan.keys import (
+from trustscan.publish.dsse import pae
+from trustscan.publish.keys import (
     KeyFileError,
     PassphraseNeeded,
     generate_key_pair,
@@ -37,7 +37,7 @@ from trustscan.keys import (
     load_public_key,
     write_key_pair,
 )
-from trustscan.report import report_schema
+from trustscan.report.document import report_schema
 
 NOW = SCAN_TIME + timedelta(hours=1)
 
@@ -124,7 +124,7 @@ def test_edited_field_with_the_old_signature_is_invalid(key, signed: bytes) -> N
 
 def test_resigned_statement_with_a_wrong_digest_is_invalid(key) -> None:  # type: ignore[no-untyped-def]
     """Even a correct signature cannot vouch for a statement whose subject digest is not its report."""
-    from trustscan.dsse import sign_envelope
+    from trustscan.publish.dsse import sign_envelope
     envelope = json.loads(envelope_bytes(sign_report(sample_report(), key, now=NOW)))
     statement = json.loads(base64.b64decode(envelope["payload"]))
     statement["predicate"]["report"]["overall"] = "pass"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trustscan.resolve import NameServer, ResolverError, is_public, parse_nameserver
-from trustscan.target import TargetError, parse_target
+from trustscan.core.target import TargetError, parse_target
+from trustscan.net.resolve import NameServer, ResolverError, is_public, parse_nameserver
 
 
 @pytest.mark.parametrize(

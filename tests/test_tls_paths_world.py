@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 
 from tests.world import World
-from trustscan.engine import evaluate
-from trustscan.models import Attempt
-from trustscan.probes.errors import ProbeError
-from trustscan.probes.tls import scan_tls
-from trustscan.probes.tls_fast import scan_tls_fast
-from trustscan.probes.tls_handshake import HandshakeCounter
-from trustscan.ruleset import load_ruleset
+from trustscan.collect.tls.deep import scan_tls
+from trustscan.collect.tls.fast import scan_tls_fast
+from trustscan.collect.tls.handshake import HandshakeCounter
+from trustscan.core.errors import ProbeError
+from trustscan.core.models import Attempt
+from trustscan.judge.engine import evaluate
+from trustscan.judge.ruleset import load_ruleset
 
 _TIMEOUT = 5.0
 

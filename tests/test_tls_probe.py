@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from trustscan.probes.errors import ProbeError
-from trustscan.probes.tls import scan_tls, weak_reasons
+from trustscan.collect.tls.deep import scan_tls, weak_reasons
+from trustscan.core.errors import ProbeError
 
 HOST_IP = "127.0.0.5"
 SITE = "site.example.test"

@@ -7,10 +7,10 @@ from nassl.legacy_ssl_client import LegacySslClient
 from nassl.ssl_client import OpenSslVerifyEnum, OpenSslVersionEnum, SslClient
 from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuitesRepository
 
-from trustscan.probes.tls import weak_reasons
-from trustscan.probes.tls_fast import open_suites
-from trustscan.probes.tls_handshake import server_hello_version
-from trustscan.probes.tls_suites import (
+from trustscan.collect.tls.deep import weak_reasons
+from trustscan.collect.tls.fast import open_suites
+from trustscan.collect.tls.handshake import server_hello_version
+from trustscan.collect.tls.suites import (
     PROTOCOL_VERSIONS,
     Category,
     ClientKind,

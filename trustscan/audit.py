@@ -18,25 +18,25 @@ from typing import Any, TypeVar
 
 import httpx
 
-from trustscan.declaration import DECLARATION_PROBE, Declaration, declaration_attempt
-from trustscan.engine import evaluate, roll_up
-from trustscan.httpclient import PinnedBackend, PinnedTransport, make_client
-from trustscan.models import Attempt
-from trustscan.probes.blocklist import check_blocklists
-from trustscan.probes.context import ProbeContext, ProbeSpec
-from trustscan.probes.errors import ProbeError
-from trustscan.probes.exposure import probe_exposure
-from trustscan.probes.http import probe_https_headers, probe_plain_http
-from trustscan.probes.securitytxt import fetch_security_txt
-from trustscan.probes.site_content import CONTENT_PROBES
-from trustscan.probes.tls import scan_tls
-from trustscan.probes.tls_fast import scan_tls_fast
-from trustscan.probes.zone import probe_zone
-from trustscan.report import AuditOutcome
-from trustscan.resolve import AddressPolicyError, Resolver, is_public
-from trustscan.ruleset import Ruleset, load_ruleset
-from trustscan.settings import AuditSettings
-from trustscan.target import Target
+from trustscan.collect.base import ProbeContext, ProbeSpec
+from trustscan.collect.blocklist import check_blocklists
+from trustscan.collect.crawl.probes import CONTENT_PROBES
+from trustscan.collect.dns.zone import probe_zone
+from trustscan.collect.http.exposure import probe_exposure
+from trustscan.collect.http.frontdoor import probe_https_headers, probe_plain_http
+from trustscan.collect.http.securitytxt import fetch_security_txt
+from trustscan.collect.tls.deep import scan_tls
+from trustscan.collect.tls.fast import scan_tls_fast
+from trustscan.core.errors import ProbeError
+from trustscan.core.models import Attempt
+from trustscan.core.settings import AuditSettings
+from trustscan.core.target import Target
+from trustscan.judge.engine import evaluate, roll_up
+from trustscan.judge.ruleset import Ruleset, load_ruleset
+from trustscan.net.httpclient import PinnedBackend, PinnedTransport, make_client
+from trustscan.net.resolve import AddressPolicyError, Resolver, is_public
+from trustscan.owner.declaration import DECLARATION_PROBE, Declaration, declaration_attempt
+from trustscan.report.document import AuditOutcome
 
 T = TypeVar("T")
 

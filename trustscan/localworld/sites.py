@@ -24,10 +24,10 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Literal
 
+from trustscan.core.timestamps import rfc3339
 from trustscan.localworld.ca import IssuedCert, LocalCA
 from trustscan.localworld.dns import LocalDNSServer
 from trustscan.localworld.serving import ServerThreads
-from trustscan.timestamps import rfc3339
 
 __all__ = [
     "DEMO_VARIANTS",

@@ -1,0 +1,172 @@
+"""The bulk scheduler: audit many sites with bounded concurrency, globally and per server address.
+
+Each site is audited by `trustscan.audit.run_audit`, exactly as `trustscan audit` does; this module
+only decides *when*. Shared hosting puts hundreds of agency sites on one address, so at most
+`per_ip` audits run against one address at a time (a scan must not become a denial of service),
+and at most `concurrency` run in total. A site waits for its address's slot *before* taking a
+global slot, so a crowded address never holds global slots that other addresses could use.
+
+Every site ends as exactly one SiteRow handed to `on_result`: a refused address, a deadline or
+even a bug in a probe becomes an `error` row, never a crash of the run and never a pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from trustscan.bulk.store import SiteRow
+from trustscan.core.catalog import Catalog
+from trustscan.core.errors import ProbeError
+from trustscan.core.models import CRITERIA
+from trustscan.core.settings import AuditSettings
+from trustscan.core.target import Target
+from trustscan.core.timestamps import now_rfc3339
+from trustscan.judge.ruleset import Ruleset
+from trustscan.net.resolve import AddressPolicyError, Resolver
+from trustscan.report.document import build_report
+
+
+@dataclass(frozen=True)
+class BulkLimits:
+    """How hard a bulk run may push: sites in flight overall and per server address.
+
+    run_audit honours settings.timeout itself; `deadline_margin` covers its DNS lookup and report
+    building, so the outer per-site deadline only fires when something misbehaves.
+    """
+
+    concurrency: int = 16
+    per_ip: int = 2
+    deadline_margin: float = 5.0
+
+
+@dataclass(frozen=True)
+class BulkJob:
+    """One site to audit in a run: its key in the results database and its parsed target."""
+
+    site: str
+    target: Target
+
+
+async def scan_all(
+    jobs: Sequence[BulkJob],
+    settings: AuditSettings,
+    limits: BulkLimits,
+    *,
+    ruleset: Ruleset,
+    catalog: Catalog,
+    on_result: Callable[[SiteRow], None],
+    stop: asyncio.Event | None = None,
+    audit: Callable[..., Any] | None = None,
+) -> bool:
+    """Audit every job; True when all finished, False when `stop` was set first.
+
+    On stop, audits in flight are cancelled and not reported: a resumed run audits them again, so
+    nothing is lost and nothing is half-recorded.
+    """
+    stop = stop or asyncio.Event()
+    resolver = Resolver(settings.nameserver, timeout=min(settings.probe_timeout, settings.timeout))
+    global_slots = asyncio.Semaphore(limits.concurrency)
+    # Address lookups run ahead of audits, bounded too: a portfolio of 10,000 names must not become
+    # 20,000 simultaneous DNS queries.
+    dns_slots = asyncio.Semaphore(max(limits.concurrency * 2, 8))
+    ip_slots: dict[str, asyncio.Semaphore] = {}  # local to this run, never module state
+
+    async def one(job: BulkJob) -> None:
+        async with dns_slots:
+            address = await _first_address(job.target, resolver)
+        slot = ip_slots.setdefault(address, asyncio.Semaphore(limits.per_ip)) if address else None
+        async with _maybe(slot), global_slots:
+            row = await audit_one(job, settings, ruleset=ruleset, catalog=catalog, audit=audit,
+                                      deadline=settings.timeout + limits.deadline_margin)
+        on_result(row)
+
+    tasks = [asyncio.create_task(one(job)) for job in jobs]
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        pending: set[asyncio.Task[Any]] = set(tasks)
+        while pending:
+            done, _ = await asyncio.wait(pending | {stopper}, return_when=asyncio.FIRST_COMPLETED)
+            pending -= done
+            for task in done - {stopper}:
+                task.result()  # on_result failing (disk full) must stop the run loudly
+            if stopper in done:
+                return not pending
+        return True
+    finally:
+        for task in [*tasks, stopper]:
+            task.cancel()
+        await asyncio.gather(*tasks, stopper, return_exceptions=True)
+
+
+async def audit_one(
+    job: BulkJob,
+    settings: AuditSettings,
+    *,
+    ruleset: Ruleset,
+    catalog: Catalog,
+    audit: Callable[..., Any] | None = None,
+    deadline: float | None = None,
+) -> SiteRow:
+    """Audit one site under its deadline and turn whatever happened into one SiteRow."""
+    if audit is None:
+        from trustscan.audit import run_audit  # the scanner (sslyze, nassl) only when scanning
+
+        audit = run_audit
+    clock = time.monotonic()
+    deadline = settings.timeout + BulkLimits.deadline_margin if deadline is None else deadline
+    try:
+        outcome = await asyncio.wait_for(audit(job.target, settings, ruleset=ruleset), deadline)
+    except AddressPolicyError as exc:
+        return _error_row(job, f"address refused: {exc}", clock)
+    except TimeoutError:
+        return _error_row(job, f"site deadline of {deadline:g}s reached", clock)
+    except Exception as exc:  # noqa: BLE001 - one broken site must not end the run; recorded honestly
+        return _error_row(job, f"internal error: {type(exc).__name__}: {exc}", clock)
+    report = build_report(outcome, ruleset, catalog)
+    overall = report["overall"] if report["overall"] in ("pass", "fail") else "error"
+    return SiteRow(
+        site=job.site,
+        overall=overall,
+        criteria={c: report["criteria"][c]["status"] for c in CRITERIA},
+        report=json.dumps(report, ensure_ascii=False, separators=(",", ":")),
+        error=None,
+        duration=time.monotonic() - clock,
+        finished_at=now_rfc3339(),
+    )
+
+
+def _error_row(job: BulkJob, error: str, clock: float) -> SiteRow:
+    return SiteRow(site=job.site, overall="error", criteria={c: "error" for c in CRITERIA}, report=None,
+                   error=error, duration=time.monotonic() - clock, finished_at=now_rfc3339())
+
+
+async def _first_address(target: Target, resolver: Resolver) -> str | None:
+    """The address run_audit will pin (the first one), used only to pick the per-address slot."""
+    if target.is_ip:
+        return target.ascii_host
+    try:
+        return (await resolver.addresses(target.ascii_host))[0]
+    except ProbeError:
+        return None  # the audit's own lookup fails the same way, fast, and records why
+    except Exception:  # noqa: BLE001 - scheduling must not fail on a resolver quirk
+        return None
+
+
+class _maybe:  # noqa: N801 - reads as a function at the call site
+    """`async with` a semaphore, or nothing when the site has no known address."""
+
+    def __init__(self, semaphore: asyncio.Semaphore | None) -> None:
+        self._semaphore = semaphore
+
+    async def __aenter__(self) -> None:
+        if self._semaphore is not None:
+            await self._semaphore.acquire()
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._semaphore is not None:
+            self._semaphore.release()

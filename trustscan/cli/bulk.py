@@ -1,0 +1,239 @@
+"""Click wiring for bulk portfolio scans: `trustscan bulk` and `trustscan portfolio`.
+
+Wiring only: the portfolio parser, the scheduler, the results database and the dashboard are
+library modules usable without the CLI.
+
+Exit codes of `bulk`:
+  0  every site passes          1  at least one site fails
+  2  usage or input error       3  no site fails but at least one could not be fully checked
+  130 interrupted (Ctrl-C or SIGTERM); finished sites are kept, resume with --resume
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import shlex
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from trustscan import __version__
+from trustscan.bulk.dashboard import build_dashboard
+from trustscan.bulk.portfolio import PortfolioError, load_portfolio
+from trustscan.bulk.scheduler import BulkJob, BulkLimits
+from trustscan.bulk.store import ResultStore, SiteRow, StoreError
+from trustscan.cli.options import SCAN_OPTION_NAMES, scan_options, settings_from_options
+from trustscan.cli.progress import BulkProgress
+from trustscan.core.catalog import LANGUAGES, Catalog, format_value, load_catalog
+from trustscan.core.settings import AuditSettings
+from trustscan.core.target import TargetError, parse_target
+from trustscan.judge.ruleset import RuleError, load_ruleset
+from trustscan.render.dashboard import DASHBOARD_FORMATS, render_dashboard
+
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+BULK_EXIT_HELP = """\b
+Exit codes:
+  0    every site passes
+  1    at least one site fails
+  2    usage or input error (unreadable portfolio, no valid target, nothing to resume)
+  3    no site fails, but at least one could not be fully checked
+  130  interrupted (Ctrl-C or SIGTERM): finished sites are kept; continue with --resume"""
+
+# Options that shape the audit itself: a resumed run must keep the settings it started with.
+_AUDIT_OPTIONS = (*SCAN_OPTION_NAMES, "lang")
+
+
+@click.command(epilog=BULK_EXIT_HELP)
+@click.argument("portfolio", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="SQLite results database (created if missing; one row per site per run).")
+@click.option("--resume", is_flag=True, help="Continue the latest unfinished run in --db, skipping finished sites.")
+@scan_options("Deadline for each site's audit, in seconds.")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
+              help="Sites audited at the same time, in total.")
+@click.option("--per-ip", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Sites audited at the same time on one server address (shared hosting).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary (problems still go to stderr).")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="vi", show_default=True,
+              help="Language of messages and the stored reports.")
+@click.pass_context
+def bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, concurrency: int, per_ip: int,
+         quiet: bool, lang: str, **scan: Any) -> None:
+    """Audit every site of PORTFOLIO (text: one target per line; or CSV) into the --db database."""
+    try:
+        ruleset = load_ruleset()
+    except RuleError as exc:
+        raise click.ClickException(f"broken rule file: {exc}") from None
+    settings = settings_from_options(scan)
+    with _exclusive(db_path):
+        _bulk(ctx, portfolio, db_path, resume, settings, concurrency, per_ip, quiet, lang, ruleset)
+
+
+def _stored_settings(data: dict[str, Any]) -> AuditSettings:
+    """The run's own settings, refusing a resumption whose CA bundle or list files have gone."""
+    settings = AuditSettings.from_json(data)
+    for path in (settings.ca_bundle, *settings.blocklist_files):
+        if path is not None and not path.is_file():
+            raise click.UsageError(f"the run's file {path} no longer exists")
+    return settings
+
+
+@contextlib.contextmanager
+def _exclusive(db_path: Path) -> Iterator[None]:
+    """One bulk process per database: a second one resuming the same run would audit sites twice.
+
+    flock is released by the kernel when the process ends, however it ends (SIGKILL included), so a
+    killed run never leaves a stale lock behind.
+    """
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    try:
+        handle = open(lock_path, "a+b")  # noqa: SIM115 - held for the whole run, closed below
+    except OSError as exc:
+        raise click.UsageError(f"cannot open {lock_path}: {exc.strerror}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise click.UsageError(f"another trustscan bulk is using {db_path}") from None
+        yield
+
+
+def _bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, settings: AuditSettings,
+          concurrency: int, per_ip: int, quiet: bool, lang: str, ruleset: Any) -> None:
+    try:
+        store = ResultStore(db_path)
+    except StoreError as exc:
+        raise click.UsageError(str(exc)) from None
+    with store:
+        if resume:
+            given = [f"--{n.replace('_', '-')}" for n in _AUDIT_OPTIONS
+                     if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE]
+            if given:
+                raise click.UsageError(f"--resume reuses the run's own settings; drop {', '.join(given)}")
+            run_id, settings, lang, jobs = _resume_plan(store, portfolio, db_path)
+        else:
+            if portfolio is None:
+                raise click.UsageError("give a PORTFOLIO file (or --resume to continue an unfinished run)")
+            run_id, jobs = _new_run(store, portfolio, settings, lang)
+        catalog = load_catalog(lang)
+        info = store.run(run_id)
+        assert info is not None
+        progress = BulkProgress(catalog, total=info.total, done=info.done, counts=store.counts(run_id),
+                                enabled=BulkProgress.wanted(quiet))
+
+        def record(row: SiteRow) -> None:
+            store.record(run_id, row)
+            progress.advance(row.overall)
+
+        with progress:
+            finished = asyncio.run(_scan(jobs, settings, BulkLimits(concurrency, per_ip), ruleset, catalog, record))
+        store.set_status(run_id, "complete" if finished else "interrupted")
+        info = store.run(run_id)
+        counts = store.counts(run_id)
+    assert info is not None
+    values = {"run": run_id, "done": info.done, "total": info.total, "db": str(db_path), **counts}
+    if not finished:
+        click.echo(catalog.text("bulk.interrupted", values), err=True)
+        click.echo(f"  trustscan bulk --db {shlex.quote(str(db_path))} --resume", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if not quiet:
+        click.echo(catalog.text("bulk.summary", values))
+    sys.exit(EXIT_FAIL if counts["fail"] else EXIT_INCOMPLETE if counts["error"] else EXIT_PASS)
+
+
+def _new_run(store: ResultStore, path: Path, settings: AuditSettings, lang: str) -> tuple[int, list[BulkJob]]:
+    try:
+        portfolio = load_portfolio(path)
+    except PortfolioError as exc:
+        raise click.UsageError(str(exc)) from None
+    for problem in portfolio.problems:
+        # Line text comes from the user's file: the catalogue formatter strips control characters.
+        text = problem.text.strip()
+        shown = f" [{format_value(text)}]" if text and text not in problem.reason else ""
+        click.echo(f"trustscan: {path}:{problem.line}: skipped: {format_value(problem.reason)}{shown}", err=True)
+    if not portfolio.entries:
+        raise click.UsageError(f"no valid target in {path}")
+    run_id = store.create_run(portfolio=str(path), digest=portfolio.digest, settings=settings.to_json(),
+                              language=lang, tool_version=__version__, entries=portfolio.entries)
+    return run_id, [BulkJob(entry.key, entry.target) for entry in portfolio.entries]
+
+
+def _resume_plan(store: ResultStore, portfolio: Path | None,
+                 db_path: Path) -> tuple[int, AuditSettings, str, list[BulkJob]]:
+    run = store.latest_unfinished()
+    if run is None:
+        raise click.UsageError(f"nothing to resume: every run in {db_path} is complete")
+    if portfolio is not None:
+        try:
+            digest = load_portfolio(portfolio).digest
+        except PortfolioError as exc:
+            raise click.UsageError(str(exc)) from None
+        if digest != run.portfolio_digest:
+            raise click.UsageError(f"{portfolio} changed since run {run.id} started; "
+                                   "resume without it or start a new run")
+    finished = store.finished_sites(run.id)
+    jobs = []
+    for planned in store.plan(run.id):
+        if planned.site in finished:
+            continue
+        try:
+            jobs.append(BulkJob(planned.site, parse_target(planned.input)))
+        except TargetError as exc:  # only if the database was edited by hand
+            raise click.UsageError(f"run {run.id} holds an invalid target: {exc}") from None
+    return run.id, _stored_settings(dict(run.settings)), run.language, jobs
+
+
+async def _scan(jobs: list[BulkJob], settings: AuditSettings, limits: BulkLimits, ruleset: Any, catalog: Catalog,
+                record: Any) -> bool:
+    """Run the scheduler with Ctrl-C and SIGTERM turned into a clean stop (rows already written stay)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        from trustscan.bulk.scheduler import scan_all  # the scanner (sslyze, nassl) only when scanning
+
+        return await scan_all(jobs, settings, limits, ruleset=ruleset, catalog=catalog, on_result=record, stop=stop)
+    finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+
+
+@click.command(name="portfolio")
+@click.argument("db_path", metavar="DB", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(DASHBOARD_FORMATS), default="html", show_default=True,
+              help="html: self-contained dashboard; csv: one row per site; json: the dashboard's data.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout.")
+@click.option("--run", "run_id", type=click.IntRange(min=1), help="Run to show (default: the latest).")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="vi", show_default=True,
+              help="Language of the dashboard's labels.")
+def portfolio_command(db_path: Path, output_format: str, output: Path | None, run_id: int | None, lang: str) -> None:
+    """Render the results of a bulk run in DB: HTML dashboard, CSV or JSON export.
+
+    Exit codes: 0 written, 2 usage error (no database, no such run).
+    """
+    try:
+        with ResultStore(db_path, create=False) as store:
+            dashboard = build_dashboard(store, run_id)
+    except StoreError as exc:
+        raise click.UsageError(str(exc)) from None
+    except LookupError as exc:
+        raise click.UsageError(str(exc.args[0])) from None
+    text = render_dashboard(output_format, dashboard, load_catalog(lang))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None

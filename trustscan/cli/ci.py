@@ -1,0 +1,147 @@
+"""Click wiring for CI gating: the audit's --policy/--baseline/--output-dir/--emit, and `trustscan diff`.
+
+Wiring only: the policy file (`trustscan.ci.policy`), the gate (`trustscan.ci.gate`), the report diff
+(`trustscan.report.diff`) and the output formats are library modules usable without the CLI.
+Inputs are validated *before* the audit starts, so a typo in a policy costs no scan.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trustscan.ci.gate import GateOutcome, evaluate_policy, with_policy
+from trustscan.ci.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
+from trustscan.core.catalog import LANGUAGES, Catalog, format_value, load_catalog
+from trustscan.judge.ruleset import Ruleset
+from trustscan.render.formats import FORMATS
+from trustscan.render.formats.diffview import render_diff
+from trustscan.render.outputs import DEFAULT_EMIT, parse_emit, write_outputs
+from trustscan.report.diff import ReportFileError, diff_reports, read_report
+
+# The exit codes of `trustscan audit` (see trustscan.cli.main): the policy outcome decides which.
+EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_CODES = {"pass": EXIT_PASS, "fail": EXIT_FAIL, "error": EXIT_INCOMPLETE}
+
+DIFF_EXIT_HELP = """\b
+Exit codes:
+  0  no rule regressed from OLD to NEW
+  1  at least one rule regressed (a new failure or warning)
+  2  usage or input error (missing file, not a trustscan report)"""
+
+
+@dataclass(frozen=True)
+class CiOptions:
+    """The audit's CI options, validated: the policy, the baseline report and the extra outputs."""
+
+    policy: Policy = DEFAULT_POLICY
+    baseline: Mapping[str, Any] | None = None
+    output_dir: Path | None = None
+    emit: tuple[str, ...] = ()
+
+
+def ci_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate `audit` with the CI options (kept here so cli.py stays wiring of one line)."""
+    options = [
+        click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="CI policy (YAML): required criteria, minimum severity, waivers. "
+                          "Default: every checked criterion must pass."),
+        click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
+                     help="Earlier JSON report of the site: only failures that are new since it fail the build."),
+        click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
+                     help=f"Write report files into this folder (formats from --emit; default: "
+                          f"{','.join(DEFAULT_EMIT)})."),
+        click.option("--emit", multiple=True, metavar="FORMAT[,FORMAT]",
+                     help="A format to write into --output-dir (repeatable or comma-separated): "
+                          f"{', '.join(sorted(FORMATS))}."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def prepare_ci(policy_file: Path | None, baseline: Path | None, output_dir: Path | None,
+               emit: tuple[str, ...], ruleset: Ruleset) -> CiOptions:
+    """Validate the CI options before any scan; bad input is a one-line usage error (exit 2)."""
+    try:
+        names = parse_emit(emit)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if names and output_dir is None:
+        raise click.UsageError("--emit needs --output-dir (the folder to write the files into)")
+    try:
+        policy = load_policy(policy_file, {rule.id for rule in ruleset.rules}) if policy_file else DEFAULT_POLICY
+        baseline_report = read_report(baseline) if baseline else None
+    except (PolicyError, ReportFileError) as exc:
+        raise click.UsageError(str(exc)) from None
+    return CiOptions(policy, baseline_report, output_dir, names or (DEFAULT_EMIT if output_dir else ()))
+
+
+def gate_report(report: Mapping[str, Any], options: CiOptions,
+                today: dt.date | None = None) -> tuple[dict[str, Any], GateOutcome]:
+    """The report with its policy outcome recorded, and that outcome (which decides the exit code)."""
+    outcome = evaluate_policy(report, options.policy, today=today or dt.datetime.now(dt.UTC).date(),
+                              baseline=options.baseline)
+    return with_policy(report, outcome), outcome
+
+
+def finish_ci(report: Mapping[str, Any], outcome: GateOutcome, options: CiOptions, catalog: Catalog, *,
+              console: bool, verbose: bool) -> int:
+    """Write the --output-dir files, print the policy's account on the console, return the exit code."""
+    if console and (options.policy is not DEFAULT_POLICY or options.baseline is not None or outcome.expired_waivers):
+        click.echo(policy_text(report["policy"], catalog))
+    if options.output_dir is not None:
+        try:
+            written = write_outputs(report, catalog, options.output_dir, options.emit, verbose=verbose)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write to {options.output_dir}: {exc.strerror or exc}") from None
+        if console:
+            for path in written:
+                click.echo(catalog.text("ci.written", {"path": str(path)}))
+    return EXIT_CODES[outcome.outcome]
+
+
+def policy_text(policy: Mapping[str, Any], catalog: Catalog) -> str:
+    """The policy's account for a terminal: outcome, expired waivers, waived and blocking findings."""
+    source = policy["source"] or catalog.text("policy.default")
+    lines = [click.style(catalog.text("policy.outcome", {
+        "source": source, "outcome": catalog.text(f"status.{policy['outcome']}")}), bold=True)]
+    if policy["baseline"]:
+        lines.append("  " + catalog.text("policy.baseline", policy["baseline"]))
+    for waiver in policy["expired_waivers"]:
+        lines.append("  " + click.style(catalog.text("policy.waiver_expired", waiver), fg="yellow"))
+    for decision in policy["decisions"]:
+        if decision["decision"] == "ignored" and decision["reason"] in ("warning", "criterion_not_required"):
+            continue  # the console already lists these findings; repeating them adds only noise
+        subject = decision["rule_id"] or f"[{'đ' if decision['criterion'] == 'dd' else decision['criterion']}]"
+        text = f"{catalog.text('policy.decision.' + decision['decision'])}: " \
+               f"{catalog.text('policy.reason.' + decision['reason'])}"
+        if decision["waiver"]:
+            text += f" — {format_value(decision['waiver']['reason'])} ({decision['waiver']['expires']})"
+        colour = {"blocking": "red", "waived": "cyan"}.get(decision["decision"])
+        lines.append(f"  {subject:<32} " + click.style(text, fg=colour))
+    return "\n".join(lines)
+
+
+@click.command(name="diff", epilog=DIFF_EXIT_HELP)
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["console", "json"]), default="console",
+              show_default=True, help="What to print on stdout.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default="vi", show_default=True,
+              help="Language of the headings.")
+def diff_command(old: Path, new: Path, output_format: str, lang: str) -> None:
+    """List regressions and fixes per rule and criterion between two JSON reports (OLD, then NEW)."""
+    try:
+        before, after = read_report(old), read_report(new)
+    except ReportFileError as exc:
+        raise click.UsageError(str(exc)) from None
+    diff = diff_reports(before, after)
+    click.echo(render_diff(diff, load_catalog(lang), output_format), nl=False)
+    sys.exit(EXIT_FAIL if diff.regressions else EXIT_PASS)

@@ -1,0 +1,118 @@
+"""The `blocklist` probe (criterion d): the audited name and addresses against list snapshots.
+
+Decree 137/2024/ND-CP Art. 21(2)(d): the site's domain name and server address must not be on
+the "do not visit" list published at tinnhiemmang.gov.vn. The probe matches the host, each
+parent domain up to the registrable domain, and every resolved A/AAAA address against every
+configured snapshot, and optionally asks DNSBL zones. Without any snapshot it cannot check
+anything, so it raises ProbeError (criterion d becomes `error`), saying how to import one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from trustscan.collect.dns.dnsbl import dnsbl_lookups
+from trustscan.core.errors import ProbeError
+from trustscan.core.settings import AuditSettings
+from trustscan.lists.matcher import SnapshotSet, host_candidates, registrable_domain
+from trustscan.lists.store import SnapshotError, load_configured
+from trustscan.net.resolve import Resolver
+
+__all__ = ["NO_SNAPSHOT_HINT", "check_blocklists", "load_snapshot_set", "match_facts"]
+
+NO_SNAPSHOT_HINT = (
+    "no blocklist snapshot configured: save the list from tinnhiemmang.gov.vn and import it with "
+    "`trustscan lists import NAME FILE`, or pass `--blocklist FILE`"
+)
+
+
+def load_snapshot_set(files: tuple[Path, ...], lists_dir: Path | None) -> SnapshotSet:
+    """The configured snapshots; ProbeError when one cannot be read (a skipped list is no check).
+
+    Parsed and indexed once per version of the files: the blocklist and links_reputation probes
+    of an audit, and every site of a bulk run, share one immutable SnapshotSet (a 100k-entry list
+    takes seconds to index). Any change to a file or to the cache folder changes the key.
+    """
+    try:
+        return _load_indexed(_fingerprint(files, lists_dir), files, lists_dir)
+    except SnapshotError as exc:
+        raise ProbeError(f"blocklist: {exc}") from None
+
+
+def _fingerprint(files: tuple[Path, ...], lists_dir: Path | None) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime_ns, size) of every file the load would read; missing paths count as (-1, -1)."""
+    paths = list(files)
+    if lists_dir is not None and lists_dir.is_dir():
+        paths += sorted(lists_dir.iterdir())
+    stamps = []
+    for path in paths:
+        try:
+            stat = path.stat()
+            stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            stamps.append((str(path), -1, -1))
+    return ((f"lists_dir={lists_dir}", 0, 0), *stamps)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_indexed(key: tuple[tuple[str, int, int], ...], files: tuple[Path, ...],
+                  lists_dir: Path | None) -> SnapshotSet:
+    return SnapshotSet(load_configured(files=files, cache_dir=lists_dir))
+
+
+def match_facts(
+    snapshots: SnapshotSet, *, host: str | None, addresses: tuple[str, ...], now: datetime, max_age_days: float
+) -> dict[str, Any]:
+    """The snapshot half of the facts: pure matching, no I/O (host None for an IP-literal target)."""
+    infos = [s.info for s in snapshots.snapshots]
+    if not infos:
+        raise ProbeError(NO_SNAPSHOT_HINT)
+    empty = [i.name for i in infos if i.entries == 0]
+    if len(empty) == len(infos):
+        raise ProbeError(f"every blocklist snapshot is empty ({', '.join(empty)}); {NO_SNAPSHOT_HINT}")
+    ip_matches = [match for ip in addresses for match in snapshots.match_ip(ip)]
+    return {
+        "host": host,
+        "has_host": host is not None,
+        "hosts_checked": host_candidates(host) if host else [],
+        "registrable_domain": registrable_domain(host) if host else None,
+        "addresses_checked": list(addresses),
+        "snapshots": [i.to_json(now) for i in infos],
+        "snapshot_count": len(infos),
+        "entries_total": sum(i.entries for i in infos),
+        "max_age_days": max_age_days,
+        "stale_snapshots": [i.name for i in infos if i.age_days(now) > max_age_days],
+        "empty_snapshots": empty,
+        "domain_matches": snapshots.match_host(host) if host else [],
+        "ip_matches": ip_matches,
+    }
+
+
+async def check_blocklists(
+    *, settings: AuditSettings, resolver: Resolver, host: str | None, addresses: tuple[str, ...], now: datetime
+) -> dict[str, Any]:
+    """Every fact the criterion-d rules read; see the module docstring."""
+    # Reading and parsing a large list is blocking work; keep the event loop free for other probes.
+    snapshots = await asyncio.to_thread(load_snapshot_set, settings.blocklist_files, settings.lists_dir)
+    facts = match_facts(snapshots, host=host, addresses=addresses, now=now,
+                        max_age_days=settings.max_snapshot_age_days)
+    enabled = bool(settings.dnsbl_domain_zones or settings.dnsbl_ip_zones)
+    lookups: list[dict[str, Any]] = []
+    if enabled:
+        domains = list(dict.fromkeys(d for d in (host, facts["registrable_domain"]) if d))
+        lookups = await dnsbl_lookups(resolver, domains=domains, addresses=list(addresses),
+                                      domain_zones=settings.dnsbl_domain_zones, ip_zones=settings.dnsbl_ip_zones)
+    listed = [lookup for lookup in lookups if lookup["listed"] is True]
+    unanswered = [lookup for lookup in lookups if lookup["listed"] is None]
+    facts.update({
+        "dnsbl_enabled": enabled,
+        "dnsbl_lookups": lookups,
+        "dnsbl_matches": listed,
+        # A listing is definite even if another lookup failed; "not listed" needs every answer.
+        "dnsbl_listed": True if listed else (None if unanswered or not lookups else False),
+    })
+    return facts

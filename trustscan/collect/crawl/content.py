@@ -1,0 +1,169 @@
+"""Criterion đ findings from the crawl: injected spam links, miners, obfuscation, redirects, forms.
+
+Pure analysis of the `crawl` attempt (no I/O), kept apart from the retrieval as in Mozilla's
+http-observatory (retriever -> analyzer). Every finding names the page, the element and the
+reason, so the report shows *what was seen*. A finding repeated on many pages (an injected footer)
+is reported once with the number of other pages it was also seen on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from trustscan.collect.crawl.lexicon import gambling_lexicon
+from trustscan.core.errors import ProbeError
+from trustscan.net.domains import host_of, is_offsite
+
+MAX_FINDINGS = 50
+
+
+def html_pages(crawl: dict[str, Any]) -> list[dict[str, Any]]:
+    """The crawled pages that were parsed as HTML; ProbeError when there is none to judge."""
+    pages = [p for p in crawl.get("pages") or [] if p.get("html") is not None]
+    if not pages:
+        first = (crawl.get("pages") or [{}])[0]
+        seen = first.get("error") or f"status {first.get('status')}, content type {first.get('content_type')}"
+        raise ProbeError(f"no HTML page could be read from the site ({seen})")
+    return pages
+
+
+def analyse_content(crawl: dict[str, Any], host: str) -> dict[str, Any]:
+    """The facts criterion đ's rules read; see rules/dd-content.yaml."""
+    pages = html_pages(crawl)
+    lexicon = gambling_lexicon()
+    spam_links, spam_text, miners, obfuscated, redirects, password_forms, no_integrity = ([] for _ in range(7))
+    for page in pages:
+        url, html = page.get("final_url") or page["url"], page["html"]
+        for link in html["links"]:
+            if not link.get("hidden") or not is_offsite(link.get("url"), host):
+                continue
+            terms = lexicon.in_text(link.get("text")) + lexicon.in_url(link.get("url"))
+            if terms:
+                spam_links.append(_finding(url, f"<{link['tag']} href={link['href']}>", "hidden off-site link "
+                                           f"({link['hidden']}) with gambling terms",
+                                           target=link["url"], text=link.get("text"), terms=_unique(terms)))
+        for block in html["hidden_blocks"]:
+            if block.get("links"):
+                continue  # its links are judged one by one above, with their targets
+            terms = lexicon.in_text(block.get("text"))
+            if len(set(terms)) >= 2:  # one word ("slot") in a hidden menu is not spam; several are
+                spam_text.append(_finding(url, block["element"], f"hidden text ({block['hidden']}) with gambling "
+                                          "terms", text=block.get("text"), terms=_unique(terms)))
+        for index, script in enumerate(html["scripts"]):
+            element = f"<script src={script['src']}>" if script.get("src") else f"inline <script> #{index + 1}"
+            for signal in script.get("signals") or []:
+                if signal["kind"] == "cryptominer":
+                    miners.append(_finding(url, element, signal["about"], signature=signal["id"],
+                                           excerpt=signal.get("excerpt")))
+                elif signal["kind"] == "obfuscation":
+                    obfuscated.append(_finding(url, element, signal["about"], signature=signal["id"],
+                                               excerpt=signal.get("excerpt")))
+                elif signal["kind"] == "redirect":
+                    target = _absolute(url, signal.get("target"))
+                    if is_offsite(target, host):
+                        redirects.append(_finding(url, element, "script redirects visitors to another site",
+                                                  target=target, signature=signal["id"]))
+            if script.get("url") and is_offsite(script["url"], host) and not script.get("integrity"):
+                no_integrity.append(_finding(url, element, "external script without integrity (SRI)",
+                                             target=script["url"]))
+        for refresh in html["meta_refresh"]:
+            if is_offsite(refresh.get("url"), host):
+                redirects.append(_finding(url, f"<meta http-equiv=refresh content={refresh['content']}>",
+                                          "meta refresh to another site", target=refresh["url"]))
+        for form in html["forms"]:
+            reason = _password_form_problem(form, host)
+            if reason:
+                password_forms.append(_finding(url, form["element"], reason, target=form.get("action_url")))
+    return {
+        "pages_analysed": len(pages),
+        "hidden_spam_links": _merge(spam_links),
+        "hidden_spam_text": _merge(spam_text),
+        "cryptominers": _merge(miners),
+        "obfuscated_scripts": _merge(obfuscated),
+        "offsite_redirects": _merge(redirects),
+        "unsafe_password_forms": _merge(password_forms),
+        "scripts_without_integrity": _merge(no_integrity),
+    }
+
+
+def _password_form_problem(form: dict[str, Any], host: str) -> str | None:
+    """A password that leaves the site or travels in clear text (OWASP ASVS 2.x / criterion c's spirit)."""
+    if not any(field.get("type") == "password" for field in form.get("fields") or []):
+        return None
+    action = form.get("action_url") or ""
+    if is_offsite(action, host):
+        return f"password form posts to another site ({host_of(action)})"
+    try:
+        scheme = urlsplit(action).scheme.lower()
+    except ValueError:
+        return None
+    if scheme == "http":
+        return "password form posts over plain HTTP"
+    return None
+
+
+def outbound_hosts(crawl: dict[str, Any], host: str) -> dict[str, list[dict[str, str]]]:
+    """Every off-site host a page links to, loads a script or frame from, or posts a form to.
+
+    Maps host -> up to 3 {page, element} places it was seen, for criterion đ's reputation check.
+    """
+    places: dict[str, list[dict[str, str]]] = {}
+    for page in crawl.get("pages") or []:
+        html = page.get("html")
+        if html is None:
+            continue
+        url = page.get("final_url") or page["url"]
+        for element, target in _outbound_elements(html):
+            if is_offsite(target, host):
+                seen = places.setdefault(host_of(target), [])
+                if len(seen) < 3:
+                    seen.append({"page": url, "element": element})
+        if page.get("offsite_redirect") and is_offsite(page["offsite_redirect"], host):
+            places.setdefault(host_of(page["offsite_redirect"]), []).append({"page": page["url"],
+                                                                             "element": "HTTP redirect"})
+    return places
+
+
+def _outbound_elements(html: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for link in html["links"]:
+        yield f"<{link['tag']} href>", link.get("url") or ""
+    for script in html["scripts"]:
+        yield "<script src>", script.get("url") or ""
+    for frame in html["iframes"]:
+        yield "<iframe src>", frame.get("url") or ""
+    for form in html["forms"]:
+        yield "<form action>", form.get("action_url") or ""
+    for refresh in html["meta_refresh"]:
+        yield "<meta refresh>", refresh.get("url") or ""
+
+
+def _finding(page: str, element: str, reason: str, **details: Any) -> dict[str, Any]:
+    return {"page": page, "element": element[:200], "reason": reason,
+            **{k: v for k, v in details.items() if v not in (None, "", [])}}
+
+
+def _merge(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One finding per (element, reason, target); `also_on` counts the other pages it was seen on."""
+    merged: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for finding in findings:
+        key = (finding["element"], finding["reason"], str(finding.get("target", "")))
+        if key in merged:
+            merged[key]["also_on"] = merged[key].get("also_on", 0) + 1
+        elif len(merged) < MAX_FINDINGS:
+            merged[key] = dict(finding)
+    return list(merged.values())
+
+
+def _absolute(base: str, target: str | None) -> str | None:
+    if not target:
+        return None
+    try:
+        return urljoin(base, target)
+    except ValueError:
+        return None
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))

@@ -1,0 +1,257 @@
+"""A bounded same-site crawl from the home page: the shared evidence of criteria b and đ.
+
+Bounds (issue 3): at most `max_pages` pages and `max_depth` link hops from the home page, at most
+`MAX_BODY` decompressed bytes read per response, a per-request timeout, a whole-crawl deadline
+taken from the audit's budget, and `CONCURRENCY` requests in flight (the shared client's pool is
+smaller still). Redirects are followed by hand, within the site, and every hop is recorded.
+Pages of a site with broken TLS are read anyway: the shared client is deliberately lax, and
+criterion c judges the TLS, not this probe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import httpx
+
+from trustscan.collect.crawl.decode import decode_html
+from trustscan.collect.crawl.extract import extract_page
+from trustscan.core.errors import ProbeError, describe_error
+from trustscan.net.httpclient import read_capped
+
+MAX_BODY = 2 * 1024 * 1024
+CONCURRENCY = 3
+MAX_REDIRECTS = 5
+MAX_HEADERS = 40
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Links to these are not pages; fetching them would spend the page budget on downloads.
+_NOT_PAGES = (".pdf", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".ico", ".zip", ".rar", ".7z", ".gz",
+              ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".mp3", ".mp4", ".avi", ".mov", ".css", ".js",
+              ".woff", ".woff2", ".ttf", ".exe", ".apk", ".iso", ".xml", ".json")
+
+
+@dataclass(frozen=True)
+class CrawlLimits:
+    """How far the crawl may go; `deadline` is a time.monotonic() instant."""
+
+    max_pages: int = 30
+    max_depth: int = 3
+    max_body: int = MAX_BODY
+    request_timeout: float = 10.0
+    deadline: float = float("inf")
+    concurrency: int = CONCURRENCY
+
+
+def same_site(url: str, host: str) -> bool:
+    """Same host name (any port, http or https): the crawl never leaves the audited site."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and (parts.hostname or "").lower() == host.lower()
+    except ValueError:
+        return False
+
+
+def crawlable(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    return not path.endswith(_NOT_PAGES)
+
+
+async def crawl_site(client: httpx.AsyncClient, start_urls: list[str], host: str,
+                     limits: CrawlLimits) -> dict[str, Any]:
+    """Crawl breadth-first from the first start URL that answers; raises ProbeError if none does."""
+    first: dict[str, Any] | None = None
+    for start in start_urls:
+        first = await fetch_page(client, start, 0, host, limits)
+        if first.get("status") is not None:
+            break
+    assert first is not None
+    if first.get("status") is None:
+        raise ProbeError(f"home page could not be fetched: {first.get('error')}")
+    state = _Crawl(client, host, limits)
+    state.add(first)
+    stopped = await state.run()
+    pages = sorted(state.pages, key=lambda p: (p["depth"], p["order"]))
+    return {
+        "start_url": first["url"],
+        "pages": pages,
+        "pages_fetched": len(pages),
+        "html_pages": sum(1 for p in pages if p.get("html") is not None),
+        "errors": sum(1 for p in pages if p.get("error")),
+        "max_pages": limits.max_pages,
+        "max_depth": limits.max_depth,
+        "links_not_followed": state.not_followed,
+        "complete": stopped is None,
+        "stopped": stopped,
+    }
+
+
+class _Crawl:
+    """One crawl's frontier and results (lives for one call of crawl_site only)."""
+
+    def __init__(self, client: httpx.AsyncClient, host: str, limits: CrawlLimits) -> None:
+        self.client, self.host, self.limits = client, host, limits
+        self.pages: list[dict[str, Any]] = []
+        self.seen: set[str] = set()
+        self.queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+        self.scheduled = 1  # the home page
+        self.not_followed = 0
+        self.limit_hit = False
+
+    def add(self, page: dict[str, Any]) -> None:
+        page["order"] = len(self.pages)
+        self.pages.append(page)
+        self.seen.update(u for u in (page["url"], page.get("final_url")) if u)
+        if page["depth"] >= self.limits.max_depth or page.get("html") is None:
+            return
+        for link in page["html"]["links"]:
+            url = link.get("url")
+            if not url or not same_site(url, self.host):
+                continue
+            url = urldefrag(url).url
+            if url in self.seen or not crawlable(url):
+                continue
+            if self.scheduled >= self.limits.max_pages:
+                self.not_followed += 1
+                self.limit_hit = True
+                continue
+            self.seen.add(url)
+            self.scheduled += 1
+            self.queue.put_nowait((url, page["depth"] + 1))
+
+    async def run(self) -> str | None:
+        """Work the queue with a few workers; returns why the crawl stopped early, or None."""
+        workers = [asyncio.create_task(self._worker()) for _ in range(self.limits.concurrency)]
+        remaining = self.limits.deadline - time.monotonic()
+        try:
+            await asyncio.wait_for(self.queue.join(), timeout=max(remaining, 0.0))
+        except TimeoutError:
+            return "deadline"
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+        return "max_pages" if self.limit_hit else None
+
+    async def _worker(self) -> None:
+        while True:
+            url, depth = await self.queue.get()
+            try:
+                self.add(await fetch_page(self.client, url, depth, self.host, self.limits))
+            finally:
+                self.queue.task_done()
+
+
+async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
+                     limits: CrawlLimits) -> dict[str, Any]:
+    """One page with its redirect chain; never raises for anything the server does."""
+    page: dict[str, Any] = {"url": url, "depth": depth, "final_url": None, "status": None, "redirect_chain": [],
+                            "cookies": [], "headers": {}, "content_type": None, "bytes": 0, "truncated": False,
+                            "html": None, "error": None, "offsite_redirect": None}
+    current = url
+    clock = time.monotonic()
+    for _ in range(MAX_REDIRECTS + 1):
+        timeout = min(limits.request_timeout, limits.deadline - time.monotonic())
+        if timeout <= 0:
+            page["error"] = "crawl deadline reached"
+            return page
+        try:
+            async with asyncio.timeout(timeout):
+                hop = await _get(client, current, limits.max_body)
+        except TimeoutError:
+            page["error"] = f"no complete answer within {timeout:.1f}s"
+            return page
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError, OSError) as exc:
+            page["error"] = describe_error(exc)
+            return page
+        response, body, truncated = hop
+        page["cookies"] += _cookies(response.headers.get_list("set-cookie"))
+        location = response.headers.get("location")
+        if response.is_redirect and location:
+            target = _join(current, location)
+            page["redirect_chain"].append({"url": current, "status": response.status_code, "location": location})
+            if target is None or not same_site(target, host):
+                page.update(status=response.status_code, final_url=current, offsite_redirect=target or location)
+                return page
+            if target in (seen["url"] for seen in page["redirect_chain"]):
+                page.update(status=response.status_code, final_url=current, error="redirect loop")
+                return page
+            current = target
+            continue
+        page.update(final_url=current, status=response.status_code, headers=_headers(response.headers),
+                    content_type=response.headers.get("content-type"), bytes=len(body), truncated=truncated)
+        if body is not None and _is_html(page["content_type"], body):
+            page["html"] = await asyncio.to_thread(analyse_html, body, page["content_type"], current)
+        page["elapsed"] = round(time.monotonic() - clock, 3)
+        return page
+    page["error"] = f"more than {MAX_REDIRECTS} redirects"
+    return page
+
+
+async def _get(client: httpx.AsyncClient, url: str, cap: int) -> tuple[httpx.Response, bytes, bool]:
+    request = client.build_request("GET", url)
+    # Every page is read as a first visit, with no cookies from the audit's other requests: criterion b
+    # asks what is set *before* any consent, and a server may only set its cookies on a cookie-less visit.
+    request.headers.pop("cookie", None)
+    response = await client.send(request, stream=True)
+    try:
+        if response.is_redirect:
+            return response, b"", False
+        content_type = (response.headers.get("content-type") or "").lower()
+        if content_type and not content_type.startswith(_HTML_TYPES):
+            return response, b"", False  # not a page: do not download it
+        body, truncated = await read_capped(response, cap)
+        return response, body, truncated
+    finally:
+        await response.aclose()
+
+
+def analyse_html(body: bytes, content_type: str | None, url: str) -> dict[str, Any]:
+    """Decode and extract one page (CPU-bound; run in a thread so the deadline keeps ticking)."""
+    decoded = decode_html(body, content_type)
+    facts = extract_page(decoded.text, url)
+    facts["encoding"] = decoded.encoding
+    facts["encoding_source"] = decoded.source
+    facts["parse_notes"] = list(decoded.notes) + facts["parse_notes"]
+    return facts
+
+
+def _is_html(content_type: str | None, body: bytes) -> bool:
+    if content_type:
+        return content_type.lower().startswith(_HTML_TYPES)
+    return body[:512].lstrip().startswith(b"<")  # unlabelled: sniff like a browser would (roughly)
+
+
+def _cookies(values: list[str]) -> list[dict[str, Any]]:
+    """Names and security attributes of Set-Cookie headers (RFC 6265 §5.2); values are not kept."""
+    cookies = []
+    for value in values[:50]:
+        first, *attributes = value.split(";")
+        name = first.split("=", 1)[0].strip()[:100]
+        flags = {a.split("=", 1)[0].strip().lower(): a.partition("=")[2].strip()[:40] for a in attributes}
+        cookies.append({"name": name, "secure": "secure" in flags, "httponly": "httponly" in flags,
+                        "samesite": flags.get("samesite") or None})
+    return cookies
+
+
+def _headers(headers: httpx.Headers) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in headers.multi_items():
+        name = name.lower()
+        if name == "set-cookie" or (name not in out and len(out) >= MAX_HEADERS):
+            continue
+        value = value[:300]
+        out[name] = f"{out[name]}, {value}"[:300] if name in out else value
+    return out
+
+
+def _join(base: str, location: str) -> str | None:
+    try:
+        url = urljoin(base, location.strip())
+        urlsplit(url).port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return None
+    return urldefrag(url).url

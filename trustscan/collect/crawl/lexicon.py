@@ -1,0 +1,95 @@
+"""Word lists shipped as data (`rules/data/`), matched the way Vietnamese spam is written.
+
+Injected spam drops or mangles tone marks ("nha cai", "NHÀ CÁI", "nhà cái", "nhacai", "nha-cai"), so
+matching is diacritic-insensitive: Unicode NFD with combining marks removed, đ folded to d, case
+folded, punctuation turned into spaces, and terms matched on whole-word boundaries. In URLs words
+run together ("nhacaiuytin.example"), so a term with its spaces removed also matches a URL token
+that equals it, or contains it when the term is long enough (6+ letters) not to hit ordinary words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from trustscan.core.yamldata import load_yaml
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_MIN_COMPOUND = 6  # "casino", "nhacai", "taixiu": long enough to find inside a run-together token
+_MAX_TEXT = 2_000_000
+
+
+def fold(text: str) -> str:
+    """Diacritic-, case- and punctuation-insensitive form: "Nhà Cái-Uy tín!" -> "nha cai uy tin"."""
+    decomposed = unicodedata.normalize("NFD", text[:_MAX_TEXT].replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return _NON_WORD.sub(" ", stripped).strip()
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """A set of terms; `in_text` and `in_url` return the terms found, as written in the data file."""
+
+    terms: tuple[str, ...]
+    _folded: tuple[tuple[str, str, str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        folded = tuple((term, fold(term), fold(term).replace(" ", "")) for term in self.terms)
+        object.__setattr__(self, "_folded", folded)
+
+    def in_text(self, text: str | None) -> list[str]:
+        """Terms that occur as whole words in `text`."""
+        if not text:
+            return []
+        padded = f" {fold(text)} "
+        return [term for term, folded, _ in self._folded if folded and f" {folded} " in padded]
+
+    def in_url(self, url: str | None) -> list[str]:
+        """Terms in a URL's words, or run together in one of its tokens (host labels, path parts)."""
+        if not url:
+            return []
+        folded_url = fold(url)
+        padded = f" {folded_url} "
+        tokens = folded_url.split()
+        found = []
+        for term, folded, compact in self._folded:
+            if not folded:
+                continue
+            if f" {folded} " in padded or any(
+                token == compact or (len(compact) >= _MIN_COMPOUND and compact in token) for token in tokens
+            ):
+                found.append(term)
+        return found
+
+
+def parse_term_list(text: str) -> tuple[str, ...]:
+    """One term per line; blank lines and `#` comments ignored."""
+    terms = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return tuple(dict.fromkeys(term for term in terms if term))
+
+
+@cache
+def gambling_lexicon() -> Lexicon:
+    """Criterion đ's gambling/betting/lottery terms (`rules/data/gambling-lexicon.txt`)."""
+    path = resources.files("trustscan.rules").joinpath("data", "gambling-lexicon.txt")
+    return Lexicon(parse_term_list(path.read_text("utf-8")))
+
+
+@cache
+def privacy_vocabulary() -> dict[str, Any]:
+    """Criterion b's vocabulary (`rules/data/privacy-vocabulary.yaml`): lists become Lexicons."""
+    path = resources.files("trustscan.rules").joinpath("data", "privacy-vocabulary.yaml")
+    raw = load_yaml(path.read_text("utf-8"))
+    return {key: Lexicon(tuple(map(str, value))) if key != "personal_input_types" else frozenset(value)
+            for key, value in raw.items()}
+
+
+@cache
+def trackers() -> tuple[dict[str, Any], ...]:
+    """Known third-party trackers (`rules/data/trackers.yaml`)."""
+    path = resources.files("trustscan.rules").joinpath("data", "trackers.yaml")
+    return tuple(load_yaml(path.read_text("utf-8"))["trackers"])

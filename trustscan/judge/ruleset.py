@@ -1,0 +1,202 @@
+"""Load the rules in `rules/*.yaml`: data, validated when loaded, never executed.
+
+A rule is a short document: a stable id, its criterion and severity, a flat condition over
+probe facts (or the name of a Python predicate for logic YAML cannot say simply), references,
+and its own pass/fail/error cases. Wording is not here: it lives in the message catalogues,
+under ids derived from the rule id (`<id>.title`, `.pass`, `.fail`, `.fix`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from trustscan.core.models import CRITERIA, EvidenceClass, Severity, VerdictStatus
+from trustscan.core.yamldata import load_yaml
+from trustscan.judge import predicates
+
+OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "empty", "not_empty", "true", "false")
+_NO_VALUE_OPERATORS = {"empty", "not_empty", "true", "false"}
+
+
+class RuleError(ValueError):
+    """A rule file is malformed; the message names the file and rule."""
+
+
+@dataclass(frozen=True)
+class Clause:
+    """`fact <op> value`, where fact is a dotted path `probe.key.subkey`."""
+
+    fact: str
+    op: str
+    value: Any = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Either all/any of a flat list of clauses, or a named predicate over `facts`."""
+
+    clauses: tuple[Clause, ...] = ()
+    mode: str = "all"
+    predicate: str | None = None
+    facts: tuple[str, ...] = ()
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return self.facts + tuple(c.fact for c in self.clauses)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check of one criterion; see the module docstring."""
+
+    id: str
+    criterion: str
+    severity: Severity
+    check: Condition
+    on_violation: VerdictStatus = VerdictStatus.FAIL
+    when: Condition | None = None
+    observe: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    cases: dict[str, Any] = field(default_factory=dict, compare=False)
+    source: str = ""
+    #: What kind of evidence a verdict of this rule is (see EvidenceClass); default: the scan saw it.
+    evidence: EvidenceClass = EvidenceClass.VERIFIED
+    #: "manual": when this rule's input was not supplied (its probe skipped), the criterion cannot be
+    #: decided by a scan and rolls up as `manual` (criterion a without the owner's declaration).
+    on_missing: str | None = None
+
+    @property
+    def probes(self) -> tuple[str, ...]:
+        """The probes whose attempts this rule depends on, in first-read order."""
+        reads = self.check.reads + (self.when.reads if self.when else ())
+        return tuple(dict.fromkeys(path.split(".", 1)[0] for path in reads))
+
+    def message_id(self, kind: str) -> str:
+        return f"{self.id}.{kind}"
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    rules: tuple[Rule, ...]
+    digest: str
+
+    def for_criterion(self, criterion: str) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.criterion == criterion)
+
+    def restricted_to(self, criteria: Iterable[str]) -> Ruleset:
+        """Only the rules of `criteria`; the others' criteria then roll up to not_checked."""
+        wanted = set(criteria)
+        return Ruleset(tuple(rule for rule in self.rules if rule.criterion in wanted), self.digest)
+
+    def get(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+@functools.cache
+def load_ruleset() -> Ruleset:
+    """Every rule shipped in the `rules` data package, ids checked unique (cached: immutable data)."""
+    files = sorted(
+        (entry for entry in resources.files("trustscan.rules").iterdir() if entry.name.endswith(".yaml")),
+        key=lambda entry: entry.name,
+    )
+    digest = hashlib.sha256()
+    rules: list[Rule] = []
+    for entry in files:
+        text = entry.read_text(encoding="utf-8")
+        digest.update(entry.name.encode() + b"\0" + text.encode())
+        rules.extend(parse_rules(text, entry.name))
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            raise RuleError(f"duplicate rule id {rule.id}")
+        seen.add(rule.id)
+    return Ruleset(tuple(rules), "sha256:" + digest.hexdigest())
+
+
+def parse_rules(text: str, source: str) -> list[Rule]:
+    try:
+        document = load_yaml(text)
+    except yaml.YAMLError as exc:
+        raise RuleError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
+        raise RuleError(f"{source}: expected a mapping with a 'rules' list")
+    return [_parse_rule(raw, source) for raw in document["rules"]]
+
+
+def _parse_rule(raw: Any, source: str) -> Rule:
+    if not isinstance(raw, dict) or "id" not in raw:
+        raise RuleError(f"{source}: every rule needs an id")
+    where = f"{source}: rule {raw['id']}"
+    allowed = {"id", "criterion", "severity", "check", "when", "on_violation", "observe", "references", "cases",
+               "evidence", "on_missing"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise RuleError(f"{where}: unknown keys {sorted(unknown)}")
+    if raw.get("criterion") not in CRITERIA:
+        raise RuleError(f"{where}: criterion must be one of {CRITERIA}")
+    on_violation = raw.get("on_violation", "fail")
+    if on_violation not in ("fail", "warn"):
+        raise RuleError(f"{where}: on_violation must be fail or warn")
+    try:
+        severity = Severity(raw["severity"])
+    except (KeyError, ValueError):  # missing, or not a severity name
+        raise RuleError(f"{where}: severity must be one of {[s.value for s in Severity]}") from None
+    try:
+        evidence = EvidenceClass(raw.get("evidence", "verified"))
+    except ValueError:
+        raise RuleError(f"{where}: evidence must be one of {[e.value for e in EvidenceClass]}") from None
+    if raw.get("on_missing") not in (None, "manual"):
+        raise RuleError(f"{where}: on_missing can only be manual")
+    cases = raw.get("cases") or {}
+    if not {"pass", "fail", "error"} <= set(cases):
+        raise RuleError(f"{where}: cases must include pass, fail and error")
+    return Rule(
+        id=str(raw["id"]),
+        criterion=raw["criterion"],
+        severity=severity,
+        check=_parse_condition(raw.get("check"), where),
+        when=_parse_condition(raw["when"], where) if "when" in raw else None,
+        on_violation=VerdictStatus(on_violation),
+        observe=tuple(raw.get("observe") or ()),
+        references=tuple(raw.get("references") or ()),
+        cases=cases,
+        source=source,
+        evidence=evidence,
+        on_missing=raw.get("on_missing"),
+    )
+
+
+def _parse_condition(raw: Any, where: str) -> Condition:
+    if not isinstance(raw, dict):
+        raise RuleError(f"{where}: a condition is a mapping")
+    if "predicate" in raw:
+        name = raw["predicate"]
+        if name not in predicates.__all__:
+            raise RuleError(f"{where}: unknown predicate {name!r}")
+        return Condition(predicate=name, facts=tuple(raw.get("facts") or ()))
+    for mode in ("all", "any"):
+        if mode in raw:
+            if not isinstance(raw[mode], list) or not raw[mode]:
+                raise RuleError(f"{where}: '{mode}' takes a non-empty list of clauses")
+            return Condition(clauses=tuple(_parse_clause(c, where) for c in raw[mode]), mode=mode)
+    return Condition(clauses=(_parse_clause(raw, where),))
+
+
+def _parse_clause(raw: Any, where: str) -> Clause:
+    if not isinstance(raw, dict) or "fact" not in raw or raw.get("op") not in OPERATORS:
+        raise RuleError(f"{where}: a clause is {{fact, op, value}} with op in {OPERATORS}")
+    if raw["op"] not in _NO_VALUE_OPERATORS and "value" not in raw:
+        raise RuleError(f"{where}: op {raw['op']} needs a value")
+    if "." not in raw["fact"]:
+        raise RuleError(f"{where}: fact {raw['fact']!r} must be probe.key")
+    return Clause(fact=raw["fact"], op=raw["op"], value=raw.get("value"))

@@ -1,0 +1,123 @@
+"""Fetch a list snapshot from a URL the user names (`trustscan lists import NAME https://...`).
+
+Never done by default: only when the user gives a URL. It uses the audit's HTTP stack and
+limits (the audit resolver, the non-public address policy, a whole-fetch deadline, a byte cap
+on the decompressed body, a bounded redirect chain), but unlike the audit it *verifies* TLS:
+a list decides verdicts, so who served it matters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import ssl
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from trustscan.net.httpclient import PinnedBackend, PinnedTransport, make_client, read_capped
+from trustscan.net.resolve import Resolver
+
+__all__ = ["FetchedList", "ListFetchError", "fetch_list", "MAX_REDIRECTS"]
+
+MAX_REDIRECTS = 5
+_REDIRECTS = {301, 302, 303, 307, 308}
+
+
+class ListFetchError(Exception):
+    """The list could not be fetched; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class FetchedList:
+    """The body and the URL it finally came from (after redirects)."""
+
+    data: bytes
+    url: str
+    redirects: tuple[str, ...]
+
+
+def verifying_context(ca_bundle: Path | None) -> ssl.SSLContext:
+    """The system trust store, plus `ca_bundle` when given (intranet or test CAs)."""
+    context = ssl.create_default_context()
+    if ca_bundle is not None:
+        try:
+            context.load_verify_locations(cafile=str(ca_bundle))
+        except (OSError, ssl.SSLError) as exc:
+            raise ListFetchError(f"cannot load CA bundle {ca_bundle}: {exc}") from None
+    return context
+
+
+async def fetch_list(
+    url: str,
+    *,
+    resolver: Resolver,
+    cap: int,
+    timeout: float = 60.0,
+    allow_private: bool = False,
+    ca_bundle: Path | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> FetchedList:
+    """GET `url` once (plus at most MAX_REDIRECTS hops); ListFetchError on anything but a 200 within limits."""
+    host = _check_url(url)
+    if transport is None:
+        pins = {host: host} if _is_ip(host) else {}
+        backend = PinnedBackend(pins, resolver, allow_private=allow_private)
+        transport = PinnedTransport(backend, max_connections=1, ssl_context=verifying_context(ca_bundle))
+    try:
+        async with asyncio.timeout(timeout), make_client(transport, timeout=timeout, max_connections=1) as client:
+            return await _follow(client, url, cap)
+    except TimeoutError:
+        raise ListFetchError(f"fetching {url} took longer than {timeout:.0f}s") from None
+    except httpx.HTTPError as exc:
+        raise ListFetchError(f"fetching {url} failed: {_reason(exc)}") from None
+
+
+async def _follow(client: httpx.AsyncClient, url: str, cap: int) -> FetchedList:
+    hops: list[str] = []
+    current = url
+    while True:
+        async with client.stream("GET", current) as response:
+            if response.status_code in _REDIRECTS and response.headers.get("location"):
+                target = urljoin(current, response.headers["location"])
+                _check_url(target)
+                if urlsplit(current).scheme == "https" and urlsplit(target).scheme != "https":
+                    raise ListFetchError(f"{current} redirects to plain HTTP ({target}); refusing the downgrade")
+                hops.append(target)
+                if len(hops) > MAX_REDIRECTS:
+                    raise ListFetchError(f"more than {MAX_REDIRECTS} redirects from {url}")
+                current = target
+                continue
+            if response.status_code != 200:
+                raise ListFetchError(f"{current} answered HTTP {response.status_code}, expected 200")
+            body, truncated = await read_capped(response, cap)
+            if truncated:
+                raise ListFetchError(f"{current} is larger than {cap:,} bytes")
+            return FetchedList(body, current, tuple(hops))
+
+
+def _check_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        raise ListFetchError(f"malformed URL {url!r}") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise ListFetchError(f"only http:// and https:// URLs can be imported, not {url!r}")
+    return host
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _reason(exc: httpx.HTTPError) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]

@@ -1,0 +1,132 @@
+"""Resolve a target name once, with dnspython, so every connection goes to the same address.
+
+A custom resolver (`--resolver IP[:PORT]`) serves intranets and the local test world; the
+address policy refuses non-public addresses unless the user opted in, so a scanner run as a
+service cannot be pointed at its own network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from dataclasses import dataclass
+
+import dns.asyncresolver
+import dns.exception
+import dns.flags
+import dns.rdatatype
+import dns.resolver
+
+from trustscan.core.errors import ProbeError
+
+
+class AddressPolicyError(Exception):
+    """The target resolves to a non-public address and the user did not allow private scans."""
+
+
+class ResolverError(ValueError):
+    """The `--resolver` value is malformed."""
+
+
+@dataclass(frozen=True)
+class NameServer:
+    ip: str
+    port: int = 53
+
+
+def parse_nameserver(text: str) -> NameServer:
+    """Parse `IP`, `IP:PORT` or `[IPv6]:PORT`."""
+    raw = text.strip()
+    host, port = raw, 53
+    if raw.startswith("["):
+        host, _, rest = raw[1:].partition("]")
+        if rest.startswith(":"):
+            port = _port(rest[1:], raw)
+    elif raw.count(":") == 1:
+        host, port_text = raw.split(":")
+        port = _port(port_text, raw)
+    try:
+        return NameServer(str(ipaddress.ip_address(host)), port)
+    except ValueError:
+        raise ResolverError(f"invalid resolver address {text!r}: expected IP or IP:PORT") from None
+
+
+def _port(text: str, raw: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ResolverError(f"invalid resolver port in {raw!r}")
+    return int(text)
+
+
+def is_public(address: str) -> bool:
+    """True for a globally routable address (not loopback, private, link-local, reserved...)."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+@dataclass(frozen=True)
+class DNSAnswer:
+    """Records of one type (as text), and whether the answer carried RRSIGs / the AD flag."""
+
+    records: tuple[str, ...]
+    signed: bool
+    authenticated: bool
+    rcode: str
+
+
+class Resolver:
+    """A/AAAA lookups through the system resolver or one given name server."""
+
+    def __init__(self, nameserver: NameServer | None = None, timeout: float = 5.0) -> None:
+        if nameserver is None:
+            self._resolver = dns.asyncresolver.Resolver()
+        else:
+            self._resolver = dns.asyncresolver.Resolver(configure=False)
+            self._resolver.nameservers = [nameserver.ip]
+            self._resolver.port = nameserver.port
+        self._resolver.lifetime = timeout
+
+    async def addresses(self, name: str) -> list[str]:
+        """Every A and AAAA address of `name`, IPv4 first; ProbeError when there are none."""
+        results = await asyncio.gather(
+            self._lookup(name, "A"), self._lookup(name, "AAAA"), return_exceptions=True
+        )
+        found = [addr for result in results if isinstance(result, list) for addr in result]
+        if found:
+            return found
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if any(isinstance(e, dns.resolver.NXDOMAIN) for e in errors):
+            raise ProbeError(f"DNS: {name} does not exist (NXDOMAIN)")
+        if any(isinstance(e, dns.exception.Timeout | dns.resolver.NoNameservers) for e in errors):
+            raise ProbeError(f"DNS: no answer for {name} (resolver unreachable or failing)")
+        if errors and not all(isinstance(e, dns.resolver.NoAnswer) for e in errors):
+            raise ProbeError(f"DNS: lookup of {name} failed: {errors[0]}")
+        raise ProbeError(f"DNS: {name} has no A or AAAA record")
+
+    async def records(self, name: str, rdtype: str) -> DNSAnswer:
+        """One DNSSEC-aware (DO bit) query for criterion a's zone hygiene (CAA, DNSSEC).
+
+        NXDOMAIN and NODATA are answers (no records); a resolver that cannot answer is a ProbeError.
+        A separate dnspython resolver carries the DO bit, so address lookups stay as they were.
+        """
+        resolver = dns.asyncresolver.Resolver(configure=False)
+        resolver.nameservers = list(self._resolver.nameservers)
+        resolver.port = self._resolver.port
+        resolver.lifetime = self._resolver.lifetime
+        resolver.use_edns(0, dns.flags.DO, 1232)
+        try:
+            answer = await resolver.resolve(name, rdtype, search=False, raise_on_no_answer=False)
+        except dns.resolver.NXDOMAIN:
+            return DNSAnswer((), signed=False, authenticated=False, rcode="NXDOMAIN")
+        except dns.exception.DNSException as exc:
+            raise ProbeError(f"DNS: {rdtype} lookup of {name} failed: {type(exc).__name__}") from None
+        response = answer.response
+        wanted = dns.rdatatype.from_text(rdtype)
+        texts = tuple(rdata.to_text() for rrset in response.answer if rrset.rdtype == wanted for rdata in rrset)
+        signed = any(rrset.rdtype == dns.rdatatype.RRSIG for rrset in response.answer)
+        return DNSAnswer(texts, signed=signed, authenticated=bool(response.flags & dns.flags.AD), rcode="NOERROR")
+
+    async def _lookup(self, name: str, rdtype: str) -> list[str]:
+        answer = await self._resolver.resolve(name, rdtype, search=False)
+        return [rdata.address for rdata in answer]

@@ -1,0 +1,280 @@
+"""The signed self-declaration: a report as an in-toto Statement v1 inside a DSSE envelope.
+
+Decree 137/2024/ND-CP Art. 21(3) encourages owners to *self-declare* that they meet the criteria;
+this module makes that declaration checkable by anyone holding the owner's public key.
+
+- subject: the audited site (name = its https URL, digest = SHA-256 of the canonical report);
+- predicateType: :data:`PREDICATE_TYPE`, trustscan's self-declaration schema and its version
+  (`reports/schema/self-declaration.schema.json`);
+- predicate: ``{report, declared_at, valid_until}``.
+
+The payload is serialised with RFC 8785 (JSON Canonicalization Scheme), so one report signs to the
+same bytes every time and its digest does not depend on whitespace or key order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import rfc8785
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from trustscan.core.timestamps import rfc3339
+from trustscan.publish.dsse import Envelope, EnvelopeCorrupt, EnvelopeError, sign_envelope, verify_signature
+from trustscan.publish.keys import key_id
+
+__all__ = [
+    "DEFAULT_VALID_DAYS",
+    "PAYLOAD_TYPE",
+    "PREDICATE_TYPE",
+    "STATEMENT_TYPE",
+    "Document",
+    "DocumentError",
+    "Verification",
+    "VerificationStatus",
+    "canonical_json",
+    "envelope_bytes",
+    "parse_document",
+    "sign_report",
+    "site_url",
+    "verify_document",
+]
+
+STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
+PAYLOAD_TYPE = "application/vnd.in-toto+json"  # in-toto attestation framework, envelope.md
+PREDICATE_TYPE = "https://trustscan.invalid/schema/self-declaration/v1.0"
+DEFAULT_VALID_DAYS = 90
+MAX_DOCUMENT_BYTES = 32 * 1024 * 1024  # a report is tens of KiB; refuse to parse anything absurd
+CLOCK_SKEW = timedelta(minutes=5)  # a declaration "from the future" beyond this is refused
+_REPORT_KEYS = ("schema_version", "tool", "target", "overall", "criteria", "verdicts")
+
+
+class DocumentError(ValueError):
+    """The file is neither a trustscan report nor a DSSE envelope holding one (exit code 2)."""
+
+
+class VerificationStatus(StrEnum):
+    VALID = "valid"
+    INVALID = "invalid"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A report as read from disk, with its signing wrapper when it came in one (not yet verified)."""
+
+    report: Mapping[str, Any]
+    envelope: Envelope | None = None
+    statement: Mapping[str, Any] | None = None
+    digest: str | None = None  # SHA-256 hex of the canonical envelope
+
+    @property
+    def signed(self) -> bool:
+        return self.envelope is not None
+
+    @property
+    def declared_at(self) -> str | None:
+        return self.statement["predicate"]["declared_at"] if self.statement else None
+
+    @property
+    def valid_until(self) -> str | None:
+        return self.statement["predicate"]["valid_until"] if self.statement else None
+
+    def expired(self, now: datetime) -> bool:
+        return self.valid_until is not None and now > parse_time(self.valid_until)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Outcome of checking a signed document against one public key.
+
+    `reason` is a message id (`verify.reason.*`) saying why it is not valid, `detail` its values.
+    """
+
+    status: VerificationStatus
+    reason: str | None
+    document: Document
+    key_id: str
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785 bytes of *value*; values JSON cannot carry exactly (huge ints, NaN) are refused."""
+    try:
+        return bytes(rfc8785.dumps(value))
+    except rfc8785.CanonicalizationError as exc:
+        raise DocumentError(f"the report cannot be canonicalised (RFC 8785): {exc}") from None
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def site_url(report: Mapping[str, Any]) -> str:
+    """The audited site as an https URL (ASCII host, port only when not 443): the statement subject."""
+    target = report["target"]
+    port = "" if target["port"] == 443 else f":{target['port']}"
+    return f"https://{target['ascii_host']}{port}/"
+
+
+def parse_time(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"time without a timezone: {text}")
+    return moment
+
+
+def build_statement(report: Mapping[str, Any], declared_at: datetime, valid_days: int) -> dict[str, Any]:
+    """The in-toto Statement v1 for *report*, valid for *valid_days* from *declared_at*."""
+    if valid_days < 1:
+        raise ValueError("a declaration must be valid for at least one day")
+    return {
+        "_type": STATEMENT_TYPE,
+        "subject": [{"name": site_url(report), "digest": {"sha256": sha256_hex(canonical_json(report))}}],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": {
+            "report": report,
+            "declared_at": rfc3339(declared_at),
+            "valid_until": rfc3339(declared_at + timedelta(days=valid_days)),
+        },
+    }
+
+
+def sign_report(report: Mapping[str, Any], private_key: Ed25519PrivateKey, *, now: datetime,
+                valid_days: int = DEFAULT_VALID_DAYS) -> dict[str, Any]:
+    """The DSSE envelope (as JSON) declaring *report*; write it with :func:`envelope_bytes`."""
+    _check_report(report)
+    payload = canonical_json(build_statement(report, now, valid_days))
+    return sign_envelope(PAYLOAD_TYPE, payload, private_key).to_json()
+
+
+def envelope_bytes(envelope: Mapping[str, Any]) -> bytes:
+    """The envelope file's bytes: canonical JSON, so `sha256sum` of the file is its published digest."""
+    return canonical_json(envelope)
+
+
+def parse_document(data: bytes) -> Document:
+    """Read a plain report or a signed envelope. Structure only: the signature is NOT checked here.
+
+    Raises :class:`DocumentError` for malformed input and :class:`EnvelopeCorrupt` for an envelope
+    whose payload bytes are damaged (a verifier reports that as invalid, not malformed).
+    """
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentError(f"file is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
+    document = _json(data, "file")
+    if isinstance(document, Mapping) and "payloadType" in document:
+        try:
+            envelope = Envelope.from_json(document)
+        except EnvelopeCorrupt:
+            raise
+        except EnvelopeError as exc:
+            raise DocumentError(str(exc)) from None
+        statement = _statement(envelope)
+        digest = sha256_hex(canonical_json(envelope.to_json()))
+        return Document(statement["predicate"]["report"], envelope, statement, digest)
+    _check_report(document)
+    return Document(document)
+
+
+def _json(data: bytes, what: str) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise DocumentError(f"{what} is not JSON: {str(exc).splitlines()[0][:120]}") from None
+
+
+def _check_report(report: Any) -> None:
+    if not isinstance(report, Mapping) or any(key not in report for key in _REPORT_KEYS):
+        raise DocumentError("not a trustscan report: expected the keys " + ", ".join(_REPORT_KEYS))
+    target = report["target"]
+    if not isinstance(target, Mapping) or not isinstance(target.get("ascii_host"), str) \
+            or not isinstance(target.get("port"), int):
+        raise DocumentError("not a trustscan report: target.ascii_host and target.port are required")
+    if not isinstance(report["criteria"], Mapping) or not isinstance(report["verdicts"], list):
+        raise DocumentError("not a trustscan report: criteria must be an object and verdicts a list")
+
+
+def _statement(envelope: Envelope) -> dict[str, Any]:
+    """The statement inside *envelope*; any defect is damage (EnvelopeCorrupt), since the shape was right."""
+    if envelope.payload_type != PAYLOAD_TYPE:
+        raise EnvelopeCorrupt(f"payloadType is {envelope.payload_type[:80]!r}, expected {PAYLOAD_TYPE}")
+    try:
+        statement = _json(envelope.payload, "the signed payload")
+    except DocumentError as exc:
+        raise EnvelopeCorrupt(str(exc)) from None
+    problems = _statement_problems(statement)
+    if problems:
+        raise EnvelopeCorrupt(f"the signed payload is not a trustscan self-declaration: {problems}")
+    return dict(statement)
+
+
+def _statement_problems(statement: Any) -> str | None:
+    if not isinstance(statement, Mapping) or statement.get("_type") != STATEMENT_TYPE:
+        return f"_type is not {STATEMENT_TYPE}"
+    if statement.get("predicateType") != PREDICATE_TYPE:
+        return f"predicateType is not {PREDICATE_TYPE}"
+    predicate, subject = statement.get("predicate"), statement.get("subject")
+    if not isinstance(predicate, Mapping) or not isinstance(subject, list) or len(subject) != 1:
+        return "expected one subject and a predicate object"
+    try:
+        _check_report(predicate.get("report"))
+        declared_at, valid_until = parse_time(predicate["declared_at"]), parse_time(predicate["valid_until"])
+    except (DocumentError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        return str(exc)[:160]
+    if valid_until <= declared_at:
+        return "valid_until is not after declared_at"
+    report = predicate["report"]
+    entry = subject[0]
+    if not isinstance(entry, Mapping) or entry.get("name") != site_url(report):
+        return f"the subject is not the audited site {site_url(report)}"
+    digest = entry.get("digest")
+    if not isinstance(digest, Mapping) or digest.get("sha256") != sha256_hex(canonical_json(report)):
+        return "the subject digest does not match the report"
+    return None
+
+
+def verify_document(data: bytes, public_key: Ed25519PublicKey, *, now: datetime) -> Verification:
+    """Check a signed declaration: signature first, then content, then the validity period.
+
+    Raises :class:`DocumentError` for a file that is not an envelope at all (malformed input).
+    """
+    expected = key_id(public_key)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise DocumentError(f"file is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
+    document = _json(data, "file")
+    if not isinstance(document, Mapping) or "payloadType" not in document:
+        raise DocumentError("not a signed declaration (no DSSE envelope); sign it with `trustscan sign`")
+
+    def invalid(reason: str, document: Document | None = None, **detail: Any) -> Verification:
+        return Verification(VerificationStatus.INVALID, f"verify.reason.{reason}", document or Document({}),
+                            expected, detail)
+
+    try:
+        envelope = Envelope.from_json(document)
+    except EnvelopeCorrupt as exc:
+        return invalid("corrupt", detail=str(exc))
+    except EnvelopeError as exc:
+        raise DocumentError(str(exc)) from None
+    if not verify_signature(envelope, public_key):
+        keyids = sorted({kid for kid, _ in envelope.signatures if kid})
+        if keyids and expected not in keyids:
+            return invalid("other_key", keyids=keyids, key_id=expected)
+        return invalid("altered")
+    try:
+        statement = _statement(envelope)
+    except EnvelopeCorrupt as exc:
+        return invalid("corrupt", detail=str(exc))
+    verified = Document(statement["predicate"]["report"], envelope, statement,
+                        sha256_hex(canonical_json(envelope.to_json())))
+    if parse_time(statement["predicate"]["declared_at"]) > now + CLOCK_SKEW:
+        return invalid("future", verified, declared_at=verified.declared_at)
+    if verified.expired(now):
+        return Verification(VerificationStatus.EXPIRED, "verify.reason.expired", verified, expected,
+                            {"valid_until": verified.valid_until})
+    return Verification(VerificationStatus.VALID, None, verified, expected)

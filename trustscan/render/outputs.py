@@ -1,0 +1,73 @@
+"""Several output formats of one report, written side by side into a folder (`--output-dir`).
+
+Each file is written to a temporary name and renamed into place, so a CI job that uploads the
+folder never picks up a half-written SARIF or JUnit file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trustscan.core.catalog import Catalog
+from trustscan.render.formats import FORMATS, render
+
+#: File name of each format inside the output folder; a format added later defaults to trustscan.<name>.
+OUTPUT_FILES: Mapping[str, str] = {
+    "json": "trustscan-report.json",
+    "sarif": "trustscan.sarif",
+    "junit": "trustscan-junit.xml",
+    "markdown": "trustscan-summary.md",
+    "console": "trustscan-console.txt",
+}
+#: What `--output-dir` writes when no `--emit` is given: everything a CI job uploads.
+DEFAULT_EMIT: tuple[str, ...] = ("json", "sarif", "junit", "markdown")
+
+
+def file_name(name: str) -> str:
+    return OUTPUT_FILES.get(name, f"trustscan.{name}")
+
+
+def parse_emit(values: Iterable[str]) -> tuple[str, ...]:
+    """`--emit sarif --emit junit,markdown` -> ("sarif", "junit", "markdown"); ValueError if unknown."""
+    names: list[str] = []
+    for value in values:
+        for name in (part.strip().lower() for part in value.split(",")):
+            if not name:
+                continue
+            if name not in FORMATS:
+                raise ValueError(f"unknown format {name!r} for --emit; choose from {', '.join(sorted(FORMATS))}")
+            if name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+def write_outputs(report: Mapping[str, Any], catalog: Catalog, directory: Path, names: Iterable[str], *,
+                  verbose: bool = False) -> list[Path]:
+    """Render and write each format; returns the paths written. Raises OSError on I/O failure."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in names:
+        text = render(name, report, catalog, verbose=verbose)
+        if name == "console":
+            text = click.unstyle(text)  # a file is not a terminal: no colour escapes
+        path = directory / file_name(name)
+        _write_atomically(path, text)
+        written.append(path)
+    return written
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,123 @@
+"""The audit report: one JSON document, schema-versioned, the contract every output reads.
+
+Everything downstream (console, HTML, badge, SARIF, signatures) renders from this document
+alone, never from a re-scan. Its schema is `reports/schema/report.schema.json`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from trustscan import __version__
+from trustscan.core.catalog import Catalog
+from trustscan.core.models import CRITERIA, CRITERION_LABELS, Attempt, CriterionResult, CriterionStatus, Verdict
+from trustscan.core.target import Target
+from trustscan.core.timestamps import rfc3339
+from trustscan.judge.ruleset import Ruleset
+from trustscan.lists.matcher import report_snapshots
+from trustscan.owner.declaration import Declaration
+
+SCHEMA_VERSION = "1.1"  # 1.1: evidence_class on criteria and verdicts, optional declaration
+
+
+@dataclass(frozen=True)
+class AuditOutcome:
+    """Everything an audit produced, before it is turned into the JSON document."""
+
+    target: Target
+    addresses: tuple[str, ...]
+    started_at: datetime
+    finished_at: datetime
+    evidence: Mapping[str, Attempt]
+    verdicts: tuple[Verdict, ...]
+    criteria: Mapping[str, CriterionResult]
+    declaration: Declaration | None = None
+
+
+def build_report(outcome: AuditOutcome, ruleset: Ruleset, catalog: Catalog) -> dict[str, Any]:
+    """The report document, worded in the catalogue's language."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "trustscan", "version": __version__, "ruleset_digest": ruleset.digest},
+        "language": catalog.language,
+        "target": {
+            "input": outcome.target.input,
+            "host": outcome.target.host,
+            "ascii_host": outcome.target.ascii_host,
+            "port": outcome.target.port,
+            "addresses": list(outcome.addresses),
+        },
+        "started_at": rfc3339(outcome.started_at),
+        "finished_at": rfc3339(outcome.finished_at),
+        "overall": overall_status(outcome.criteria).value,
+        "criteria": {c: _criterion(outcome.criteria[c], catalog) for c in CRITERIA},
+        "verdicts": [_verdict(v, ruleset, catalog) for v in outcome.verdicts],
+        "evidence": {name: attempt.to_json() for name, attempt in outcome.evidence.items()},
+        # The owner's own words (Art. 21(3) self-declaration): always marked declared, never verified.
+        **({"declaration": {**outcome.declaration.to_json(), "evidence_class": "declared"}}
+           if outcome.declaration is not None else {}),
+        # Criterion d: which list snapshots were matched, with age and hash (for HTML rendering).
+        **report_snapshots(outcome.evidence),
+    }
+
+
+def overall_status(criteria: Mapping[str, CriterionResult]) -> CriterionStatus:
+    """fail if any criterion fails, else error if any could not be checked, else pass."""
+    statuses = {result.status for result in criteria.values()}
+    if CriterionStatus.FAIL in statuses:
+        return CriterionStatus.FAIL
+    if CriterionStatus.ERROR in statuses:
+        return CriterionStatus.ERROR
+    return CriterionStatus.PASS
+
+
+def _criterion(result: CriterionResult, catalog: Catalog) -> dict[str, Any]:
+    if result.status is CriterionStatus.NOT_CHECKED:
+        summary = catalog.text("summary.not_checked")
+    elif result.status is CriterionStatus.MANUAL:
+        summary = catalog.text("summary.manual", result.counts)
+    else:
+        summary = catalog.text("summary.checked", result.counts)
+    return {
+        "status": result.status.value,
+        "label": CRITERION_LABELS[result.criterion],
+        "name": catalog.text(f"criterion.{result.criterion}.name"),
+        "summary": summary,
+        "counts": dict(result.counts),
+        "evidence_class": result.evidence_class.value if result.evidence_class else None,
+    }
+
+
+def _verdict(verdict: Verdict, ruleset: Ruleset, catalog: Catalog) -> dict[str, Any]:
+    rule = ruleset.get(verdict.rule_id)
+    values = {**verdict.observed, "error": verdict.error}
+    failed = verdict.status.value in ("fail", "warn")
+    return {
+        "rule_id": verdict.rule_id,
+        "criterion": verdict.criterion,
+        "status": verdict.status.value,
+        "severity": verdict.severity.value,
+        "title": catalog.text(rule.message_id("title")),
+        "message_id": verdict.message_id,
+        "message": catalog.text(verdict.message_id, values),
+        "fix": catalog.text(rule.message_id("fix")) if failed else None,
+        "observed": verdict.observed,
+        "error": verdict.error,
+        "references": list(rule.references),
+        "evidence_class": rule.evidence.value,
+    }
+
+
+def report_schema() -> dict[str, Any]:
+    """The committed JSON Schema of the report."""
+    path = resources.files("trustscan.reports").joinpath("schema", "report.schema.json")
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def dumps(report: Mapping[str, Any]) -> str:
+    return json.dumps(report, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
