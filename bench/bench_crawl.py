@@ -24,8 +24,9 @@ from tests.world import World, running_world  # noqa: E402
 from trustscan.collect.crawl.content import analyse_content  # noqa: E402
 from trustscan.collect.crawl.crawl import CrawlLimits, crawl_site  # noqa: E402
 from trustscan.collect.crawl.privacy import analyse_privacy  # noqa: E402
+from trustscan.core.settings import NameServer  # noqa: E402
 from trustscan.net.httpclient import PinnedBackend, PinnedTransport, make_client  # noqa: E402
-from trustscan.net.resolve import NameServer, Resolver  # noqa: E402
+from trustscan.net.resolve import Resolver  # noqa: E402
 
 SITE = "content-clean"  # 37 pages: more than 30, so the crawl always reaches its page limit
 

@@ -24,8 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.world import running_world  # noqa: E402
 from trustscan.collect.dns.zone import probe_zone  # noqa: E402
 from trustscan.collect.http.exposure import CANDIDATES, probe_exposure  # noqa: E402
+from trustscan.core.settings import NameServer  # noqa: E402
 from trustscan.net.httpclient import PinnedBackend, PinnedTransport, make_client  # noqa: E402
-from trustscan.net.resolve import NameServer, Resolver  # noqa: E402
+from trustscan.net.resolve import Resolver  # noqa: E402
 
 SITES = ("good", "a-exposed", "a-catchall", "legacy")
 

@@ -18,9 +18,9 @@ from tests.world import World
 from tests.world.content import CONTENT_SITES
 from trustscan.audit import AuditSettings, run_audit
 from trustscan.core.catalog import load_catalog
+from trustscan.core.settings import NameServer
 from trustscan.core.target import parse_target
 from trustscan.judge.ruleset import load_ruleset
-from trustscan.net.resolve import NameServer
 from trustscan.report.document import AuditOutcome, build_report, report_schema
 
 _TLS_DOWN = {rule.id: "error" for rule in load_ruleset().rules if rule.probes == ("tls",)}

@@ -12,9 +12,9 @@ import pytest
 
 from trustscan.collect.blocklist import NO_SNAPSHOT_HINT, check_blocklists, match_facts
 from trustscan.collect.dns.dnsbl import dnsbl_query_name
-from trustscan.core.errors import ProbeError
+from trustscan.core.errors import ProbeError, SnapshotError
 from trustscan.core.models import Attempt
-from trustscan.core.settings import AuditSettings
+from trustscan.core.settings import AuditSettings, NameServer
 from trustscan.lists.matcher import (
     SnapshotSet,
     host_candidates,
@@ -22,9 +22,9 @@ from trustscan.lists.matcher import (
     report_snapshots,
     snapshot_from_bytes,
 )
-from trustscan.lists.store import SnapshotError, SnapshotStore, default_lists_dir, load_configured
+from trustscan.lists.store import SnapshotStore, default_lists_dir, load_configured
 from trustscan.localworld.dns import LocalDNSServer
-from trustscan.net.resolve import NameServer, Resolver
+from trustscan.net.resolve import Resolver
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LIST = b"""# test snapshot

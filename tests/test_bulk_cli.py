@@ -10,8 +10,7 @@ from click.testing import CliRunner
 from trustscan.bulk.portfolio import parse_text
 from trustscan.bulk.store import ResultStore
 from trustscan.cli.main import main
-from trustscan.core.settings import AuditSettings
-from trustscan.net.resolve import NameServer
+from trustscan.core.settings import AuditSettings, NameServer
 
 
 def test_settings_survive_the_database_round_trip(tmp_path: Path) -> None:

@@ -18,8 +18,9 @@ import pytest
 from trustscan.audit import AddressPolicyError
 from trustscan.bulk.portfolio import parse_text
 from trustscan.bulk.scheduler import BulkJob, BulkLimits, audit_one, scan_all
-from trustscan.bulk.store import ResultStore, SiteRow, StoreError
+from trustscan.bulk.store import ResultStore, SiteRow
 from trustscan.core.catalog import load_catalog
+from trustscan.core.errors import StoreError
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import Target, parse_target
 from trustscan.judge.engine import evaluate, roll_up

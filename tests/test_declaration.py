@@ -16,9 +16,9 @@ import yaml
 from click.testing import CliRunner
 
 from trustscan.cli.main import main
+from trustscan.core.errors import DeclarationError
 from trustscan.core.models import AttemptStatus
 from trustscan.owner.declaration import (
-    DeclarationError,
     declaration_attempt,
     declaration_schema,
     dump_declaration,

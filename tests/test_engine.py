@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from trustscan.core.errors import RuleError
 from trustscan.core.models import Attempt, CriterionStatus, VerdictStatus
 from trustscan.judge.engine import evaluate, evaluate_rule, roll_up
-from trustscan.judge.ruleset import RuleError, Ruleset, parse_rules
+from trustscan.judge.ruleset import Ruleset, parse_rules
 
 RULES = """
 rules:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from trustscan.core.errors import RuleError
 from trustscan.core.models import Attempt, CriterionStatus, EvidenceClass
 from trustscan.judge.engine import evaluate, roll_up
-from trustscan.judge.ruleset import RuleError, Ruleset, load_ruleset, parse_rules
+from trustscan.judge.ruleset import Ruleset, load_ruleset, parse_rules
 
 RULES = """
 rules:

@@ -12,8 +12,9 @@ from trustscan.collect.dns.zone import caa_candidates, probe_zone
 from trustscan.collect.http.exposure import BODY_CAP, CANDIDATES, probe_exposure
 from trustscan.collect.http.headers import header_facts, parse_set_cookie
 from trustscan.core.errors import ProbeError
+from trustscan.core.settings import NameServer
 from trustscan.localworld.dns import LocalDNSServer
-from trustscan.net.resolve import NameServer, Resolver
+from trustscan.net.resolve import Resolver
 
 # --- headers ----------------------------------------------------------------------------------------
 

@@ -16,8 +16,10 @@ from click.testing import CliRunner, Result
 from tests.world import World
 from trustscan.cli.lists import blocklist_settings
 from trustscan.cli.main import main
-from trustscan.lists.fetch import ListFetchError, fetch_list
-from trustscan.net.resolve import NameServer, Resolver
+from trustscan.core.errors import ListFetchError
+from trustscan.core.settings import NameServer
+from trustscan.lists.fetch import fetch_list
+from trustscan.net.resolve import Resolver
 
 LIST = "# do-not-visit\nbad.example\n*.casino.example\n203.0.113.0/24\nnot-a-domain\n"
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from trustscan.ci import policy as policy_module
-from trustscan.ci.policy import DEFAULT_POLICY, FAIL, IGNORE, INCOMPLETE, PolicyError, load_policy, parse_policy
+from trustscan.ci.policy import DEFAULT_POLICY, FAIL, IGNORE, INCOMPLETE, load_policy, parse_policy
+from trustscan.core.errors import PolicyError
 from trustscan.core.models import Severity
 from trustscan.judge.ruleset import load_ruleset
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from trustscan.bulk.portfolio import PortfolioError, load_portfolio, parse_csv, parse_text
+from trustscan.bulk.portfolio import load_portfolio, parse_csv, parse_text
+from trustscan.core.errors import PortfolioError
 
 
 def test_text_portfolio_keeps_good_lines_and_reports_bad_ones() -> None:

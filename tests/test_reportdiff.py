@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from tests.ci_reports import make_report
 from trustscan.cli.main import main
+from trustscan.core.errors import ReportFileError
 from trustscan.report.diff import (
     FIXED,
     IMPROVED,
@@ -18,7 +19,6 @@ from trustscan.report.diff import (
     REGRESSED,
     REMOVED,
     UNVERIFIABLE,
-    ReportFileError,
     classify,
     diff_reports,
     read_report,

@@ -16,11 +16,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
 
 from tests.publish_samples import SCAN_TIME, sample_report
+from trustscan.core.errors import DocumentError, KeyFileError, PassphraseNeeded
 from trustscan.publish.attestation import (
     PAYLOAD_TYPE,
     PREDICATE_TYPE,
     STATEMENT_TYPE,
-    DocumentError,
     VerificationStatus,
     envelope_bytes,
     parse_document,
@@ -28,15 +28,7 @@ from trustscan.publish.attestation import (
     verify_document,
 )
 from trustscan.publish.dsse import pae
-from trustscan.publish.keys import (
-    KeyFileError,
-    PassphraseNeeded,
-    generate_key_pair,
-    key_id,
-    load_private_key,
-    load_public_key,
-    write_key_pair,
-)
+from trustscan.publish.keys import generate_key_pair, key_id, load_private_key, load_public_key, write_key_pair
 from trustscan.report.document import report_schema
 
 NOW = SCAN_TIME + timedelta(hours=1)

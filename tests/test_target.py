@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from trustscan.core.target import TargetError, parse_target
-from trustscan.net.resolve import NameServer, ResolverError, is_public, parse_nameserver
+from trustscan.core.errors import ResolverError, TargetError
+from trustscan.core.settings import NameServer, parse_nameserver
+from trustscan.core.target import parse_target
+from trustscan.net.resolve import is_public
 
 
 @pytest.mark.parametrize(

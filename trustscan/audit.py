@@ -27,14 +27,14 @@ from trustscan.collect.http.frontdoor import probe_https_headers, probe_plain_ht
 from trustscan.collect.http.securitytxt import fetch_security_txt
 from trustscan.collect.tls.deep import scan_tls
 from trustscan.collect.tls.fast import scan_tls_fast
-from trustscan.core.errors import ProbeError
+from trustscan.core.errors import AddressPolicyError, ProbeError
 from trustscan.core.models import Attempt
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import Target
 from trustscan.judge.engine import evaluate, roll_up
 from trustscan.judge.ruleset import Ruleset, load_ruleset
 from trustscan.net.httpclient import PinnedBackend, PinnedTransport, make_client
-from trustscan.net.resolve import AddressPolicyError, Resolver, is_public
+from trustscan.net.resolve import Resolver, is_public
 from trustscan.owner.declaration import DECLARATION_PROBE, Declaration, declaration_attempt
 from trustscan.report.document import AuditOutcome
 

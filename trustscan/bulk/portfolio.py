@@ -16,17 +16,14 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from trustscan.core.target import Target, TargetError, parse_target
+from trustscan.core.errors import PortfolioError, TargetError
+from trustscan.core.target import Target, parse_target
 
 TARGET_COLUMNS = ("target", "host", "domain", "url", "site")
 COLUMN_ALIASES = {"organisation": ("organisation", "organization", "org"), "unit": ("unit",),
                   "owner": ("owner",), "tags": ("tags", "tag")}
 MAX_FIELD_CHARS = 200  # organisation/unit/owner are labels, not documents
 MAX_PORTFOLIO_BYTES = 64 * 1024 * 1024
-
-
-class PortfolioError(ValueError):
-    """The portfolio file as a whole cannot be used (missing, not UTF-8, no target column)."""
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,13 @@ from typing import Any
 
 from trustscan.bulk.store import SiteRow
 from trustscan.core.catalog import Catalog
-from trustscan.core.errors import ProbeError
+from trustscan.core.errors import AddressPolicyError, ProbeError
 from trustscan.core.models import CRITERIA
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import Target
 from trustscan.core.timestamps import now_rfc3339
 from trustscan.judge.ruleset import Ruleset
-from trustscan.net.resolve import AddressPolicyError, Resolver
+from trustscan.net.resolve import Resolver
 from trustscan.report.document import build_report
 
 

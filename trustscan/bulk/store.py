@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from trustscan.bulk.portfolio import PortfolioEntry
+from trustscan.core.errors import StoreError
 from trustscan.core.timestamps import now_rfc3339
 
 SCHEMA_VERSION = "1"
@@ -62,10 +63,6 @@ CREATE TABLE IF NOT EXISTS results (
     FOREIGN KEY (run_id, site) REFERENCES run_sites(run_id, site)
 );
 """
-
-
-class StoreError(Exception):
-    """The database cannot be opened or is not a trustscan results database."""
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from trustscan.core.errors import PolicyError
 from trustscan.core.models import CRITERIA, Severity
 
 #: What a kind of finding counts as: a definite failure (exit 1), an incomplete audit (exit 3), or nothing.
@@ -39,10 +40,6 @@ _WAIVER_KEYS = ("rule", "reason", "expires")
 MAX_POLICY_BYTES = 256 * 1024
 SEVERITY_ORDER: tuple[Severity, ...] = tuple(Severity)  # info < low < medium < high < critical
 _CRITERION_ALIASES = {"đ": "dd", "Đ": "dd"}
-
-
-class PolicyError(ValueError):
-    """The policy file is unreadable or invalid; the message is one line naming the problem."""
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,16 @@ from click.core import ParameterSource
 
 from trustscan import __version__
 from trustscan.bulk.dashboard import build_dashboard
-from trustscan.bulk.portfolio import PortfolioError, load_portfolio
+from trustscan.bulk.portfolio import load_portfolio
 from trustscan.bulk.scheduler import BulkJob, BulkLimits
-from trustscan.bulk.store import ResultStore, SiteRow, StoreError
+from trustscan.bulk.store import ResultStore, SiteRow
 from trustscan.cli.options import SCAN_OPTION_NAMES, scan_options, settings_from_options
 from trustscan.cli.progress import BulkProgress
 from trustscan.core.catalog import LANGUAGES, Catalog, format_value, load_catalog
+from trustscan.core.errors import PortfolioError, RuleError, StoreError, TargetError
 from trustscan.core.settings import AuditSettings
-from trustscan.core.target import TargetError, parse_target
-from trustscan.judge.ruleset import RuleError, load_ruleset
+from trustscan.core.target import parse_target
+from trustscan.judge.ruleset import load_ruleset
 from trustscan.render.dashboard import DASHBOARD_FORMATS, render_dashboard
 
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130

@@ -17,13 +17,14 @@ from typing import Any
 import click
 
 from trustscan.ci.gate import GateOutcome, evaluate_policy, with_policy
-from trustscan.ci.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
+from trustscan.ci.policy import DEFAULT_POLICY, Policy, load_policy
 from trustscan.core.catalog import LANGUAGES, Catalog, format_value, load_catalog
+from trustscan.core.errors import PolicyError, ReportFileError
 from trustscan.judge.ruleset import Ruleset
 from trustscan.render.formats import FORMATS
 from trustscan.render.formats.diffview import render_diff
 from trustscan.render.outputs import DEFAULT_EMIT, parse_emit, write_outputs
-from trustscan.report.diff import ReportFileError, diff_reports, read_report
+from trustscan.report.diff import diff_reports, read_report
 
 # The exit codes of `trustscan audit` (see trustscan.cli.main): the policy outcome decides which.
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3

@@ -16,10 +16,10 @@ from typing import Any, TypeVar
 import click
 
 from trustscan.core.catalog import LANGUAGES, load_catalog
+from trustscan.core.errors import DeclarationError
 from trustscan.owner.declaration import (
     DECLARATION_SCHEMA_VERSION,
     Declaration,
-    DeclarationError,
     dump_declaration,
     load_declaration,
     parse_declaration,

@@ -15,10 +15,10 @@ from typing import Any
 
 from trustscan.audit import AuditSettings, run_audit
 from trustscan.core.catalog import Catalog
+from trustscan.core.settings import NameServer
 from trustscan.core.target import parse_target
 from trustscan.judge.ruleset import Ruleset
 from trustscan.localworld.sites import DemoWorld
-from trustscan.net.resolve import NameServer
 from trustscan.report.document import build_report, dumps
 
 #: What each demo variant must come out as; anything else means the demo (or trustscan) is broken.

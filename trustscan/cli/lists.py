@@ -17,11 +17,13 @@ from typing import Any
 
 import click
 
-from trustscan.lists.fetch import ListFetchError, fetch_list
+from trustscan.core.errors import ListFetchError, ResolverError, SnapshotError
+from trustscan.core.settings import parse_nameserver
+from trustscan.lists.fetch import fetch_list
 from trustscan.lists.formats import domain_to_ascii
 from trustscan.lists.matcher import SnapshotInfo
-from trustscan.lists.store import MAX_SNAPSHOT_BYTES, SnapshotError, SnapshotStore, default_lists_dir
-from trustscan.net.resolve import Resolver, ResolverError, parse_nameserver
+from trustscan.lists.store import MAX_SNAPSHOT_BYTES, SnapshotStore, default_lists_dir
+from trustscan.net.resolve import Resolver
 
 __all__ = ["blocklist_options", "blocklist_settings", "lists"]
 

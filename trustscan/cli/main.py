@@ -28,9 +28,10 @@ from trustscan.cli.options import scan_options, settings_from_options
 from trustscan.cli.publish import COMMANDS as PUBLISH_COMMANDS
 from trustscan.cli.publish import load_signing_key, sign_options, write_signed
 from trustscan.core.catalog import LANGUAGES, load_catalog
+from trustscan.core.errors import RuleError, TargetError
 from trustscan.core.settings import AuditSettings
-from trustscan.core.target import TargetError, parse_target
-from trustscan.judge.ruleset import RuleError, load_ruleset
+from trustscan.core.target import parse_target
+from trustscan.judge.ruleset import load_ruleset
 from trustscan.render.formats import FORMATS, render
 from trustscan.report.document import build_report, dumps
 

@@ -9,9 +9,9 @@ from typing import Any
 import click
 
 from trustscan.cli.lists import blocklist_options, blocklist_settings
+from trustscan.core.errors import ResolverError
 from trustscan.core.models import CRITERIA
-from trustscan.core.settings import AuditSettings
-from trustscan.net.resolve import ResolverError, parse_nameserver
+from trustscan.core.settings import AuditSettings, parse_nameserver
 
 #: The parameter names scan_options adds (bulk --resume refuses them: a run keeps its settings).
 SCAN_OPTION_NAMES = ("resolver", "ca_bundle", "timeout", "http_port", "allow_private", "deep", "max_pages", "only",

@@ -22,10 +22,10 @@ import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from trustscan.core.catalog import LANGUAGES, Catalog, load_catalog
+from trustscan.core.errors import DocumentError, EnvelopeCorrupt, KeyFileError
 from trustscan.publish.attestation import (
     DEFAULT_VALID_DAYS,
     Document,
-    DocumentError,
     Verification,
     VerificationStatus,
     envelope_bytes,
@@ -35,9 +35,7 @@ from trustscan.publish.attestation import (
     site_url,
     verify_document,
 )
-from trustscan.publish.dsse import EnvelopeCorrupt
 from trustscan.publish.keys import (
-    KeyFileError,
     generate_key_pair,
     load_private_key,
     load_public_key,

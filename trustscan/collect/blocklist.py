@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from trustscan.collect.dns.dnsbl import dnsbl_lookups
-from trustscan.core.errors import ProbeError
+from trustscan.core.errors import ProbeError, SnapshotError
 from trustscan.core.settings import AuditSettings
 from trustscan.lists.matcher import SnapshotSet, host_candidates, registrable_domain
-from trustscan.lists.store import SnapshotError, load_configured
+from trustscan.lists.store import load_configured
 from trustscan.net.resolve import Resolver
 
 __all__ = ["NO_SNAPSHOT_HINT", "check_blocklists", "load_snapshot_set", "match_facts"]

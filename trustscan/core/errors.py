@@ -1,4 +1,7 @@
-"""Errors raised by trustscan's network probes."""
+"""Every error type trustscan's library raises to its callers, in one place.
+
+Each message is one line for the user; the CLI maps each type to a documented exit code.
+"""
 
 
 class ProbeError(Exception):
@@ -12,3 +15,67 @@ def describe_error(exc: BaseException) -> str:
     """
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class TargetError(ValueError):
+    """The target is not something trustscan can audit; the message is one line for the user."""
+
+
+class AddressPolicyError(Exception):
+    """The target resolves to a non-public address and the user did not allow private scans."""
+
+
+class ResolverError(ValueError):
+    """The `--resolver` value is malformed."""
+
+
+class RuleError(ValueError):
+    """A rule file is malformed; the message names the file and rule."""
+
+
+class DeclarationError(ValueError):
+    """The declaration file is missing, unreadable or invalid; the message is one line."""
+
+
+class DocumentError(ValueError):
+    """The file is neither a trustscan report nor a DSSE envelope holding one (exit code 2)."""
+
+
+class StoreError(Exception):
+    """The database cannot be opened or is not a trustscan results database."""
+
+
+class SnapshotError(Exception):
+    """A snapshot cannot be imported, read or removed; the message is one line for the user."""
+
+
+class PortfolioError(ValueError):
+    """The portfolio file as a whole cannot be used (missing, not UTF-8, no target column)."""
+
+
+class PolicyError(ValueError):
+    """The policy file is unreadable or invalid; the message is one line naming the problem."""
+
+
+class ReportFileError(ValueError):
+    """A file is not a readable trustscan report; one-line message."""
+
+
+class EnvelopeError(ValueError):
+    """The document is not a well-formed DSSE envelope."""
+
+
+class EnvelopeCorrupt(EnvelopeError):
+    """The envelope has the right shape but its payload or signature bytes are damaged."""
+
+
+class ListFetchError(Exception):
+    """The list could not be fetched; the message is one line for the user."""
+
+
+class KeyFileError(ValueError):
+    """A key file is missing, unreadable, not a key, or not an Ed25519 key; one-line message."""
+
+
+class PassphraseNeeded(KeyFileError):
+    """The private key is encrypted and no (or a wrong) passphrase was given."""

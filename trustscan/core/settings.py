@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from trustscan.core.errors import ResolverError
 from trustscan.core.target import DEFAULT_HTTP_PORT
-from trustscan.net.resolve import NameServer
+
+
+@dataclass(frozen=True)
+class NameServer:
+    """A DNS server to ask instead of the system resolver (`--resolver IP[:PORT]`)."""
+
+    ip: str
+    port: int = 53
+
+
+def parse_nameserver(text: str) -> NameServer:
+    """Parse `IP`, `IP:PORT` or `[IPv6]:PORT`."""
+    raw = text.strip()
+    host, port = raw, 53
+    if raw.startswith("["):
+        host, _, rest = raw[1:].partition("]")
+        if rest.startswith(":"):
+            port = _port(rest[1:], raw)
+    elif raw.count(":") == 1:
+        host, port_text = raw.split(":")
+        port = _port(port_text, raw)
+    try:
+        return NameServer(str(ipaddress.ip_address(host)), port)
+    except ValueError:
+        raise ResolverError(f"invalid resolver address {text!r}: expected IP or IP:PORT") from None
+
+
+def _port(text: str, raw: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise ResolverError(f"invalid resolver port in {raw!r}")
+    return int(text)
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,13 @@ from urllib.parse import urlsplit
 
 import idna
 
+from trustscan.core.errors import TargetError
+
 DEFAULT_HTTPS_PORT = 443
 DEFAULT_HTTP_PORT = 80
 
 # RFC 1123 label in its ASCII (punycode) form.
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-
-
-class TargetError(ValueError):
-    """The target is not something trustscan can audit; the message is one line for the user."""
 
 
 @dataclass(frozen=True)

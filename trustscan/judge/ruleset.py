@@ -17,16 +17,13 @@ from typing import Any
 
 import yaml
 
+from trustscan.core.errors import RuleError
 from trustscan.core.models import CRITERIA, EvidenceClass, Severity, VerdictStatus
 from trustscan.core.yamldata import load_yaml
 from trustscan.judge import predicates
 
 OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "empty", "not_empty", "true", "false")
 _NO_VALUE_OPERATORS = {"empty", "not_empty", "true", "false"}
-
-
-class RuleError(ValueError):
-    """A rule file is malformed; the message names the file and rule."""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from trustscan.core.errors import ListFetchError
 from trustscan.net.httpclient import PinnedBackend, PinnedTransport, make_client, read_capped
 from trustscan.net.resolve import Resolver
 
@@ -24,10 +25,6 @@ __all__ = ["FetchedList", "ListFetchError", "fetch_list", "MAX_REDIRECTS"]
 
 MAX_REDIRECTS = 5
 _REDIRECTS = {301, 302, 303, 307, 308}
-
-
-class ListFetchError(Exception):
-    """The list could not be fetched; the message is one line for the user."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from trustscan.core.errors import SnapshotError
 from trustscan.lists.formats import ParsedList
 from trustscan.lists.matcher import Snapshot, SnapshotInfo, snapshot_from_bytes
 
@@ -27,10 +28,6 @@ from trustscan.lists.matcher import Snapshot, SnapshotInfo, snapshot_from_bytes
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _META_VERSION = 1
-
-
-class SnapshotError(Exception):
-    """A snapshot cannot be imported, read or removed; the message is one line for the user."""
 
 
 def default_lists_dir(environ: Mapping[str, str] | None = None) -> Path:

@@ -18,43 +18,7 @@ import dns.rdatatype
 import dns.resolver
 
 from trustscan.core.errors import ProbeError
-
-
-class AddressPolicyError(Exception):
-    """The target resolves to a non-public address and the user did not allow private scans."""
-
-
-class ResolverError(ValueError):
-    """The `--resolver` value is malformed."""
-
-
-@dataclass(frozen=True)
-class NameServer:
-    ip: str
-    port: int = 53
-
-
-def parse_nameserver(text: str) -> NameServer:
-    """Parse `IP`, `IP:PORT` or `[IPv6]:PORT`."""
-    raw = text.strip()
-    host, port = raw, 53
-    if raw.startswith("["):
-        host, _, rest = raw[1:].partition("]")
-        if rest.startswith(":"):
-            port = _port(rest[1:], raw)
-    elif raw.count(":") == 1:
-        host, port_text = raw.split(":")
-        port = _port(port_text, raw)
-    try:
-        return NameServer(str(ipaddress.ip_address(host)), port)
-    except ValueError:
-        raise ResolverError(f"invalid resolver address {text!r}: expected IP or IP:PORT") from None
-
-
-def _port(text: str, raw: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise ResolverError(f"invalid resolver port in {raw!r}")
-    return int(text)
+from trustscan.core.settings import NameServer
 
 
 def is_public(address: str) -> bool:

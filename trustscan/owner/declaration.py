@@ -21,8 +21,9 @@ from typing import Any
 
 import yaml
 
+from trustscan.core.errors import DeclarationError, TargetError
 from trustscan.core.models import Attempt
-from trustscan.core.target import TargetError, to_ascii
+from trustscan.core.target import to_ascii
 
 __all__ = [
     "DECLARATION_PROBE",
@@ -43,10 +44,6 @@ DECLARATION_PROBE = "declaration"
 #: A declaration is a page of text; anything bigger is not one (and must not be parsed).
 MAX_FILE_BYTES = 64 * 1024
 _MAX_ERROR_CHARS = 200
-
-
-class DeclarationError(ValueError):
-    """The declaration file is missing, unreadable or invalid; the message is one line."""
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,9 @@ from typing import Any
 import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from trustscan.core.errors import DocumentError, EnvelopeCorrupt, EnvelopeError
 from trustscan.core.timestamps import rfc3339
-from trustscan.publish.dsse import Envelope, EnvelopeCorrupt, EnvelopeError, sign_envelope, verify_signature
+from trustscan.publish.dsse import Envelope, sign_envelope, verify_signature
 from trustscan.publish.keys import key_id
 
 __all__ = [
@@ -53,10 +54,6 @@ DEFAULT_VALID_DAYS = 90
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024  # a report is tens of KiB; refuse to parse anything absurd
 CLOCK_SKEW = timedelta(minutes=5)  # a declaration "from the future" beyond this is refused
 _REPORT_KEYS = ("schema_version", "tool", "target", "overall", "criteria", "verdicts")
-
-
-class DocumentError(ValueError):
-    """The file is neither a trustscan report nor a DSSE envelope holding one (exit code 2)."""
 
 
 class VerificationStatus(StrEnum):

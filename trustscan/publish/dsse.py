@@ -19,19 +19,12 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from trustscan.core.errors import EnvelopeCorrupt, EnvelopeError
 from trustscan.publish.keys import key_id
 
 __all__ = ["Envelope", "EnvelopeCorrupt", "EnvelopeError", "pae", "sign_envelope", "verify_signature"]
 
 MAX_SIGNATURES = 8  # a declaration has one signer; bound the work a hostile file can ask for
-
-
-class EnvelopeError(ValueError):
-    """The document is not a well-formed DSSE envelope."""
-
-
-class EnvelopeCorrupt(EnvelopeError):
-    """The envelope has the right shape but its payload or signature bytes are damaged."""
 
 
 @dataclass(frozen=True)

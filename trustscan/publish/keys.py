@@ -18,6 +18,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from trustscan.core.errors import KeyFileError, PassphraseNeeded
+
 __all__ = [
     "KeyFileError",
     "KeyPair",
@@ -32,14 +34,6 @@ __all__ = [
 ]
 
 MAX_KEY_FILE_BYTES = 64 * 1024  # a PEM key is < 1 KiB; refuse to slurp anything large
-
-
-class KeyFileError(ValueError):
-    """A key file is missing, unreadable, not a key, or not an Ed25519 key; one-line message."""
-
-
-class PassphraseNeeded(KeyFileError):
-    """The private key is encrypted and no (or a wrong) passphrase was given."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from trustscan.core.errors import ReportFileError
 from trustscan.report.document import report_schema
 
 #: How bad a rule status is, for deciding whether a change is a regression or a fix.
@@ -23,10 +24,6 @@ REGRESSED, FIXED, IMPROVED, UNVERIFIABLE, RECOVERED, ADDED, REMOVED = (
     "regressed", "fixed", "improved", "unverifiable", "recovered", "added", "removed")
 CHANGES = (REGRESSED, FIXED, IMPROVED, UNVERIFIABLE, RECOVERED, ADDED, REMOVED)
 MAX_REPORT_BYTES = 64 * 1024 * 1024
-
-
-class ReportFileError(ValueError):
-    """A file is not a readable trustscan report; one-line message."""
 
 
 @dataclass(frozen=True)
