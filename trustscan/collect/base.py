@@ -6,6 +6,7 @@ an async function of the context and of the attempts of the probes it needs, and
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,33 @@ from trustscan.core.models import Attempt
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import DEFAULT_HTTP_PORT, Target
 from trustscan.net.resolve import Resolver
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One audit's end, on the monotonic clock: created once by the audit and passed down.
+
+    Every network wait (DNS, TLS handshakes, HTTP requests, the crawl) is bounded by what is left
+    of it, so no probe and no worker thread keeps working after the audit has given up on it.
+    """
+
+    at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds)
+
+    def remaining(self) -> float:
+        """Seconds left, never negative."""
+        return max(self.at - time.monotonic(), 0.0)
+
+    def bound(self, timeout: float) -> float:
+        """`timeout`, cut to what is left of the deadline."""
+        return min(timeout, self.remaining())
+
+    @property
+    def expired(self) -> bool:
+        return time.monotonic() >= self.at
 
 
 @dataclass(frozen=True)
