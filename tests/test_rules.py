@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 from typing import Any
 
 import pytest
 
-from trustscan.core.catalog import LANGUAGES, load_catalog
+from trustscan.core.catalog import LANGUAGES, RULE_MESSAGE_KINDS, load_catalog
+from trustscan.core.errors import RuleError
 from trustscan.core.models import Attempt, VerdictStatus
+from trustscan.core.yamldata import load_yaml, rule_files
 from trustscan.judge.engine import evaluate_rule
-from trustscan.judge.ruleset import Rule, load_ruleset
+from trustscan.judge.ruleset import Rule, load_ruleset, parse_rules
 
 RULESET = load_ruleset()
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)\}")
@@ -83,3 +86,63 @@ def test_rule_ids_are_unique_and_well_formed() -> None:
         assert re.fullmatch(r"(a|b|c|d|dd|e)\.[a-z0-9_]+\.[a-z0-9_]+", rule.id)
         assert rule.id.split(".")[0] == rule.criterion
         assert rule.references, f"{rule.id} cites nothing"
+
+
+def test_every_rule_carries_its_own_wording() -> None:
+    """One rule, one place to read: a rule's title/pass/fail/fix in vi and en are in its own file."""
+    for file in rule_files():
+        for raw in file.data["rules"]:
+            assert set(raw.get("messages") or {}) == set(RULE_MESSAGE_KINDS), (file.name, raw["id"])
+            assert all(set(raw["messages"][kind]) == set(LANGUAGES) for kind in RULE_MESSAGE_KINDS), raw["id"]
+            for language in LANGUAGES:
+                for kind in RULE_MESSAGE_KINDS:
+                    assert load_catalog(language).messages[f"{raw['id']}.{kind}"] == raw["messages"][kind][language]
+
+
+def test_shared_catalogues_hold_no_rule_wording() -> None:
+    """Wording of a rule lives only in the rule: the topic catalogues never repeat (and so never shadow) it."""
+    rule_keys = {rule.message_id(kind) for rule in RULESET.rules for kind in RULE_MESSAGE_KINDS}
+    for language in LANGUAGES:
+        folder = resources.files("trustscan.rules").joinpath("messages", language)
+        for entry in folder.iterdir():
+            if entry.name.endswith(".yaml"):
+                assert not rule_keys & set(load_yaml(entry.read_text(encoding="utf-8")) or {}), entry.name
+
+
+_WORDED = """
+rules:
+  - id: c.y.z
+    criterion: c
+    severity: high
+    check: {{fact: p.a, op: "true"}}
+    messages:
+{messages}
+    cases: {{pass: {{p: {{a: true}}}}, fail: {{p: {{a: false}}}}, error: {{p: error}}}}
+"""
+_COMPLETE = {kind: {"vi": f"{kind} vi", "en": f"{kind} en"} for kind in RULE_MESSAGE_KINDS}
+
+
+def _worded(messages: dict[str, dict[str, str]]) -> str:
+    lines = [f"      {kind}: {{{', '.join(f'{lang}: {text!r}' for lang, text in texts.items())}}}"
+             for kind, texts in messages.items()]
+    return _WORDED.format(messages="\n".join(lines))
+
+
+def test_a_completely_worded_rule_loads() -> None:
+    assert [rule.id for rule in parse_rules(_worded(_COMPLETE), "ok.yaml")] == ["c.y.z"]
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        {**_COMPLETE, "fix": {"vi": "sửa"}},  # English wording missing
+        {**_COMPLETE, "title": {"vi": "tiêu đề", "en": ""}},  # English wording empty
+        {**_COMPLETE, "pass": {"vi": "đạt", "en": "passed", "fr": "réussi"}},  # a language nobody reads
+        {kind: texts for kind, texts in _COMPLETE.items() if kind != "fail"},  # a kind missing
+        {**_COMPLETE, "warn": {"vi": "cảnh báo", "en": "warning"}},  # a kind no one renders
+    ],
+    ids=["en-missing", "en-empty", "extra-language", "kind-missing", "extra-kind"],
+)
+def test_incomplete_rule_wording_is_refused(messages: dict[str, dict[str, str]]) -> None:
+    with pytest.raises(RuleError, match="messages"):
+        parse_rules(_worded(messages), "bad.yaml")

@@ -2,6 +2,10 @@
 
 Findings carry message ids plus observed values; they become prose only here, at render time
 (the Internet.nl way), so one report can be rendered in either language.
+
+A rule's own wording sits in the rule (`messages:` in `rules/*.yaml`, each text in both languages
+side by side): one rule, one place to read. The wording that belongs to no rule (criteria,
+statuses, console, CI, publishing) is in `rules/messages/<language>/<topic>.yaml`.
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from trustscan.core.yamldata import load_yaml
+from trustscan.core.errors import RuleError
+from trustscan.core.yamldata import load_yaml, rule_files
 
 LANGUAGES = ("vi", "en")
+#: The wording every rule carries, under message ids `<rule id>.<kind>`.
+RULE_MESSAGE_KINDS = ("title", "pass", "fail", "fix")
 _PLACEHOLDER = re.compile(r"\{([a-z0-9_.]+)\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 MAX_LIST_ITEMS = 8
@@ -38,23 +45,53 @@ class Catalog:
 
 @cache
 def load_catalog(language: str) -> Catalog:
-    """Merge `rules/messages/<language>/*.yaml` (cached: catalogues are immutable data).
+    """Merge `rules/messages/<language>/*.yaml` and every rule's own wording (cached: immutable data).
 
-    One file per topic keeps wording next to the feature it belongs to; a key defined in two
-    files is a mistake and refused.
+    One file per topic keeps wording next to the feature it belongs to, and a rule's wording is in
+    the rule; a key defined twice is a mistake and refused.
     """
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r}; choose one of {', '.join(LANGUAGES)}")
     folder = resources.files("trustscan.rules").joinpath("messages", language)
     messages: dict[str, str] = {}
+
+    def add(key: Any, value: Any, where: str) -> None:
+        if str(key) in messages:
+            raise ValueError(f"message {key} is defined twice ({where})")
+        messages[str(key)] = str(value)
+
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        for key, value in (load_yaml(entry.read_text(encoding="utf-8")) or {}).items():
-            if str(key) in messages:
-                raise ValueError(f"message {key} is defined twice ({language}/{entry.name})")
-            messages[str(key)] = str(value)
+        if entry.name.endswith(".yaml"):
+            for key, value in (load_yaml(entry.read_text(encoding="utf-8")) or {}).items():
+                add(key, value, f"{language}/{entry.name}")
+    for file in rule_files():
+        rules = file.data.get("rules") if isinstance(file.data, dict) else None
+        for raw in rules if isinstance(rules, list) else ():
+            if isinstance(raw, dict) and "id" in raw and "messages" in raw:
+                for key, value in rule_messages(raw, f"{file.name}: rule {raw.get('id')}")[language].items():
+                    add(key, value, file.name)
     return Catalog(language, messages)
+
+
+def rule_messages(rule: Mapping[str, Any], where: str) -> dict[str, dict[str, str]]:
+    """A rule's `messages:` as language -> {message id: text}; refused unless complete.
+
+    The YAML is `messages: {title: {vi: ..., en: ...}, pass: ..., fail: ..., fix: ...}`: every kind
+    in every language, so a rule whose English `fix` is missing fails when the rules are loaded
+    (`trustscan rules`, the tests) instead of rendering as a bare message id.
+    """
+    wording = rule.get("messages")
+    if not isinstance(wording, dict) or set(wording) != set(RULE_MESSAGE_KINDS):
+        raise RuleError(f"{where}: messages needs exactly {', '.join(RULE_MESSAGE_KINDS)}")
+    texts: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
+    for kind in RULE_MESSAGE_KINDS:
+        by_language = wording[kind]
+        if (not isinstance(by_language, dict) or set(by_language) != set(LANGUAGES)
+                or not all(isinstance(text, str) and text.strip() for text in by_language.values())):
+            raise RuleError(f"{where}: messages.{kind} needs a text in each of {', '.join(LANGUAGES)}, nothing else")
+        for language in LANGUAGES:
+            texts[language][f"{rule['id']}.{kind}"] = by_language[language]
+    return texts
 
 
 def format_value(value: Any) -> str:

@@ -2,8 +2,9 @@
 
 A rule is a short document: a stable id, its criterion and severity, a flat condition over
 probe facts (or the name of a Python predicate for logic YAML cannot say simply), references,
-and its own pass/fail/error cases. Wording is not here: it lives in the message catalogues,
-under ids derived from the rule id (`<id>.title`, `.pass`, `.fail`, `.fix`).
+and its own pass/fail/error cases. Its Vietnamese and English wording sits in the same YAML
+(`messages:`), but is checked and served by the message catalogue (core/catalog.py) under ids
+derived from the rule id (`<id>.title`, `.pass`, `.fail`, `.fix`); the Rule carries only those ids.
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
-import yaml
-
+from trustscan.core.catalog import rule_messages
 from trustscan.core.errors import RuleError
 from trustscan.core.models import CRITERIA, EvidenceClass, Severity, VerdictStatus
-from trustscan.core.yamldata import load_yaml
+from trustscan.core.yamldata import load_rule_yaml, rule_files
 from trustscan.judge import predicates
 
 OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "empty", "not_empty", "true", "false")
@@ -102,16 +101,11 @@ class Ruleset:
 @functools.cache
 def load_ruleset() -> Ruleset:
     """Every rule shipped in the `rules` data package, ids checked unique (cached: immutable data)."""
-    files = sorted(
-        (entry for entry in resources.files("trustscan.rules").iterdir() if entry.name.endswith(".yaml")),
-        key=lambda entry: entry.name,
-    )
     digest = hashlib.sha256()
     rules: list[Rule] = []
-    for entry in files:
-        text = entry.read_text(encoding="utf-8")
-        digest.update(entry.name.encode() + b"\0" + text.encode())
-        rules.extend(parse_rules(text, entry.name))
+    for file in rule_files():
+        digest.update(file.name.encode() + b"\0" + file.text.encode())
+        rules.extend(rules_in(file.data, file.name))
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:
@@ -121,10 +115,11 @@ def load_ruleset() -> Ruleset:
 
 
 def parse_rules(text: str, source: str) -> list[Rule]:
-    try:
-        document = load_yaml(text)
-    except yaml.YAMLError as exc:
-        raise RuleError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    return rules_in(load_rule_yaml(text, source), source)
+
+
+def rules_in(document: Any, source: str) -> list[Rule]:
+    """The rules of one parsed rule file, each validated."""
     if not isinstance(document, dict) or not isinstance(document.get("rules"), list):
         raise RuleError(f"{source}: expected a mapping with a 'rules' list")
     return [_parse_rule(raw, source) for raw in document["rules"]]
@@ -134,8 +129,8 @@ def _parse_rule(raw: Any, source: str) -> Rule:
     if not isinstance(raw, dict) or "id" not in raw:
         raise RuleError(f"{source}: every rule needs an id")
     where = f"{source}: rule {raw['id']}"
-    allowed = {"id", "criterion", "severity", "check", "when", "on_violation", "observe", "references", "cases",
-               "evidence", "on_missing"}
+    allowed = {"id", "criterion", "severity", "check", "when", "on_violation", "observe", "references", "messages",
+               "cases", "evidence", "on_missing"}
     unknown = set(raw) - allowed
     if unknown:
         raise RuleError(f"{where}: unknown keys {sorted(unknown)}")
@@ -154,6 +149,8 @@ def _parse_rule(raw: Any, source: str) -> Rule:
         raise RuleError(f"{where}: evidence must be one of {[e.value for e in EvidenceClass]}") from None
     if raw.get("on_missing") not in (None, "manual"):
         raise RuleError(f"{where}: on_missing can only be manual")
+    if "messages" in raw:
+        rule_messages(raw, where)  # complete in every language, or refused here; core/catalog.py serves it
     cases = raw.get("cases") or {}
     if not {"pass", "fail", "error"} <= set(cases):
         raise RuleError(f"{where}: cases must include pass, fail and error")
