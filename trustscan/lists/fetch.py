@@ -13,18 +13,26 @@ import ipaddress
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from trustscan.core.errors import ListFetchError
-from trustscan.net.httpclient import PinnedBackend, PinnedTransport, make_client, read_capped
+from trustscan.net.httpclient import (
+    FOLLOW,
+    Answer,
+    Follow,
+    PinnedBackend,
+    PinnedTransport,
+    follow_redirects,
+    make_client,
+    read_capped,
+)
 from trustscan.net.resolve import Resolver
 
 __all__ = ["FetchedList", "ListFetchError", "fetch_list", "MAX_REDIRECTS"]
 
 MAX_REDIRECTS = 5
-_REDIRECTS = {301, 302, 303, 307, 308}
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,7 @@ async def fetch_list(
         backend = PinnedBackend(pins, resolver, allow_private=allow_private)
         transport = PinnedTransport(backend, max_connections=1, ssl_context=verifying_context(ca_bundle))
     try:
-        async with asyncio.timeout(timeout), make_client(transport, timeout=timeout, max_connections=1) as client:
+        async with asyncio.timeout(timeout), make_client(transport, timeout=timeout) as client:
             return await _follow(client, url, cap)
     except TimeoutError:
         raise ListFetchError(f"fetching {url} took longer than {timeout:.0f}s") from None
@@ -74,25 +82,28 @@ async def fetch_list(
 
 async def _follow(client: httpx.AsyncClient, url: str, cap: int) -> FetchedList:
     hops: list[str] = []
-    current = url
-    while True:
-        async with client.stream("GET", current) as response:
-            if response.status_code in _REDIRECTS and response.headers.get("location"):
-                target = urljoin(current, response.headers["location"])
-                _check_url(target)
-                if urlsplit(current).scheme == "https" and urlsplit(target).scheme != "https":
-                    raise ListFetchError(f"{current} redirects to plain HTTP ({target}); refusing the downgrade")
-                hops.append(target)
-                if len(hops) > MAX_REDIRECTS:
-                    raise ListFetchError(f"more than {MAX_REDIRECTS} redirects from {url}")
-                current = target
-                continue
-            if response.status_code != 200:
-                raise ListFetchError(f"{current} answered HTTP {response.status_code}, expected 200")
-            body, truncated = await read_capped(response, cap)
-            if truncated:
-                raise ListFetchError(f"{current} is larger than {cap:,} bytes")
-            return FetchedList(body, current, tuple(hops))
+
+    async def take(answer: Answer) -> FetchedList | Follow:
+        current, response = answer.url, answer.response
+        if answer.location is not None:
+            if answer.target is None:
+                raise ListFetchError(f"malformed URL {answer.location!r}")
+            target = answer.target
+            _check_url(target)
+            if urlsplit(current).scheme == "https" and urlsplit(target).scheme != "https":
+                raise ListFetchError(f"{current} redirects to plain HTTP ({target}); refusing the downgrade")
+            hops.append(target)
+            if answer.limit_reached:
+                raise ListFetchError(f"more than {MAX_REDIRECTS} redirects from {url}")
+            return FOLLOW
+        if response.status_code != 200:
+            raise ListFetchError(f"{current} answered HTTP {response.status_code}, expected 200")
+        body, truncated = await read_capped(response, cap)
+        if truncated:
+            raise ListFetchError(f"{current} is larger than {cap:,} bytes")
+        return FetchedList(body, current, tuple(hops))
+
+    return await follow_redirects(client, url, take, max_redirects=MAX_REDIRECTS)
 
 
 def _check_url(url: str) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trustscan.lists.formats import Entry, ParsedList, domain_to_ascii, parse_list
-from trustscan.net.domains import public_suffix_extractor
+from trustscan.net.domains import registrable_domain
 
 if TYPE_CHECKING:
     from trustscan.core.models import Attempt
@@ -82,20 +82,6 @@ def snapshot_from_bytes(
         entries=len(parsed.entries), rejected=parsed.rejected_count, format=parsed.format, origin=origin,
     )
     return Snapshot(info, parsed.entries), parsed
-
-
-def registrable_domain(host: str) -> str | None:
-    """The registrable domain (public suffix + one label) of an ASCII host; None for a bare suffix.
-
-    A TLD missing from the public suffix list (`.test`, `.internal`) is treated as a one-label
-    suffix, which is the PSL algorithm's default rule `*`.
-    """
-    labels = host.split(".")
-    suffix = public_suffix_extractor()(host).suffix
-    size = len(suffix.split(".")) + 1 if suffix else 2
-    if len(labels) < size:
-        return None
-    return ".".join(labels[-size:])
 
 
 def host_candidates(host: str) -> list[str]:

@@ -28,14 +28,36 @@ def public_suffix_extractor() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
+def registrable_domain(host: str) -> str | None:
+    """The registrable domain (public suffix + one label) of an ASCII host; None for a bare suffix.
+
+    A TLD missing from the public suffix list (`.test`, `.internal`) is treated as a one-label
+    suffix, which is the PSL algorithm's default rule `*`: `www.site.trustscan.test` ->
+    `trustscan.test`. The "do not visit" matcher climbs parent domains up to this one.
+    """
+    return _registrable(host, public_suffix_extractor()(host).suffix)
+
+
 @lru_cache(maxsize=4096)  # bounded: hosts come from scanned pages
 def site_of(host: str) -> str:
-    """`www.example.gov.vn` -> `example.gov.vn`; `good.trustscan.test` -> itself."""
+    """`www.example.gov.vn` -> `example.gov.vn`; `good.trustscan.test` -> itself.
+
+    The registrable domain where the suffix is a known public suffix; a host under no known
+    suffix (a test TLD, an intranet name, an IP address) or a bare suffix is its own site.
+    """
     host = host.lower().rstrip(".")
     if not host:
         return ""
-    registrable = public_suffix_extractor()(host).top_domain_under_public_suffix
-    return registrable or host
+    suffix = public_suffix_extractor()(host).suffix
+    return (_registrable(host, suffix) if suffix else None) or host
+
+
+def _registrable(host: str, suffix: str) -> str | None:
+    labels = host.split(".")
+    size = len(suffix.split(".")) + 1 if suffix else 2
+    if len(labels) < size:
+        return None
+    return ".".join(labels[-size:])
 
 
 def host_of(url: str | None) -> str:

@@ -7,18 +7,21 @@ and refuses non-public addresses unless the user opted in.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import warnings
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from contextlib import aclosing
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpcore
 import httpx
 
 from trustscan import __version__
 from trustscan.core.errors import ProbeError
-from trustscan.net.resolve import Resolver, is_public
+from trustscan.net.resolve import AddressPolicy, Resolver
 
 USER_AGENT = f"trustscan/{__version__} (+network trust self-assessment)"
 
@@ -27,9 +30,8 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
     """Connects to pinned addresses; other names go through the audit's resolver."""
 
     def __init__(self, pins: dict[str, str], resolver: Resolver, *, allow_private: bool) -> None:
-        self._pins = {name.lower(): ip for name, ip in pins.items()}
+        self.policy = AddressPolicy({name.lower(): ip for name, ip in pins.items()}, allow_private=allow_private)
         self._resolver = resolver
-        self._allow_private = allow_private
         self._inner = httpcore.AnyIOBackend()
 
     async def connect_tcp(
@@ -40,14 +42,15 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        ip = self._pins.get(host.lower())
+        ip = self.policy.pinned(host)
         if ip is None:
             try:
                 ip = (await self._resolver.addresses(host))[0]
             except ProbeError as exc:
                 raise httpcore.ConnectError(str(exc)) from None
-        if not self._allow_private and not is_public(ip):
-            raise httpcore.ConnectError(f"refusing to connect to non-public address {ip} of {host}")
+        refusal = self.policy.refusal(ip, host)
+        if refusal is not None:
+            raise httpcore.ConnectError(refusal)
         stream = await self._inner.connect_tcp(ip, port, timeout, local_address, socket_options)
         return _ClosingStream(stream)
 
@@ -115,6 +118,8 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         super().__init__(verify=False, trust_env=False)
+        #: The address policy the backend enforces; the redirect follower checks each hop by it too.
+        self.policy = backend.policy if isinstance(backend, PinnedBackend) else None
         # httpx does not expose the backend, so the pool is rebuilt with the same defaults.
         # `ssl_context`: a verifying context where authenticity matters (list downloads).
         self._pool = httpcore.AsyncConnectionPool(
@@ -126,17 +131,27 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
         )
 
 
-def make_client(
-    transport: httpx.AsyncBaseTransport, *, timeout: float, max_connections: int = 4
-) -> httpx.AsyncClient:
-    """An AsyncClient that never follows redirects itself: probes record each hop."""
-    return httpx.AsyncClient(
+class PolicyClient(httpx.AsyncClient):
+    """An AsyncClient that knows the address policy of its transport, for `follow_redirects`."""
+
+    def __init__(self, *, address_policy: AddressPolicy | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.address_policy = address_policy
+
+
+def make_client(transport: httpx.AsyncBaseTransport, *, timeout: float) -> httpx.AsyncClient:
+    """An AsyncClient that never follows redirects itself: `follow_redirects` records each hop.
+
+    The connection limit belongs to the transport (PinnedTransport's pool): httpx ignores
+    `limits=` when a transport is given, so none is passed here.
+    """
+    return PolicyClient(
+        address_policy=transport.policy if isinstance(transport, PinnedTransport) else None,
         transport=transport,
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
         trust_env=False,
         headers={"User-Agent": USER_AGENT},
-        limits=httpx.Limits(max_connections=max_connections),
     )
 
 
@@ -152,3 +167,95 @@ async def read_capped(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
             if size > cap:
                 return b"".join(chunks)[:cap], True
     return b"".join(chunks), False
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer on a redirect chain; `response` is open (body unread) while a handler has it."""
+
+    url: str
+    response: httpx.Response
+    location: str | None  # the non-empty Location of a redirect (301/302/303/307/308), as sent; else None
+    target: str | None  # that Location made absolute, fragment dropped; None when malformed
+    chain: tuple[str, ...]  # every URL requested so far, this one last
+    limit_reached: bool  # following this redirect would go past the hop limit
+
+    @property
+    def loops(self) -> bool:
+        """The redirect points back to a URL already requested on this chain."""
+        return self.target is not None and self.target in self.chain
+
+
+class Follow:
+    """What a handler returns to follow the redirect of the answer it was given."""
+
+
+FOLLOW = Follow()
+
+
+async def follow_redirects(
+    client: httpx.AsyncClient,
+    url: str,
+    handle: Callable[[Answer], Awaitable[T | Follow]],
+    *,
+    max_redirects: int,
+    policy: AddressPolicy | None = None,
+    hop_timeout: Callable[[], float] | None = None,
+    send_cookies: bool = True,
+) -> T:
+    """GET `url` and follow its redirects by hand, one recorded hop at a time: the one follower.
+
+    Before each request the hop's address is checked against `policy`, by default the policy of
+    a client from `make_client` (a refusal raises httpx.ConnectError with the pinned backend's
+    wording); a client on an injected transport (a test's own network) has none. `handle` sees every answer while its
+    body can still be read, records what its caller keeps as evidence, and returns FOLLOW to
+    follow `answer.target` or a result, which ends the chain. At most `max_redirects` redirects
+    are followed: `answer.limit_reached` tells the handler, and returning FOLLOW past it raises
+    httpx.TooManyRedirects. `hop_timeout`, asked before each hop, bounds that whole hop (request,
+    headers and whatever body `handle` reads); a hop with no time left raises TimeoutError at once.
+    `send_cookies=False` sends each hop without the client's cookies (a first visit).
+    """
+    if policy is None and isinstance(client, PolicyClient):
+        policy = client.address_policy
+    current = url
+    chain: tuple[str, ...] = ()
+    while True:
+        refusal = None if policy is None else policy.url_refusal(current)
+        if refusal is not None:
+            raise httpx.ConnectError(refusal)
+        seconds = None if hop_timeout is None else hop_timeout()
+        if seconds is not None and seconds <= 0:
+            raise TimeoutError
+        chain = (*chain, current)
+        async with asyncio.timeout(seconds):
+            request = client.build_request("GET", current)
+            if not send_cookies:
+                request.headers.pop("cookie", None)
+            response = await client.send(request, stream=True, follow_redirects=False)
+            try:
+                location = (response.headers.get("location") or None) if response.is_redirect else None
+                answer = Answer(current, response, location, redirect_target(current, location), chain,
+                                limit_reached=len(chain) > max_redirects)
+                outcome = await handle(answer)
+            finally:
+                await response.aclose()
+        if not isinstance(outcome, Follow):
+            return outcome
+        if answer.target is None or answer.limit_reached:
+            raise httpx.TooManyRedirects(f"more than {max_redirects} redirects from {url}")
+        current = answer.target
+
+
+def redirect_target(base: str, location: str | None) -> str | None:
+    """A Location made absolute against the URL that sent it; None when absent or malformed."""
+    if not location:
+        return None
+    try:
+        target = urljoin(base, location.strip())
+        urlsplit(target).port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return None
+    return urldefrag(target).url

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from urllib.parse import urlsplit
 
 import dns.asyncresolver
 import dns.exception
@@ -27,6 +30,49 @@ def is_public(address: str) -> bool:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     return ip.is_global and not ip.is_multicast
+
+
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Where a connection may go: public addresses only, unless the user allowed private ones.
+
+    `pins` maps host names to the address resolved once at the start of the audit. The pinned
+    backend applies the policy to the address it connects to; the redirect follower applies it
+    to every hop before the request, so a redirect to `http://10.0.0.1/` is refused by name.
+    """
+
+    pins: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    allow_private: bool = False
+
+    def pinned(self, host: str) -> str | None:
+        """The pinned address of `host`, or `host` itself when it is an IP literal; else None."""
+        host = host.lower().strip("[]")
+        for name, address in self.pins.items():
+            if name.lower() == host:
+                return address
+        try:
+            return str(ipaddress.ip_address(host))
+        except ValueError:
+            return None
+
+    def refusal(self, address: str, host: str) -> str | None:
+        """Why a connection to `address` (for `host`) is refused; None when it is allowed."""
+        if self.allow_private or is_public(address):
+            return None
+        return f"refusing to connect to non-public address {address} of {host}"
+
+    def url_refusal(self, url: str) -> str | None:
+        """The refusal for a URL whose host is pinned or an IP literal; None otherwise.
+
+        Any other name is resolved once, at connect time, by the pinned backend under this same
+        policy (resolving it here too would let a second answer differ from the first).
+        """
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            return None  # not a URL the client can request; it fails there with its own error
+        address = self.pinned(host)
+        return None if address is None else self.refusal(address, host)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Bounds (issue 3): at most `max_pages` pages and `max_depth` link hops from the home page, at most
 `MAX_BODY` decompressed bytes read per response, a per-request timeout, a whole-crawl deadline
 taken from the audit's budget, and `CONCURRENCY` requests in flight (the shared client's pool is
-smaller still). Redirects are followed by hand, within the site, and every hop is recorded.
+smaller still). Redirects are followed by hand (`follow_redirects`), within the site, and every hop is recorded.
 Pages of a site with broken TLS are read anyway: the shared client is deliberately lax, and
 criterion c judges the TLS, not this probe.
 """
@@ -14,14 +14,14 @@ import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 import httpx
 
 from trustscan.collect.crawl.decode import decode_html
 from trustscan.collect.crawl.extract import extract_page
 from trustscan.core.errors import ProbeError, describe_error
-from trustscan.net.httpclient import read_capped
+from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped
 
 MAX_BODY = 2 * 1024 * 1024
 CONCURRENCY = 3
@@ -151,62 +151,61 @@ async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
     page: dict[str, Any] = {"url": url, "depth": depth, "final_url": None, "status": None, "redirect_chain": [],
                             "cookies": [], "headers": {}, "content_type": None, "bytes": 0, "truncated": False,
                             "html": None, "error": None, "offsite_redirect": None}
-    current = url
     clock = time.monotonic()
-    for _ in range(MAX_REDIRECTS + 1):
-        timeout = min(limits.request_timeout, limits.deadline - time.monotonic())
-        if timeout <= 0:
-            page["error"] = "crawl deadline reached"
-            return page
-        try:
-            async with asyncio.timeout(timeout):
-                hop = await _get(client, current, limits.max_body)
-        except TimeoutError:
-            page["error"] = f"no complete answer within {timeout:.1f}s"
-            return page
-        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError, OSError) as exc:
-            page["error"] = describe_error(exc)
-            return page
-        response, body, truncated = hop
+    timeouts: list[float] = []
+
+    def hop_timeout() -> float:
+        timeouts.append(min(limits.request_timeout, limits.deadline - time.monotonic()))
+        return timeouts[-1]
+
+    async def record(answer: Answer) -> bytes | None | Follow:
+        response = answer.response
         page["cookies"] += _cookies(response.headers.get_list("set-cookie"))
-        location = response.headers.get("location")
-        if response.is_redirect and location:
-            target = _join(current, location)
-            page["redirect_chain"].append({"url": current, "status": response.status_code, "location": location})
-            if target is None or not same_site(target, host):
-                page.update(status=response.status_code, final_url=current, offsite_redirect=target or location)
-                return page
-            if target in (seen["url"] for seen in page["redirect_chain"]):
-                page.update(status=response.status_code, final_url=current, error="redirect loop")
-                return page
-            current = target
-            continue
-        page.update(final_url=current, status=response.status_code, headers=_headers(response.headers),
+        if answer.location is not None:
+            page["redirect_chain"].append({"url": answer.url, "status": response.status_code,
+                                           "location": answer.location})
+            if answer.target is None or not same_site(answer.target, host):
+                page.update(status=response.status_code, final_url=answer.url,
+                            offsite_redirect=answer.target or answer.location)
+            elif answer.loops:
+                page.update(status=response.status_code, final_url=answer.url, error="redirect loop")
+            elif answer.limit_reached:
+                page["error"] = f"more than {MAX_REDIRECTS} redirects"
+            else:
+                return FOLLOW
+            return None
+        body, truncated = await _read_page(response, limits.max_body)
+        page.update(final_url=answer.url, status=response.status_code, headers=_headers(response.headers),
                     content_type=response.headers.get("content-type"), bytes=len(body), truncated=truncated)
-        if body is not None and _is_html(page["content_type"], body):
-            page["html"] = await asyncio.to_thread(analyse_html, body, page["content_type"], current)
-        page["elapsed"] = round(time.monotonic() - clock, 3)
+        return body
+
+    try:
+        # Every page is read as a first visit, with no cookies from the audit's other requests: criterion b
+        # asks what is set *before* any consent, and a server may only set its cookies on a cookie-less visit.
+        body = await follow_redirects(client, url, record, max_redirects=MAX_REDIRECTS, hop_timeout=hop_timeout,
+                                      send_cookies=False)
+    except TimeoutError:
+        page["error"] = ("crawl deadline reached" if timeouts[-1] <= 0
+                         else f"no complete answer within {timeouts[-1]:.1f}s")
         return page
-    page["error"] = f"more than {MAX_REDIRECTS} redirects"
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError, OSError) as exc:
+        page["error"] = describe_error(exc)
+        return page
+    if body is None:
+        return page
+    if _is_html(page["content_type"], body):
+        page["html"] = await asyncio.to_thread(analyse_html, body, page["content_type"], page["final_url"])
+    page["elapsed"] = round(time.monotonic() - clock, 3)
     return page
 
 
-async def _get(client: httpx.AsyncClient, url: str, cap: int) -> tuple[httpx.Response, bytes, bool]:
-    request = client.build_request("GET", url)
-    # Every page is read as a first visit, with no cookies from the audit's other requests: criterion b
-    # asks what is set *before* any consent, and a server may only set its cookies on a cookie-less visit.
-    request.headers.pop("cookie", None)
-    response = await client.send(request, stream=True)
-    try:
-        if response.is_redirect:
-            return response, b"", False
-        content_type = (response.headers.get("content-type") or "").lower()
-        if content_type and not content_type.startswith(_HTML_TYPES):
-            return response, b"", False  # not a page: do not download it
-        body, truncated = await read_capped(response, cap)
-        return response, body, truncated
-    finally:
-        await response.aclose()
+async def _read_page(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
+    if response.is_redirect:
+        return b"", False
+    content_type = (response.headers.get("content-type") or "").lower()
+    if content_type and not content_type.startswith(_HTML_TYPES):
+        return b"", False  # not a page: do not download it
+    return await read_capped(response, cap)
 
 
 def analyse_html(body: bytes, content_type: str | None, url: str) -> dict[str, Any]:
@@ -246,12 +245,3 @@ def _headers(headers: httpx.Headers) -> dict[str, str]:
         value = value[:300]
         out[name] = f"{out[name]}, {value}"[:300] if name in out else value
     return out
-
-
-def _join(base: str, location: str) -> str | None:
-    try:
-        url = urljoin(base, location.strip())
-        urlsplit(url).port  # noqa: B018 - raises ValueError on a malformed port
-    except ValueError:
-        return None
-    return urldefrag(url).url

@@ -15,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin
 
 import httpx
 from bs4 import BeautifulSoup
@@ -25,7 +25,7 @@ from trustscan.collect.crawl.content import html_pages
 from trustscan.collect.crawl.crawl import MAX_BODY
 from trustscan.collect.crawl.decode import decode_html
 from trustscan.collect.crawl.lexicon import Lexicon, fold, privacy_vocabulary, trackers
-from trustscan.net.httpclient import read_capped
+from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped
 
 MAX_POLICY_FETCHES = 3
 MAX_REDIRECTS = 3
@@ -161,31 +161,45 @@ async def analyse_privacy(client: httpx.AsyncClient, crawl: dict[str, Any], *, t
     }
 
 
+@dataclass(frozen=True)
+class _Page:
+    url: str
+    body: bytes
+    content_type: str | None
+
+
 async def fetch_text(client: httpx.AsyncClient, url: str, *, timeout: float) -> dict[str, Any]:
     """The visible text of an HTML page (redirects followed); never raises for what the server does."""
-    current = url
-    for _ in range(MAX_REDIRECTS + 1):
-        if timeout <= 0:
-            return {"status": None, "error": "audit deadline near", "text": None}
-        try:
-            async with asyncio.timeout(timeout), client.stream("GET", current) as response:
-                location = response.headers.get("location")
-                if response.is_redirect and location:
-                    current = urljoin(current, location)
-                    continue
-                content_type = response.headers.get("content-type")
-                if response.status_code != 200 or not (content_type or "text/html").lower().startswith(
-                        ("text/html", "application/xhtml+xml")):
-                    return {"status": response.status_code, "error": f"not an HTML page ({content_type})",
-                            "text": None}
-                body, _ = await read_capped(response, MAX_BODY)
-        except TimeoutError:
-            return {"status": None, "error": f"no answer within {timeout:.1f}s", "text": None}
-        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError, OSError) as exc:
-            return {"status": None, "error": f"{type(exc).__name__}: {str(exc)[:200]}", "text": None}
-        text = await asyncio.to_thread(_visible_text, body, content_type)
-        return {"status": 200, "final_url": current, "text": text, "error": None}
-    return {"status": None, "error": f"more than {MAX_REDIRECTS} redirects", "text": None}
+    if timeout <= 0:
+        return {"status": None, "error": "audit deadline near", "text": None}
+
+    async def read(answer: Answer) -> dict[str, Any] | _Page | Follow:
+        response = answer.response
+        if answer.location is not None:
+            if answer.limit_reached:
+                return {"status": None, "error": f"more than {MAX_REDIRECTS} redirects", "text": None}
+            if answer.target is None:
+                return {"status": None, "error": f"malformed redirect location: {answer.location[:200]}",
+                        "text": None}
+            return FOLLOW
+        content_type = response.headers.get("content-type")
+        if response.status_code != 200 or not (content_type or "text/html").lower().startswith(
+                ("text/html", "application/xhtml+xml")):
+            return {"status": response.status_code, "error": f"not an HTML page ({content_type})", "text": None}
+        body, _ = await read_capped(response, MAX_BODY)
+        return _Page(answer.url, body, content_type)
+
+    try:
+        got: dict[str, Any] | _Page = await follow_redirects(client, url, read, max_redirects=MAX_REDIRECTS,
+                                                             hop_timeout=lambda: timeout)
+    except TimeoutError:
+        return {"status": None, "error": f"no answer within {timeout:.1f}s", "text": None}
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError, OSError) as exc:
+        return {"status": None, "error": f"{type(exc).__name__}: {str(exc)[:200]}", "text": None}
+    if isinstance(got, dict):
+        return got
+    text = await asyncio.to_thread(_visible_text, got.body, got.content_type)
+    return {"status": 200, "final_url": got.url, "text": text, "error": None}
 
 
 def _visible_text(body: bytes, content_type: str | None) -> str:

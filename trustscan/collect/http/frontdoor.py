@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
 from trustscan.collect.http.headers import header_facts
 from trustscan.core.errors import ProbeError, describe_error
+from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects
 
 MAX_REDIRECTS = 5
 _MAX_AGE = re.compile(r'^\s*max-age\s*=\s*"?(\d+)"?\s*$', re.IGNORECASE)
@@ -24,26 +25,33 @@ async def probe_plain_http(client: httpx.AsyncClient, url: str) -> dict[str, Any
 
     A port that refuses or drops the connection serves nothing in clear text, which is what
     criterion c wants, so it is a completed result with `reachable: False`, not an error.
+    The first https URL ends the chain unrequested: the HTTPS side is probed on its own.
     """
     chain: list[dict[str, Any]] = []
     current = url
-    for _ in range(MAX_REDIRECTS + 1):
-        if urlsplit(current).scheme == "https":
-            break
-        try:
-            response = await client.get(current)
-        except httpx.HTTPError as exc:
-            if not chain:
-                return _plain_result(url, chain, reachable=False, error=describe_error(exc))
-            chain.append({"url": current, "status": None, "location": None, "error": describe_error(exc)})
-            break
-        await response.aclose()
-        location = response.headers.get("location")
-        chain.append({"url": current, "status": response.status_code, "location": location})
-        if not response.is_redirect or not location:
-            break
-        current = urljoin(current, location)
-    return _plain_result(url, chain, reachable=True, final_url=current)
+
+    async def record(answer: Answer) -> str | Follow:
+        nonlocal current
+        response = answer.response
+        chain.append({"url": answer.url, "status": response.status_code,
+                      "location": response.headers.get("location")})
+        if answer.target is None:
+            return answer.url
+        current = answer.target
+        if urlsplit(current).scheme == "https" or answer.limit_reached:
+            return current
+        return FOLLOW
+
+    if urlsplit(url).scheme == "https":
+        return _plain_result(url, chain, reachable=True, final_url=url)
+    try:
+        final_url = await follow_redirects(client, url, record, max_redirects=MAX_REDIRECTS)
+    except httpx.HTTPError as exc:
+        if not chain:
+            return _plain_result(url, chain, reachable=False, error=describe_error(exc))
+        chain.append({"url": current, "status": None, "location": None, "error": describe_error(exc)})
+        final_url = current
+    return _plain_result(url, chain, reachable=True, final_url=final_url)
 
 
 def _plain_result(

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from trustscan.core.errors import ProbeError, describe_error
-from trustscan.net.httpclient import read_capped
+from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped
 
 MAX_REDIRECTS = 3
 LOCATIONS = (("well-known", "/.well-known/security.txt"), ("legacy", "/security.txt"))
@@ -302,37 +302,38 @@ async def _get_following_redirects(
     client: httpx.AsyncClient, url: str, attempts: list[dict[str, Any]], max_size: int
 ) -> _Retrieved | None:
     """GET `url`, following up to MAX_REDIRECTS https-only redirects; record every hop."""
-    seen: set[str] = set()
-    for hop in range(MAX_REDIRECTS + 1):
-        seen.add(url)
-        status: int | None = None
-        try:
-            async with client.stream("GET", url, follow_redirects=False) as response:
-                status = response.status_code
-                if status == 200:
-                    # One byte past the limit is enough to know the file is too large.
-                    body, _ = await read_capped(response, max_size + 1)
-                    attempts.append({"url": url, "status": status, "error": None})
-                    return _Retrieved(url, response.headers.get("content-type"), body)
-                location = response.headers.get("location") if response.is_redirect else None
-                target = None if location is None else str(response.url.join(location))
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            attempts.append({"url": url, "status": status, "error": describe_error(exc)})
+    current, status = url, None
+
+    async def record(answer: Answer) -> _Retrieved | Follow | None:
+        nonlocal current, status
+        current, status = answer.url, answer.response.status_code
+        if status == 200:
+            # One byte past the limit is enough to know the file is too large.
+            body, _ = await read_capped(answer.response, max_size + 1)
+            attempts.append({"url": answer.url, "status": status, "error": None})
+            return _Retrieved(answer.url, answer.response.headers.get("content-type"), body)
+        error = None if answer.location is None else _redirect_refusal(answer)
+        attempts.append({"url": answer.url, "status": status, "error": error})
+        if answer.target is None or error is not None:
             return None
-        error = None if target is None else _redirect_refusal(target, seen, hop)
-        attempts.append({"url": url, "status": status, "error": error})
-        if target is None or error is not None:
-            return None
-        url = target
-    return None  # unreachable: the last hop always refuses
+        current, status = answer.target, None  # an error from here on belongs to the next hop
+        return FOLLOW
+
+    try:
+        return await follow_redirects(client, url, record, max_redirects=MAX_REDIRECTS)
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        attempts.append({"url": current, "status": status, "error": describe_error(exc)})
+        return None
 
 
-def _redirect_refusal(target: str, seen: set[str], hop: int) -> str | None:
+def _redirect_refusal(answer: Answer) -> str | None:
     """Why a redirect is not followed; RFC 9116 §3 requires the file be served over https."""
-    if hop >= MAX_REDIRECTS:
+    if answer.limit_reached:
         return f"more than {MAX_REDIRECTS} redirects"
-    if urlsplit(target).scheme.lower() != "https":
-        return f"redirect to non-https URL not followed: {target}"
-    if target in seen:
-        return f"redirect loop back to {target}"
+    if answer.target is None:
+        return f"malformed redirect location: {answer.location}"
+    if urlsplit(answer.target).scheme.lower() != "https":
+        return f"redirect to non-https URL not followed: {answer.target}"
+    if answer.loops:
+        return f"redirect loop back to {answer.target}"
     return None
