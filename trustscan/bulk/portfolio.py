@@ -16,8 +16,9 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from trustscan.core.errors import PortfolioError, TargetError
+from trustscan.core.errors import InputFileError, InputFileTooLarge, PortfolioError, TargetError
 from trustscan.core.target import Target, parse_target
+from trustscan.net.files import read_capped_file
 
 TARGET_COLUMNS = ("target", "host", "domain", "url", "site")
 COLUMN_ALIASES = {"organisation": ("organisation", "organization", "org"), "unit": ("unit",),
@@ -71,12 +72,11 @@ def site_key(target: Target) -> str:
 def load_portfolio(path: Path) -> Portfolio:
     """Read a portfolio file; raises PortfolioError only when the whole file is unusable."""
     try:
-        size = path.stat().st_size
-        if size > MAX_PORTFOLIO_BYTES:
-            raise PortfolioError(f"portfolio {path} is too large ({size} bytes)")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PortfolioError(f"cannot read portfolio {path}: {exc.strerror or exc}") from None
+        raw = read_capped_file(path, MAX_PORTFOLIO_BYTES)
+    except InputFileTooLarge as exc:
+        raise PortfolioError(f"portfolio {path} is too large ({exc.size} bytes)") from None
+    except InputFileError as exc:
+        raise PortfolioError(f"cannot read portfolio {path}: {exc.reason}") from None
     try:
         text = raw.decode("utf-8-sig")  # Excel writes a BOM in front of UTF-8 CSV
     except UnicodeDecodeError as exc:

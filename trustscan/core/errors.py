@@ -79,3 +79,25 @@ class KeyFileError(ValueError):
 
 class PassphraseNeeded(KeyFileError):
     """The private key is encrypted and no (or a wrong) passphrase was given."""
+
+
+class InputFileError(Exception):
+    """A user-given file cannot be read: missing, unreadable, or not a regular file.
+
+    Raised by `trustscan.net.files.read_capped_file`; each caller turns it into its own one-line
+    error. `reason` is a few words (an OS error's text, or "not a regular file").
+    """
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"cannot read {path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class InputFileTooLarge(InputFileError):
+    """A user-given file is larger than the cap its kind of file allows."""
+
+    def __init__(self, path: object, cap: int, size: int) -> None:
+        super().__init__(path, f"larger than {cap:,} bytes")
+        self.cap = cap
+        self.size = size  # as far as known: the file's size, or what was read before giving up

@@ -8,20 +8,19 @@ every load, so a report's SHA-256 is the hash of what was actually matched.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from trustscan.core.errors import SnapshotError
+from trustscan.core.errors import InputFileError, InputFileTooLarge, SnapshotError
 from trustscan.lists.formats import ParsedList
 from trustscan.lists.matcher import Snapshot, SnapshotInfo, snapshot_from_bytes
+from trustscan.net.files import read_capped_file, write_atomically
 
 #: Largest snapshot accepted (files and downloads): the ministry list is a few thousand names;
 #: big public hosts lists are ~5 MB. The cap keeps a wrong file from exhausting memory.
@@ -83,8 +82,8 @@ class SnapshotStore:
         meta = _meta_json(snapshot.info)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            _write_atomic(data_path, data)
-            _write_atomic(meta_path, (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode())
+            write_atomically(data_path, data)
+            write_atomically(meta_path, (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode())
         except OSError as exc:
             raise SnapshotError(f"cannot write to {self.directory}: {exc.strerror or exc}") from None
         return ImportResult(snapshot.info, parsed, replaced)
@@ -161,27 +160,11 @@ def load_configured(*, files: Iterable[Path] = (), cache_dir: Path | None = None
 
 def _read_capped(path: Path, what: str) -> bytes:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SNAPSHOT_BYTES + 1)
-    except OSError as exc:
-        raise SnapshotError(f"cannot read {what}: {exc.strerror or exc}") from None
-    if len(data) > MAX_SNAPSHOT_BYTES:
-        raise SnapshotError(f"{what} is larger than {MAX_SNAPSHOT_BYTES // (1024 * 1024)} MiB")
-    return data
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+        return read_capped_file(path, MAX_SNAPSHOT_BYTES)
+    except InputFileTooLarge:
+        raise SnapshotError(f"{what} is larger than {MAX_SNAPSHOT_BYTES // (1024 * 1024)} MiB") from None
+    except InputFileError as exc:
+        raise SnapshotError(f"cannot read {what}: {exc.reason}") from None
 
 
 def _meta_json(info: SnapshotInfo) -> dict[str, Any]:

@@ -6,8 +6,6 @@ folder never picks up a half-written SARIF or JUnit file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 import click
 
 from trustscan.core.catalog import Catalog
+from trustscan.net.files import write_atomically
 from trustscan.render.formats import FORMATS, render
 
 #: File name of each format inside the output folder; a format added later defaults to trustscan.<name>.
@@ -57,17 +56,6 @@ def write_outputs(report: Mapping[str, Any], catalog: Catalog, directory: Path, 
         if name == "console":
             text = click.unstyle(text)  # a file is not a terminal: no colour escapes
         path = directory / file_name(name)
-        _write_atomically(path, text)
+        write_atomically(path, text.encode("utf-8"))
         written.append(path)
     return written
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

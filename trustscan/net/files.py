@@ -1,0 +1,74 @@
+"""The one way trustscan reads a file the user names, and the one way it replaces a file.
+
+A file the user names (a list snapshot, a policy, a declaration, a key, a portfolio, a report)
+is read with a cap chosen by its kind, so a wrong path cannot make trustscan read gigabytes or
+hang: the path is opened non-blocking and checked with fstat before a byte is read, so a FIFO,
+a device or a directory is refused at once instead of blocking or streaming forever.
+
+Files trustscan writes for later runs (snapshots, rendered outputs) are replaced atomically: a
+temporary file in the same folder, flushed to disk, then `os.replace`, so a reader sees the old
+file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from trustscan.core.errors import InputFileError, InputFileTooLarge
+
+__all__ = ["read_capped_file", "write_atomically"]
+
+# O_NONBLOCK: opening a FIFO for reading must not wait for a writer. O_NOCTTY: a terminal device
+# never becomes the controlling terminal. Both are absent on Windows, where neither case arises.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+
+
+def read_capped_file(path: Path | str, cap: int) -> bytes:
+    """The bytes of the regular file at `path`, at most `cap` of them.
+
+    Raises InputFileError (missing, unreadable, not a regular file) or InputFileTooLarge (over
+    `cap`, by its size or by what could be read: a file may grow while it is read).
+    """
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        raise InputFileError(path, exc.strerror or str(exc)) from None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputFileError(path, "not a regular file")
+        if info.st_size > cap:
+            raise InputFileTooLarge(path, cap, info.st_size)
+        with os.fdopen(descriptor, "rb") as handle:
+            descriptor = -1  # the file object closes it now
+            data = handle.read(cap + 1)
+    except OSError as exc:
+        raise InputFileError(path, exc.strerror or str(exc)) from None
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)
+    if len(data) > cap:
+        raise InputFileTooLarge(path, cap, len(data))
+    return data
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` in one step: a temporary file beside it, synced, then renamed.
+
+    The temporary file is created by mkstemp (mode 0600) and removed if anything fails.
+    """
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
