@@ -16,7 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from trustscan.collect.tls.deep import scan_tls, weak_reasons
+from trustscan.collect.tls.deep import scan_tls
+from trustscan.collect.tls.facts import weak_reasons
 from trustscan.core.errors import ProbeError
 
 HOST_IP = "127.0.0.5"

@@ -7,7 +7,7 @@ from nassl.legacy_ssl_client import LegacySslClient
 from nassl.ssl_client import OpenSslVerifyEnum, OpenSslVersionEnum, SslClient
 from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuitesRepository
 
-from trustscan.collect.tls.deep import weak_reasons
+from trustscan.collect.tls.facts import weak_reasons
 from trustscan.collect.tls.fast import open_suites
 from trustscan.collect.tls.handshake import server_hello_version
 from trustscan.collect.tls.suites import (
@@ -130,3 +130,14 @@ def test_open_suites_closes_what_is_known() -> None:
 ])  # fmt: skip
 def test_server_hello_version(data: bytes, expected: OpenSslVersionEnum | None) -> None:
     assert server_hello_version(data) == expected
+
+
+def test_error_keys_are_the_sslyze_scan_commands_they_stand_for() -> None:
+    """Both paths list a failed check under the same key the deep path always used."""
+    from sslyze import ScanCommand
+
+    from trustscan.collect.tls import facts
+
+    keys = {facts.CERTIFICATE_CHECK, facts.HEARTBLEED_CHECK, facts.ROBOT_CHECK, facts.CCS_CHECK,
+            facts.RENEGOTIATION_CHECK, facts.COMPRESSION_CHECK} | {facts.suites_check(p) for p in facts.PROTOCOLS}
+    assert keys <= {command.value for command in ScanCommand}

@@ -1,14 +1,19 @@
-"""TLS configuration probe for criterion c, built on sslyze 6.
+"""TLS configuration probe for criterion c, built on sslyze 6: the `--deep` path.
 
 `scan_tls` is blocking (the caller runs it in a worker thread). It connects to a pinned IP with the
-real name as SNI - it never resolves names - and turns sslyze's result objects into a plain,
-JSON-serialisable dict. Anything sslyze could not determine is None, never a reassuring False.
+real name as SNI - it never resolves names - and fills the typed `facts.TlsFacts` from sslyze's
+result objects; `facts.facts_dict` turns them into the probe's facts. Anything sslyze could not
+determine is None, never a reassuring False.
+
+Deadline: an sslyze scan cannot be cancelled once started. `scan_tls` refuses to start after the
+audit's deadline, cuts the per-connection network timeout it gives sslyze to what is left of the
+deadline (whole seconds, at least 1, as sslyze types it) and checks the deadline again before
+handing over to sslyze; a scan already under way may still run past it in its (daemon) thread.
 """
 
 from __future__ import annotations
 
 import math
-import socket
 import ssl
 from datetime import UTC, datetime
 from ipaddress import ip_address
@@ -34,30 +39,37 @@ from sslyze.errors import (
     TlsHandshakeFailed,
     TlsHandshakeTimedOut,
 )
-from sslyze.plugins.certificate_info.trust_stores.trust_store_repository import TrustStoresRepository
 from sslyze.scanner.scanner_observer import ScannerObserver
 
-from trustscan.collect.tls.certificate import analyze_certificate_chain, load_trust_anchors
+from trustscan.collect.base import Deadline
+from trustscan.collect.tls.compat import served_certificate
+from trustscan.collect.tls.facts import (
+    NO_CERTIFICATE,
+    AcceptedSuite,
+    CheckFailed,
+    ProtocolScan,
+    Renegotiation,
+    ServedCertificate,
+    TlsFacts,
+    facts_dict,
+)
+from trustscan.collect.tls.handshake import AuditDeadlineReached, connect_pinned
 from trustscan.core.errors import ProbeError
 
-# (result key, display label, sslyze scan command); a tuple so nothing module-level is mutable.
-PROTOCOL_SCANS: tuple[tuple[str, str, ScanCommand], ...] = (
-    ("ssl_2_0", "SSL 2.0", ScanCommand.SSL_2_0_CIPHER_SUITES),
-    ("ssl_3_0", "SSL 3.0", ScanCommand.SSL_3_0_CIPHER_SUITES),
-    ("tls_1_0", "TLS 1.0", ScanCommand.TLS_1_0_CIPHER_SUITES),
-    ("tls_1_1", "TLS 1.1", ScanCommand.TLS_1_1_CIPHER_SUITES),
-    ("tls_1_2", "TLS 1.2", ScanCommand.TLS_1_2_CIPHER_SUITES),
-    ("tls_1_3", "TLS 1.3", ScanCommand.TLS_1_3_CIPHER_SUITES),
-)
-LEGACY_PROTOCOLS = frozenset({"ssl_2_0", "ssl_3_0", "tls_1_0", "tls_1_1"})
-# Protocols whose suites carry their own key exchange (SSL 2.0 is RSA-only and TLS 1.3 is always FS).
-_KX_PROTOCOLS = frozenset({"ssl_3_0", "tls_1_0", "tls_1_1", "tls_1_2"})
-_AEAD_MARKERS = ("GCM", "CCM", "CHACHA20")
+# protocol key (facts.PROTOCOLS) -> the sslyze scan command enumerating its suites.
+PROTOCOL_SCANS: dict[str, ScanCommand] = {
+    "ssl_2_0": ScanCommand.SSL_2_0_CIPHER_SUITES,
+    "ssl_3_0": ScanCommand.SSL_3_0_CIPHER_SUITES,
+    "tls_1_0": ScanCommand.TLS_1_0_CIPHER_SUITES,
+    "tls_1_1": ScanCommand.TLS_1_1_CIPHER_SUITES,
+    "tls_1_2": ScanCommand.TLS_1_2_CIPHER_SUITES,
+    "tls_1_3": ScanCommand.TLS_1_3_CIPHER_SUITES,
+}
 
 
 def scan_commands() -> set[ScanCommand]:
     """The sslyze scan commands criterion c needs."""
-    return {cmd for _, _, cmd in PROTOCOL_SCANS} | {
+    return set(PROTOCOL_SCANS.values()) | {
         ScanCommand.CERTIFICATE_INFO,
         ScanCommand.HEARTBLEED,
         ScanCommand.ROBOT,
@@ -124,19 +136,6 @@ def connectivity_message(error: ConnectionToServerFailed | None, host: str, ip: 
     return f"could not connect to {host} at {where}"
 
 
-def connect_pinned(ip: str, port: int, timeout: float) -> socket.socket:
-    """A TCP connection to the pinned address; ProbeError naming the failure if there is none."""
-    where = f"{ip}:{port}"
-    try:
-        return socket.create_connection((ip, port), timeout=timeout)
-    except ConnectionRefusedError:
-        raise ProbeError(f"connection refused by {where}") from None
-    except TimeoutError:
-        raise ProbeError(f"connection to {where} timed out after {timeout:g} s") from None
-    except OSError as exc:
-        raise ProbeError(f"connection to {where} failed: {exc.strerror or exc}") from None
-
-
 def check_reachable(host: str, ip: str, port: int, timeout: float) -> None:
     """One TCP connect and one permissive ClientHello before sslyze starts.
 
@@ -184,185 +183,92 @@ def scan_tls(
     ca_bundle: Path | None,
     timeout: float,
     now: datetime | None = None,
+    deadline: Deadline | None = None,
 ) -> dict[str, Any]:
     """Scan one TLS endpoint and return the criterion-c facts (see module docstring).
 
     `host` is the ASCII (punycode) name, sent as SNI and checked against the certificate; `ip` is
-    where to connect. `timeout` is the per-connection network timeout in seconds.
+    where to connect. `timeout` is the per-connection network timeout in seconds, cut to what is
+    left of `deadline`; past the deadline the scan does not start (ProbeError "audit deadline reached").
     """
+    _check_deadline(deadline)
+    if deadline is not None:
+        timeout = deadline.bound(timeout)
     request = build_scan_request(host, ip, port, ca_bundle=ca_bundle, timeout=timeout)
-    check_reachable(request.server_location.hostname, ip, port, timeout)
-    result = run_scan(request, host, ip, port)
-    attempts = result.scan_result
+    try:
+        check_reachable(request.server_location.hostname, ip, port, timeout)
+    except ProbeError:
+        _check_deadline(deadline)  # a wait cut short by the deadline says nothing about the server
+        raise
+    _check_deadline(deadline)
+    attempts = run_scan(request, host, ip, port).scan_result
     assert attempts is not None  # run_scan guarantees it
-    errors: dict[str, str] = {}
-    suites = {key: _completed(attempts, cmd, errors) for key, _, cmd in PROTOCOL_SCANS}
-    report: dict[str, Any] = {}
-    report.update(extract_protocols(suites))
-    report.update(extract_cipher_findings(suites))
-    report.update(extract_vulnerabilities(attempts, errors))
-    report["certificate"] = extract_certificate(
-        _completed(attempts, ScanCommand.CERTIFICATE_INFO, errors),
-        request.server_location.hostname,
-        ca_bundle,
-        now or datetime.now(UTC),
-        errors,
+    facts = TlsFacts(
+        hostname=request.server_location.hostname,
+        checked_at=now or datetime.now(UTC),
+        protocols=tuple(_protocol_scan(key, _outcome(attempts, cmd)) for key, cmd in PROTOCOL_SCANS.items()),
+        heartbleed=_read(_outcome(attempts, ScanCommand.HEARTBLEED), lambda r: r.is_vulnerable_to_heartbleed),
+        robot=_read(_outcome(attempts, ScanCommand.ROBOT), lambda r: r.robot_result.name),
+        ccs_injection=_read(_outcome(attempts, ScanCommand.OPENSSL_CCS_INJECTION),
+                            lambda r: r.is_vulnerable_to_ccs_injection),
+        renegotiation=_read(_outcome(attempts, ScanCommand.SESSION_RENEGOTIATION), _renegotiation),
+        compression=_read(_outcome(attempts, ScanCommand.TLS_COMPRESSION), lambda r: r.supports_compression),
+        certificate=_read(_outcome(attempts, ScanCommand.CERTIFICATE_INFO),
+                          lambda r: _certificate(r, ca_bundle)),
     )
-    report["errors"] = errors
-    return report
+    return facts_dict(facts)
 
 
-# --- result extraction -------------------------------------------------------------------------
+def _check_deadline(deadline: Deadline | None) -> None:
+    if deadline is not None and deadline.expired:
+        raise AuditDeadlineReached()
 
 
-def _completed(attempts: Any, command: ScanCommand, errors: dict[str, str]) -> Any:
-    """The command's result, or None after recording why it is missing in `errors`."""
+# --- sslyze results -> typed facts -------------------------------------------------------------
+
+
+def _outcome(attempts: Any, command: ScanCommand) -> Any:
+    """The command's result, or CheckFailed saying why it is missing."""
     attempt = getattr(attempts, command.value)
     if attempt.status == ScanCommandAttemptStatusEnum.COMPLETED and attempt.result is not None:
         return attempt.result
     if attempt.status == ScanCommandAttemptStatusEnum.ERROR:
         reason = attempt.error_reason.value if attempt.error_reason else "ERROR"
         detail = "".join(attempt.error_trace.format_exception_only()).strip() if attempt.error_trace else ""
-        errors[command.value] = f"{reason}: {detail.splitlines()[-1]}" if detail else reason
-    else:
-        errors[command.value] = f"not run ({attempt.status.value})"
-    return None
+        return CheckFailed(f"{reason}: {detail.splitlines()[-1]}" if detail else reason)
+    return CheckFailed(f"not run ({attempt.status.value})")
 
 
-def extract_protocols(suites: dict[str, Any]) -> dict[str, Any]:
-    """Which protocol versions the server accepts; None where that sub-scan failed."""
-    protocols = {key: (bool(res.accepted_cipher_suites) if res else None) for key, res in suites.items()}
-    labels = {key: label for key, label, _ in PROTOCOL_SCANS}
-    legacy_known = all(protocols[k] is not None for k in LEGACY_PROTOCOLS)
-    return {
-        "protocols": protocols,
-        "accepted_protocols": [labels[k] for k, v in protocols.items() if v],
-        "legacy_protocols": [labels[k] for k, v in protocols.items() if v and k in LEGACY_PROTOCOLS]
-        if legacy_known
-        else None,
-        "tls13": protocols["tls_1_3"],
-    }
+def _read(outcome: Any, read: Any) -> Any:
+    """`read(result)`, or the CheckFailed itself."""
+    return outcome if isinstance(outcome, CheckFailed) else read(outcome)
 
 
-def weak_reasons(suite_name: str, is_anonymous: bool = False) -> list[str]:
-    """Why a suite is weak, read from its IANA/RFC name (e.g. TLS_RSA_EXPORT_WITH_RC4_40_MD5)."""
-    tokens = suite_name.split("_")
-    triple_des = "3DES" in tokens or "EDE3" in tokens  # SSLv2 spells 3DES as DES_192_EDE3
-    checks = (
-        ("NULL", "NULL" in tokens),
-        ("anonymous", is_anonymous or "anon" in tokens),
-        ("EXPORT", any(t.startswith("EXPORT") for t in tokens)),
-        ("RC4", "RC4" in tokens),
-        ("DES", not triple_des and ("DES" in tokens or "DES40" in tokens)),
-        ("3DES", triple_des),
-        ("MD5", "MD5" in tokens),
-    )
-    return [reason for reason, hit in checks if hit]
+def _protocol_scan(protocol: str, outcome: Any) -> ProtocolScan:
+    """The suites one protocol's scan saw accepted, with the DH group each one came with."""
+    if isinstance(outcome, CheckFailed):
+        return ProtocolScan(protocol, outcome)
+    return ProtocolScan(protocol, tuple(
+        AcceptedSuite(
+            name=accepted.cipher_suite.name,
+            is_anonymous=accepted.cipher_suite.is_anonymous,
+            dh_bits=accepted.ephemeral_key.size
+            if accepted.ephemeral_key is not None and accepted.ephemeral_key.type_name == "DH"
+            else None,
+        )
+        for accepted in outcome.accepted_cipher_suites
+    ))
 
 
-def _is_forward_secret(suite_name: str) -> bool:
-    # RFC names put the key exchange right after "TLS_": TLS_ECDHE_RSA_..., TLS_DHE_DSS_...
-    return suite_name.split("_")[1:2] in (["DHE"], ["ECDHE"])
+def _renegotiation(result: Any) -> Renegotiation:
+    # sslyze's is_vulnerable_to_client_renegotiation_dos needs all 10 attempts to succeed; one
+    # honoured client-initiated renegotiation already means the server accepts it.
+    return Renegotiation(secure=result.supports_secure_renegotiation,
+                         client_initiated=result.client_renegotiations_success_count > 0)
 
 
-def _found_or_unknown(found: list[Any], complete: bool) -> list[Any] | None:
-    """Findings stand even from a partial scan; an empty list is only a verdict when nothing failed."""
-    return found if found or complete else None
-
-
-def extract_cipher_findings(suites: dict[str, Any]) -> dict[str, Any]:
-    """Cipher-suite facts: weak suites, forward secrecy, AEAD, DH group sizes."""
-    labels = {key: label for key, label, _ in PROTOCOL_SCANS}
-    complete = all(res is not None for res in suites.values())
-    accepted_suites: dict[str, list[str]] = {}
-    weak: list[dict[str, Any]] = []
-    no_fs: list[dict[str, str]] = []
-    aead = dhe = False
-    dh_sizes: set[int] = set()
-    for key, res in suites.items():
-        if res is None or not res.accepted_cipher_suites:
-            continue
-        label = labels[key]
-        accepted_suites[label] = [a.cipher_suite.name for a in res.accepted_cipher_suites]
-        for accepted in res.accepted_cipher_suites:
-            name = accepted.cipher_suite.name
-            reasons = weak_reasons(name, accepted.cipher_suite.is_anonymous)
-            if reasons:
-                weak.append({"protocol": label, "suite": name, "reasons": reasons})
-            if key in _KX_PROTOCOLS and not _is_forward_secret(name):
-                no_fs.append({"protocol": label, "suite": name})
-            aead = aead or key == "tls_1_3" or any(m in name for m in _AEAD_MARKERS)
-            # Ephemeral finite-field DH; OpenSSL's automatic DH may pick a different group per suite.
-            key_info = accepted.ephemeral_key
-            if key_info is not None and key_info.type_name == "DH":
-                dh_sizes.add(key_info.size)
-                dhe = True
-            elif key in _KX_PROTOCOLS and name.split("_")[1:2] == ["DHE"]:
-                dhe = True
-    anything = bool(accepted_suites)
-    return {
-        "accepted_suites": accepted_suites,
-        "weak_suites": _found_or_unknown(weak, complete),
-        "suites_without_forward_secrecy": _found_or_unknown(no_fs, complete),
-        "aead_available": True if aead else (False if complete else None),
-        "cbc_only": False if aead else (anything if complete else None),
-        "dhe_accepted": True if dhe else (False if complete else None),
-        "dh_min_bits": min(dh_sizes) if dh_sizes else None,
-        "dh_groups": sorted(dh_sizes),
-    }
-
-
-def extract_vulnerabilities(attempts: Any, errors: dict[str, str]) -> dict[str, Any]:
-    """Heartbleed, ROBOT, CCS injection, renegotiation and compression; None per failed sub-scan."""
-    heartbleed = _completed(attempts, ScanCommand.HEARTBLEED, errors)
-    robot = _completed(attempts, ScanCommand.ROBOT, errors)
-    ccs = _completed(attempts, ScanCommand.OPENSSL_CCS_INJECTION, errors)
-    reneg = _completed(attempts, ScanCommand.SESSION_RENEGOTIATION, errors)
-    compression = _completed(attempts, ScanCommand.TLS_COMPRESSION, errors)
-    robot_name = robot.robot_result.name if robot else None
-    return {
-        "heartbleed": heartbleed.is_vulnerable_to_heartbleed if heartbleed else None,
-        # UNKNOWN_INCONSISTENT_RESULTS stays None: it is neither safe nor proven vulnerable.
-        "robot_vulnerable": (
-            robot_name.startswith("VULNERABLE")
-            if robot_name and robot_name != "UNKNOWN_INCONSISTENT_RESULTS"
-            else None
-        ),
-        "robot_result": robot_name,
-        "ccs_injection": ccs.is_vulnerable_to_ccs_injection if ccs else None,
-        "secure_renegotiation": reneg.supports_secure_renegotiation if reneg else None,
-        # sslyze's is_vulnerable_to_client_renegotiation_dos needs all 10 attempts to succeed; one
-        # honoured client-initiated renegotiation already means the server accepts it.
-        "client_renegotiation": reneg.client_renegotiations_success_count > 0 if reneg else None,
-        "compression": compression.supports_compression if compression else None,
-    }
-
-
-def sslyze_mozilla_store_path() -> Path:
-    """Path of the Mozilla root bundle shipped with sslyze (used for chain completeness)."""
-    return Path(TrustStoresRepository.get_default().get_main_store().path)
-
-
-def extract_certificate(
-    cert_info: Any, host: str, ca_bundle: Path | None, now: datetime, errors: dict[str, str]
-) -> dict[str, Any] | None:
-    """certificate.py's analysis of the first deployment plus sslyze's path-validation verdict."""
-    if cert_info is None:
-        return None
+def _certificate(cert_info: Any, ca_bundle: Path | None) -> ServedCertificate | CheckFailed:
+    """The first deployment: the chain served to a default TLS 1.3 (or best-version) client."""
     if not cert_info.certificate_deployments:
-        # Anonymous-suites-only servers send no certificate: undeterminable, so say why.
-        errors[ScanCommand.CERTIFICATE_INFO.value] = "server presented no certificate"
-        return None
-    # The first deployment is the chain served to a default TLS 1.3 (or best-version) client.
-    deployment = cert_info.certificate_deployments[0]
-    anchors = load_trust_anchors([sslyze_mozilla_store_path(), ca_bundle])
-    analysis = analyze_certificate_chain(deployment.received_certificate_chain, host, now, anchors)
-    validations = deployment.path_validation_results
-    trusted_by = [v.trust_store.name for v in validations if v.was_validation_successful]
-    analysis["trusted"] = bool(trusted_by)
-    analysis["trusted_by"] = trusted_by
-    # Once any store validates, other stores' "unknown issuer" errors are noise, not a finding.
-    analysis["validation_error"] = (
-        None if trusted_by else next((v.validation_error for v in validations if v.validation_error), None)
-    )
-    return analysis
+        return NO_CERTIFICATE
+    return served_certificate(cert_info.certificate_deployments[0], ca_bundle)

@@ -2,60 +2,48 @@
 
 sslyze (`trustscan.collect.tls.deep`, the `--deep` path) offers every cipher suite in its own ClientHello,
 ~410 per site. Criterion c only asks, per protocol, "is any suite of this kind accepted?" - so a
-ClientHello here offers a whole category at once (see `tls_suites`): a refusal rules the whole
+ClientHello here offers a whole category at once (see `suites`): a refusal rules the whole
 category out, an acceptance names one suite, which is removed before re-offering. Only the
 categories whose suites the facts list (weak, no forward secrecy) are enumerated to the end (k+1
 hellos); DHE is probed once per DH class, because the group can differ between classes.
 
-`scan_tls_fast` returns exactly the facts dict `scan_tls` returns, assembled by the deep path's own
-extraction helpers from the same kind of objects, so the two paths cannot drift apart in how they
-judge what they saw. Differences, by design:
+`scan_tls_fast` fills the same typed `facts.TlsFacts` the deep path fills, and `facts.facts_dict`
+turns both into the probe's facts, so the two paths cannot drift apart in how they judge what they
+saw. Differences, by design:
   - `accepted_suites` lists the suites seen (every weak and every non-forward-secret suite, one per
     DH class, and one representative otherwise), not every suite the server would accept;
   - the certificate chain is the one served to our first TLS 1.3 (else best-version) handshake,
     validated with sslyze's own trust stores and verifier, without the extra no-SNI/RSA/ECDSA fetches.
+
+Deadline: with a `deadline`, no ClientHello is sent once it has passed and every connect and
+handshake is bounded by what is left of it; the scan then ends with ProbeError "audit deadline reached".
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from ipaddress import ip_address
 from pathlib import Path
-from traceback import TracebackException
-from types import SimpleNamespace
 from typing import Any
 
-from cryptography.x509 import DNSName, IPAddress
-from nassl.ephemeral_key_info import EphemeralKeyInfo
-from nassl.ssl_client import OpenSslVersionEnum
-from sslyze import ScanCommand, ScanCommandAttemptStatusEnum, ServerNetworkConfiguration, ServerNetworkLocation
-from sslyze.plugins.certificate_info._cert_chain_analyzer import CertificateDeploymentAnalyzer
-from sslyze.plugins.certificate_info.trust_stores.trust_store import TrustStore
-from sslyze.plugins.certificate_info.trust_stores.trust_store_repository import TrustStoresRepository
-from sslyze.plugins.heartbleed_plugin import HeartbleedImplementation
-from sslyze.plugins.openssl_ccs_injection_plugin import OpenSslCcsInjectionImplementation
-from sslyze.plugins.openssl_cipher_suites._test_cipher_suite import CipherSuiteAcceptedByServer
-from sslyze.plugins.openssl_cipher_suites.implementation import CipherSuitesScanResult
-from sslyze.plugins.plugin_base import ScanJobResult
-from sslyze.plugins.robot._robot_tester import RobotScanResultEnum
-from sslyze.plugins.robot.implementation import RobotImplementation, RobotScanResult
-from sslyze.scanner.scan_command_attempt import ScanCommandAttempt, ScanCommandErrorReasonEnum
-from sslyze.server_connectivity import (
-    ClientAuthRequirementEnum,
-    ServerConnectivityInfo,
-    ServerTlsProbingResult,
-    TlsVersionEnum,
-)
+from sslyze import RobotScanResultEnum, TlsVersionEnum
 
-from trustscan.collect.tls.deep import (
-    PROTOCOL_SCANS,
-    extract_certificate,
-    extract_cipher_findings,
-    extract_protocols,
-    extract_vulnerabilities,
+from trustscan.collect.base import Deadline
+from trustscan.collect.tls.compat import OpenSslVersionEnum, SslyzeChecks, validate_served_chain
+from trustscan.collect.tls.facts import (
+    NO_CERTIFICATE,
+    PROTOCOLS,
+    AcceptedSuite,
+    CheckFailed,
+    ProtocolScan,
+    Renegotiation,
+    ServedCertificate,
+    TlsFacts,
+    facts_dict,
+    failure_from_exception,
 )
 from trustscan.collect.tls.handshake import HandshakeCounter, Handshaker, HandshakeUnknown, LegacyVersionsMask, Offer
 from trustscan.collect.tls.renegotiation import probe_renegotiation_and_compression
@@ -73,7 +61,6 @@ from trustscan.core.errors import ProbeError
 
 __all__ = ["scan_tls_fast"]
 
-_COMMANDS = {key: cmd for key, _, cmd in PROTOCOL_SCANS}
 _RANGE = ("ssl_3_0", "tls_1_0", "tls_1_1")  # one SSLV23 ClientHello rules all three out at once
 _RANGE_MASK = LegacyVersionsMask.NO_SSLV2 | LegacyVersionsMask.NO_TLSV1_2
 _VERSION_KEYS = {PROTOCOL_VERSIONS[key].value: key for key in PROTOCOL_VERSIONS}
@@ -81,16 +68,20 @@ _VERSION_KEYS = {PROTOCOL_VERSIONS[key].value: key for key in PROTOCOL_VERSIONS}
 
 @dataclass
 class _Survey:
-    """What one scan has learnt so far; a working object local to one call, never shared."""
+    """What one scan has learnt so far; a working object local to one call, never shared.
+
+    `accepted[protocol][suite name]` is the suite and the DH group size it came with; `failed`
+    holds the protocols whose probing went unclear, with why.
+    """
 
     shaker: Handshaker
-    accepted: dict[str, dict[str, tuple[Suite, EphemeralKeyInfo | None]]] = field(default_factory=dict)
+    accepted: dict[str, dict[str, tuple[Suite, int | None]]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
     aead_seen: bool = False
 
     def record(self, protocol: str, suite: Suite, offer: Offer) -> None:
-        self.accepted.setdefault(protocol, {})[suite.name] = (suite, offer.ephemeral_key)
+        self.accepted.setdefault(protocol, {})[suite.name] = (suite, offer.dh_bits)
         self.aead_seen = self.aead_seen or suite.aead
         if offer.chain_pem and protocol not in self.chains:
             self.chains[protocol] = offer.chain_pem
@@ -105,29 +96,33 @@ def scan_tls_fast(
     timeout: float,
     now: datetime | None = None,
     counter: HandshakeCounter | None = None,
+    deadline: Deadline | None = None,
 ) -> dict[str, Any]:
-    """Scan one TLS endpoint with category probing; same arguments and facts as `tls.scan_tls`.
+    """Scan one TLS endpoint with category probing; same arguments and facts as `deep.scan_tls`.
 
     `counter`, if given, is filled with the number of connections and ClientHellos sent.
+    `deadline` (the audit's) stops the scan between handshakes and bounds each one (module docstring).
     """
     ip_address(ip)  # ValueError on anything but an IP literal: never resolve here
-    survey = _Survey(Handshaker(host, ip, port, timeout, counter or HandshakeCounter()))
+    survey = _Survey(Handshaker(host, ip, port, timeout, counter or HandshakeCounter(), deadline))
     _survey_protocols(survey)
     if not any(survey.accepted.values()):
         # As sslyze's connectivity test: a server that completes no handshake at all is not scanned.
         why = next(iter(survey.failed.values()), "no protocol version and cipher suite we offered was accepted")
         raise ProbeError(f"TLS handshake with {host} at {ip}:{port} failed: {why.removeprefix('CONNECTIVITY_ISSUE: ')}")
-    errors = {_COMMANDS[key].value: message for key, message in survey.failed.items()}
-    suites = {key: _as_sslyze_result(survey, key) for key, _, _ in PROTOCOL_SCANS}
-    report: dict[str, Any] = {}
-    report.update(extract_protocols(suites))
-    report.update(extract_cipher_findings(suites))
-    report.update(extract_vulnerabilities(_vulnerability_attempts(survey, host, ip, port, timeout), errors))
-    report["certificate"] = extract_certificate(
-        _certificate_info(survey, host, ca_bundle, errors), host, ca_bundle, now or datetime.now(UTC), errors
+    heartbleed, ccs, robot, renegotiation, compression = _vulnerabilities(survey, host, ip, port, timeout)
+    facts = TlsFacts(
+        hostname=host,
+        checked_at=now or datetime.now(UTC),
+        protocols=tuple(_protocol_scan(survey, key) for key in PROTOCOLS),
+        heartbleed=heartbleed,
+        robot=robot,
+        ccs_injection=ccs,
+        renegotiation=renegotiation,
+        compression=compression,
+        certificate=_certificate(survey, host, ca_bundle),
     )
-    report["errors"] = errors
-    return report
+    return facts_dict(facts)
 
 
 # --- protocols and suites ----------------------------------------------------------------------
@@ -240,15 +235,13 @@ def _resolve(survey: _Survey, protocol: str, pool: Sequence[Suite], seed: Offer 
     raise HandshakeUnknown("the server kept accepting suites it had already accepted")
 
 
-def _as_sslyze_result(survey: _Survey, protocol: str) -> CipherSuitesScanResult | None:
-    """What the deep path's extractors read: sslyze's own result type, for the suites seen."""
+def _protocol_scan(survey: _Survey, protocol: str) -> ProtocolScan:
+    """The typed facts of one protocol: the suites seen accepted, or why its probing went unclear."""
     if protocol in survey.failed:
-        return None
-    seen = survey.accepted.get(protocol, {})
-    accepted = [CipherSuiteAcceptedByServer(cipher_suite=suite.as_sslyze(), ephemeral_key=key)
-                for suite, key in sorted(seen.values(), key=lambda item: item[0].name, reverse=True)]
-    return CipherSuitesScanResult(tls_version_used=PROTOCOL_VERSIONS[protocol], accepted_cipher_suites=accepted,
-                                  rejected_cipher_suites=[])
+        return ProtocolScan(protocol, CheckFailed(survey.failed[protocol]))
+    seen = sorted(survey.accepted.get(protocol, {}).values(), key=lambda item: item[0].name, reverse=True)
+    return ProtocolScan(protocol, tuple(AcceptedSuite(name=suite.name, is_anonymous=suite.is_anonymous, dh_bits=bits)
+                                        for suite, bits in seen))
 
 
 def _highest(survey: _Survey) -> str | None:
@@ -259,125 +252,67 @@ def _highest(survey: _Survey) -> str | None:
 # --- certificate -------------------------------------------------------------------------------
 
 
-def _certificate_info(survey: _Survey, host: str, ca_bundle: Path | None, errors: dict[str, str]) -> Any:
+def _certificate(survey: _Survey, host: str, ca_bundle: Path | None) -> ServedCertificate | CheckFailed:
     """sslyze's deployment analysis (path validation against its stores + the custom CA) of our chain."""
     highest = _highest(survey)
     if highest is None:
-        errors[ScanCommand.CERTIFICATE_INFO.value] = "no handshake completed"
-        return None
+        return CheckFailed("no handshake completed")
     chain = survey.chains.get(highest) or next(iter(survey.chains.values()), ())
     if not chain:
-        return SimpleNamespace(certificate_deployments=[])  # anonymous suites only: extract_certificate says so
-    stores = list(TrustStoresRepository.get_default().get_all_stores())
-    if ca_bundle is not None:
-        stores.append(TrustStore(ca_bundle, "Supplied CA file", "N/A"))  # the name sslyze gives it
-    try:
-        subject: DNSName | IPAddress = IPAddress(ip_address(host))
-    except ValueError:
-        subject = DNSName(host)
-    try:
-        deployment = CertificateDeploymentAnalyzer(subject, list(chain), None, stores).perform()
-    except ValueError as exc:  # unparsable certificate from a hostile server
-        errors[ScanCommand.CERTIFICATE_INFO.value] = f"could not parse the certificate chain: {exc}"
-        return None
-    return SimpleNamespace(certificate_deployments=[deployment])
+        return NO_CERTIFICATE
+    return validate_served_chain(host, chain, ca_bundle)
 
 
 # --- vulnerabilities ---------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class _CountedServerInfo(ServerConnectivityInfo):
-    """sslyze's server info, built from what we learnt instead of its connectivity test, counting connections."""
-
-    counter: HandshakeCounter = field(default_factory=HandshakeCounter)
-    purpose: str = "sslyze plugin"
-
-    def get_preconfigured_tls_connection(self, *args: Any, **kwargs: Any) -> Any:
-        self.counter.count(self.purpose)
-        return super().get_preconfigured_tls_connection(*args, **kwargs)
+# heartbleed, CCS injection, ROBOT, renegotiation, compression
+_Vulnerabilities = tuple[
+    bool | CheckFailed, bool | CheckFailed, str | CheckFailed, Renegotiation | CheckFailed, bool | CheckFailed
+]
 
 
-def _vulnerability_attempts(survey: _Survey, host: str, ip: str, port: int, timeout: float) -> SimpleNamespace:
-    """One sslyze-shaped attempt per vulnerability check, for tls.extract_vulnerabilities."""
+def _vulnerabilities(survey: _Survey, host: str, ip: str, port: int, timeout: float) -> _Vulnerabilities:
+    """Heartbleed, CCS injection and ROBOT by sslyze's plugins; renegotiation and compression by one handshake."""
     highest = _highest(survey)
-    names = ("heartbleed", "openssl_ccs_injection", "robot", "session_renegotiation", "tls_compression")
     if highest is None or highest == "ssl_2_0":
         why = "no TLS handshake completed" if highest is None else "the server speaks only SSL 2.0"
-        return SimpleNamespace(**{name: _error_attempt(why) for name in names})
+        failed = failure_from_exception(RuntimeError(why))
+        return failed, failed, failed, failed, failed
     # sslyze reconnects with this suite at `highest`; at TLS 1.2 it uses the modern client, so pick one it has.
     candidates = [s for s, _ in survey.accepted[highest].values()]
     representative = next((s for s in candidates if s.client == ClientKind.MODERN or highest != "tls_1_2"),
                           candidates[0])
-    info = _CountedServerInfo(
-        server_location=ServerNetworkLocation(hostname=host, port=port, ip_address=ip),
-        # sslyze types the timeout as whole seconds; one connect attempt, the audit has its own deadline
-        network_configuration=ServerNetworkConfiguration(tls_server_name_indication=host,
-                                                         network_timeout=max(1, math.ceil(timeout)),
-                                                         network_max_retries=1),
-        tls_probing_result=ServerTlsProbingResult(
-            highest_tls_version_supported=PROTOCOL_VERSIONS[highest],
-            cipher_suite_supported=representative.openssl_name,
-            client_auth_requirement=ClientAuthRequirementEnum.DISABLED,
-            supports_ecdh_key_exchange=any(s.name.startswith("TLS_ECDHE") for s, _ in _all_seen(survey)),
-        ),
-        counter=survey.shaker.counter,
+    shaker = survey.shaker
+    plugin_timeout = max(1, math.ceil(timeout))  # sslyze types the timeout as whole seconds
+
+    def before_connection(purpose: str) -> float:
+        bounded = shaker.network_timeout()  # raises once the deadline has passed
+        shaker.counter.count(purpose)
+        return plugin_timeout if shaker.deadline is None else min(plugin_timeout, bounded)
+
+    checks = SslyzeChecks(
+        host=host, ip=ip, port=port, version=PROTOCOL_VERSIONS[highest], suite=representative.openssl_name,
+        ecdh=any(s.name.startswith("TLS_ECDHE") for seen in survey.accepted.values() for s, _ in seen.values()),
+        before_connection=before_connection,
     )
-    attempts = {
-        "heartbleed": _run_plugin(HeartbleedImplementation, replace(info, purpose="heartbleed")),
-        "openssl_ccs_injection": _run_plugin(OpenSslCcsInjectionImplementation, replace(info, purpose="ccs")),
-        "robot": _robot(survey, replace(info, purpose="robot")),
-    }
+    heartbleed = checks.heartbleed()
+    ccs = checks.ccs_injection()
+    robot = _robot(survey, checks)
     # Renegotiation and compression are read from one legacy handshake (sslyze uses three connections).
     reneg_version = TlsVersionEnum.TLS_1_2 if PROTOCOL_VERSIONS[highest].value >= TlsVersionEnum.TLS_1_3.value \
         else PROTOCOL_VERSIONS[highest]
     reneg_key = _VERSION_KEYS[reneg_version.value]
-    reneg, compression = probe_renegotiation_and_compression(
-        survey.shaker, reneg_version, [s.openssl_name for s, _ in survey.accepted.get(reneg_key, {}).values()],
+    renegotiation, compression = probe_renegotiation_and_compression(
+        shaker, reneg_version, [s.openssl_name for s, _ in survey.accepted.get(reneg_key, {}).values()],
         downgraded=reneg_version != PROTOCOL_VERSIONS[highest], version_known=reneg_key not in survey.failed)
-    attempts["session_renegotiation"] = reneg
-    attempts["tls_compression"] = compression
-    return SimpleNamespace(**attempts)
+    return heartbleed, ccs, robot, renegotiation, compression
 
 
-def _all_seen(survey: _Survey) -> list[tuple[Suite, EphemeralKeyInfo | None]]:
-    return [item for seen in survey.accepted.values() for item in seen.values()]
-
-
-def _robot(survey: _Survey, info: _CountedServerInfo) -> ScanCommandAttempt:
+def _robot(survey: _Survey, checks: SslyzeChecks) -> str | CheckFailed:
     """ROBOT needs an RSA key exchange: if we know none is accepted where sslyze would test, no handshake."""
-    version = info.tls_probing_result.highest_tls_version_supported
-    key = _VERSION_KEYS[min(version.value, TlsVersionEnum.TLS_1_2.value)]
+    key = _VERSION_KEYS[min(checks.version.value, TlsVersionEnum.TLS_1_2.value)]
     if key not in survey.failed:
         rsa = [s for s, _ in survey.accepted.get(key, {}).values() if s.name.startswith("TLS_RSA_")]
         if not rsa:
-            return _completed(RobotScanResult(robot_result=RobotScanResultEnum.NOT_VULNERABLE_RSA_NOT_SUPPORTED))
-    return _run_plugin(RobotImplementation, info)
-
-
-def _run_plugin(implementation: Any, info: ServerConnectivityInfo) -> ScanCommandAttempt:
-    """Run an sslyze plugin's jobs one after the other in this thread (sslyze's own scan_server, minus the pool)."""
-    try:
-        results = []
-        for job in implementation.scan_jobs_for_scan_command(info):
-            try:
-                results.append(ScanJobResult(_return_value=job.function_to_call(*job.function_arguments),
-                                             _exception=None))
-            except Exception as exc:  # noqa: BLE001 - sslyze's result_for_completed_scan_jobs decides
-                results.append(ScanJobResult(_return_value=None, _exception=exc))
-        return _completed(implementation.result_for_completed_scan_jobs(info, results))
-    except Exception as exc:  # noqa: BLE001 - a failed check is an error fact, never a crash or a pass
-        return _error_attempt(f"{type(exc).__name__}: {exc}".splitlines()[0], exc)
-
-
-def _completed(result: Any) -> ScanCommandAttempt:
-    return ScanCommandAttempt(status=ScanCommandAttemptStatusEnum.COMPLETED, error_reason=None, error_trace=None,
-                              result=result)
-
-
-def _error_attempt(message: str, exc: BaseException | None = None) -> ScanCommandAttempt:
-    trace = TracebackException.from_exception(exc) if exc else TracebackException(
-        RuntimeError, RuntimeError(message), None)
-    return ScanCommandAttempt(status=ScanCommandAttemptStatusEnum.ERROR,
-                              error_reason=ScanCommandErrorReasonEnum.CONNECTIVITY_ISSUE, error_trace=trace,
-                              result=None)
+            return RobotScanResultEnum.NOT_VULNERABLE_RSA_NOT_SUPPORTED.name
+    return checks.robot()

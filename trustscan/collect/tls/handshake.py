@@ -17,21 +17,54 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import IntFlag
 
-from nassl._nassl import OpenSSLError, WantReadError, WantX509LookupError
-from nassl.ephemeral_key_info import EphemeralKeyInfo
-from nassl.legacy_ssl_client import LegacySslClient
-from nassl.ssl_client import BaseSslClient, ClientCertificateRequested, OpenSslVerifyEnum, OpenSslVersionEnum, SslClient
-from sslyze.connection_helpers.tls_connection import _HANDSHAKE_REJECTED_TLS_ERRORS
-
-from trustscan.collect.tls.deep import connect_pinned
+from trustscan.collect.base import Deadline
+from trustscan.collect.tls.compat import (
+    HANDSHAKE_REJECTED_TLS_ERRORS,
+    ClientCertificateRequested,
+    OpenSSLError,
+    OpenSslVersionEnum,
+    TlsClient,
+    WantX509LookupError,
+    drive_handshake,
+    exclude_versions,
+    new_client,
+    read_server_choice,
+)
 from trustscan.core.errors import ProbeError
 
-__all__ = ["Handshaker", "HandshakeCounter", "HandshakeUnknown", "Offer", "LegacyVersionsMask"]
+__all__ = [
+    "AuditDeadlineReached",
+    "HandshakeCounter",
+    "HandshakeUnknown",
+    "Handshaker",
+    "LegacyVersionsMask",
+    "Offer",
+    "connect_pinned",
+]
 
-_BUFFER = 16384
 # OpenSSL reports these when the server picked parameters the client refuses, which still proves the
 # server accepted the suite (sslyze: ServerTlsConfigurationNotSupported -> "accepted").
 _ACCEPTED_BUT_REFUSED_BY_US = ("dh key too small",)
+
+
+class AuditDeadlineReached(ProbeError):
+    """The audit's deadline passed: the scan stops instead of sending another ClientHello."""
+
+    def __init__(self) -> None:
+        super().__init__("audit deadline reached")
+
+
+def connect_pinned(ip: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection to the pinned address; ProbeError naming the failure if there is none."""
+    where = f"{ip}:{port}"
+    try:
+        return socket.create_connection((ip, port), timeout=timeout)
+    except ConnectionRefusedError:
+        raise ProbeError(f"connection refused by {where}") from None
+    except TimeoutError:
+        raise ProbeError(f"connection to {where} timed out after {timeout:g} s") from None
+    except OSError as exc:
+        raise ProbeError(f"connection to {where} failed: {exc.strerror or exc}") from None
 
 
 class LegacyVersionsMask(IntFlag):
@@ -69,7 +102,7 @@ class Offer:
     accepted: bool
     suite: str | None = None
     version: OpenSslVersionEnum | None = None  # negotiated, for version-range offers
-    ephemeral_key: EphemeralKeyInfo | None = None
+    dh_bits: int | None = None  # size of the finite-field DH group the server sent, if any
     chain_pem: tuple[str, ...] = ()
     timed_out: bool = False
 
@@ -81,47 +114,50 @@ _WIRE_VERSIONS = {(3, 0): OpenSslVersionEnum.SSLV3, (3, 1): OpenSslVersionEnum.T
 
 @dataclass(frozen=True)
 class Handshaker:
-    """Sends counted ClientHellos to one pinned endpoint; `host` goes in SNI, `ip` is where to connect."""
+    """Sends counted ClientHellos to one pinned endpoint; `host` goes in SNI, `ip` is where to connect.
+
+    With a `deadline`, no connection is opened once it has passed (AuditDeadlineReached instead)
+    and every connect and handshake is bounded by what is left of it.
+    """
 
     host: str
     ip: str
     port: int
     timeout: float
     counter: HandshakeCounter
+    deadline: Deadline | None = None
 
-    def connect(self) -> socket.socket:
-        """A TCP connection to the pinned address; ProbeError if the server cannot be reached at all."""
-        return connect_pinned(self.ip, self.port, self.timeout)
+    def network_timeout(self) -> float:
+        """The timeout for the next connection: `timeout`, cut to what is left of the deadline."""
+        if self.deadline is None:
+            return self.timeout
+        if self.deadline.expired:
+            raise AuditDeadlineReached()
+        return self.deadline.bound(self.timeout)
 
-    def client(self, version: OpenSslVersionEnum, *, legacy: bool, sni: bool = True) -> BaseSslClient:
-        """A nassl client as sslyze configures it: no verification, client-auth requests ignored."""
-        cls = LegacySslClient if legacy else SslClient
-        client = cls(ssl_version=version, ssl_verify=OpenSslVerifyEnum.NONE,
-                     ignore_client_authentication_requests=True)
-        if sni and version != OpenSslVersionEnum.SSLV2:
-            client.set_tlsext_host_name(self.host)
-        return client
+    def check_deadline(self) -> None:
+        """Raise AuditDeadlineReached if the deadline has passed (a cut-off wait proves nothing)."""
+        if self.deadline is not None and self.deadline.expired:
+            raise AuditDeadlineReached()
 
     def _prepared(self, version: OpenSslVersionEnum, ciphers: str, legacy: bool,
-                  exclude: LegacyVersionsMask | None, purpose: str) -> BaseSslClient:
-        client = self.client(version, legacy=legacy)
+                  exclude: LegacyVersionsMask | None, purpose: str) -> tuple[TlsClient, float]:
+        """A client connected to the endpoint, with the handshake budget it has."""
+        timeout = self.network_timeout()
         try:
-            if version == OpenSslVersionEnum.TLSV1_3:
-                assert isinstance(client, SslClient)
-                client.set_ciphersuites(ciphers)
-            else:
-                client.set_cipher_list(ciphers)
+            client = new_client(version, ciphers, legacy=legacy, server_name=self.host)
         except OpenSSLError as exc:  # none of the names is known to this client: nothing was offered
             raise HandshakeUnknown(f"cannot offer {ciphers[:60]}: {exc}") from None
         if exclude:
-            client._ssl.set_options(int(exclude))
+            exclude_versions(client, int(exclude))
         try:
-            client.set_underlying_socket(self.connect())
+            client.set_underlying_socket(connect_pinned(self.ip, self.port, timeout))
         except ProbeError:
             client.shutdown()
+            self.check_deadline()
             raise
         self.counter.count(purpose)
-        return client
+        return client, timeout
 
     def offer(
         self,
@@ -138,37 +174,39 @@ class Handshaker:
         `exclude` removes versions from an SSLV23 (range) offer. `full` completes the handshake
         instead of stopping after the server's first flight (always so for TLS 1.3).
         """
-        client = self._prepared(version, ciphers, legacy, exclude, purpose)
+        client, budget = self._prepared(version, ciphers, legacy, exclude, purpose)
         try:
             complete = full or version == OpenSslVersionEnum.TLSV1_3
             first: list[bytes] = []
-            accepted, timed_out = self._handshake(client, complete, first, self.timeout)
+            accepted, timed_out = self._handshake(client, complete, first, budget)
             if not accepted:
                 return Offer(accepted=False, timed_out=timed_out)
             negotiated = server_hello_version(first[0]) if version == OpenSslVersionEnum.SSLV23 and first else version
-            return _read_offer(client, negotiated)
+            suite, dh_bits, chain = read_server_choice(client)
+            return Offer(accepted=True, suite=suite, version=negotiated, dh_bits=dh_bits, chain_pem=chain)
         finally:
             client.shutdown()
 
     @contextmanager
     def session(self, version: OpenSslVersionEnum, ciphers: str, *, legacy: bool,
-                purpose: str) -> Iterator[BaseSslClient | None]:
+                purpose: str) -> Iterator[TlsClient | None]:
         """A completed handshake kept open (for renegotiation); None if the server refused the offer."""
-        client = self._prepared(version, ciphers, legacy, None, purpose)
+        client, budget = self._prepared(version, ciphers, legacy, None, purpose)
         try:
-            accepted, _ = self._handshake(client, True, [], self.timeout)
+            accepted, _ = self._handshake(client, True, [], budget)
             yield client if accepted else None
         finally:
             client.shutdown()
 
-    def _handshake(self, client: BaseSslClient, complete: bool, first: list[bytes],
+    def _handshake(self, client: TlsClient, complete: bool, first: list[bytes],
                    budget: float) -> tuple[bool, bool]:
         """Drive the handshake: (accepted, timed out). Raises HandshakeUnknown if neither is clear."""
         try:
-            _drive(client, complete, first, time.monotonic() + budget)
+            drive_handshake(client, complete, first, time.monotonic() + budget)
         except (ClientCertificateRequested, WantX509LookupError):
             return True, False  # the server chose a suite and then asked who we are
         except TimeoutError:
+            self.check_deadline()  # cut short by the audit's deadline: not the server's answer
             # sslyze counts a handshake timeout as a refusal (servers that ignore unsupported versions)
             return False, True
         except ConnectionError:
@@ -181,43 +219,11 @@ class Handshaker:
             message = str(exc.args[0]) if exc.args else ""
             if any(m in message for m in _ACCEPTED_BUT_REFUSED_BY_US):
                 return True, False
-            if any(m in message for m in _HANDSHAKE_REJECTED_TLS_ERRORS):
+            if any(m in message for m in HANDSHAKE_REJECTED_TLS_ERRORS):
                 return False, False
             first_line = message.splitlines()[0] if message else type(exc).__name__
             raise HandshakeUnknown(f"unexpected TLS error: {first_line}") from None
         return True, False
-
-
-def _drive(client: BaseSslClient, complete: bool, first: list[bytes], deadline: float) -> None:
-    """nassl's do_handshake loop, stopping once the client has a second flight to send (if not `complete`).
-
-    When OpenSSL, after reading the server's data, wants to send something again (ClientKeyExchange,
-    Finished), the ServerHello, Certificate and ServerKeyExchange have all been processed.
-    """
-    sock = client.get_underlying_socket()
-    assert sock is not None
-    sent_hello = False
-    while True:
-        try:
-            client._ssl.do_handshake()
-        except WantReadError:
-            pass  # OpenSSL waits for the server; maybe it has something to send first
-        else:
-            client._is_handshake_completed = True
-            return
-        if client._network_bio.pending():
-            if sent_hello and not complete:
-                return  # our second flight: everything criterion c needs from the server is in
-            client._flush_ssl_engine()
-            sent_hello = True
-        if time.monotonic() > deadline:  # a server dribbling bytes must not hold us past one timeout
-            raise TimeoutError("handshake took longer than the network timeout")
-        data = sock.recv(_BUFFER)
-        if not data:
-            raise OSError("Nassl SSL handshake failed: peer did not send data back.")
-        if not first:
-            first.append(data)
-        client._network_bio.write(data)
 
 
 def server_hello_version(data: bytes) -> OpenSslVersionEnum | None:
@@ -225,16 +231,3 @@ def server_hello_version(data: bytes) -> OpenSslVersionEnum | None:
     if len(data) < 11 or data[0] != 0x16 or data[5] != 0x02:
         return None
     return _WIRE_VERSIONS.get((data[9], data[10]))
-
-
-def _read_offer(client: BaseSslClient, version: OpenSslVersionEnum | None) -> Offer:
-    try:
-        suite = client.get_current_cipher_name() or None
-    except OpenSSLError:
-        suite = None
-    try:
-        chain = tuple(client.get_received_chain())
-    except (ValueError, OpenSSLError):  # no certificate (anonymous suites) or none read yet
-        chain = ()
-    return Offer(accepted=True, suite=suite, version=version, ephemeral_key=client.get_ephemeral_key(),
-                 chain_pem=chain)

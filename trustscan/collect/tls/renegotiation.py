@@ -4,25 +4,24 @@ sslyze's SESSION_RENEGOTIATION and TLS_COMPRESSION plugins open three connection
 renegotiations); the three facts criterion c needs come from a single completed TLS <= 1.2 handshake
 with nassl's legacy client: the renegotiation_info extension (RFC 5746), the negotiated compression
 method (CRIME, CVE-2012-4929), and then one client-initiated renegotiation - one honoured
-renegotiation already means the server accepts them (the fact is "count > 0", see tls.py).
-Results are sslyze's own result objects, so `tls.extract_vulnerabilities` reads them unchanged.
+renegotiation already means the server accepts them (the deep path's fact is "count > 0" too).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from traceback import TracebackException
 
-from nassl._nassl import OpenSSLError
-from nassl.legacy_ssl_client import LegacySslClient
-from nassl.ssl_client import OpenSslVersionEnum
-from sslyze import ScanCommandAttemptStatusEnum
-from sslyze.plugins.compression_plugin import CompressionScanResult
-from sslyze.plugins.session_renegotiation_plugin import SessionRenegotiationScanResult
-from sslyze.scanner.scan_command_attempt import ScanCommandAttempt, ScanCommandErrorReasonEnum
-from sslyze.server_connectivity import TlsVersionEnum
+from sslyze import TlsVersionEnum
 
-from trustscan.collect.tls.handshake import Handshaker, HandshakeUnknown
+from trustscan.collect.tls.compat import (
+    OpenSSLError,
+    OpenSslVersionEnum,
+    TlsClient,
+    renegotiate,
+    secure_renegotiation_and_compression,
+)
+from trustscan.collect.tls.facts import CheckFailed, Renegotiation, failure_from_exception
+from trustscan.collect.tls.handshake import AuditDeadlineReached, Handshaker, HandshakeUnknown
 from trustscan.collect.tls.suites import cipher_string
 from trustscan.core.errors import ProbeError
 
@@ -36,6 +35,9 @@ _RENEGOTIATION_REFUSED = (
     "decryption failed or bad record mac", "sslv3 alert unexpected message", "shut down by peer",
     "unexpected record", "wrong version number",
 )
+_PURPOSE = "renegotiation+compression"
+# TLS 1.3 has no renegotiation at all (RFC 8446 §4.1.2) and no compression (§4.1.2 too).
+_NO_RENEGOTIATION = Renegotiation(secure=True, client_initiated=False)
 
 
 def probe_renegotiation_and_compression(
@@ -45,47 +47,41 @@ def probe_renegotiation_and_compression(
     *,
     downgraded: bool,
     version_known: bool,
-) -> tuple[ScanCommandAttempt, ScanCommandAttempt]:
-    """(renegotiation attempt, compression attempt) at `version` (TLS 1.2 for a TLS 1.3 server).
+) -> tuple[Renegotiation | CheckFailed, bool | CheckFailed]:
+    """(renegotiation, compression) at `version` (TLS 1.2 for a TLS 1.3 server).
 
     `accepted_suites` are OpenSSL names the server accepted at that version; the offer is made of
     them, so the handshake succeeds whenever the server speaks the version at all. A TLS 1.3-only
     server (`downgraded` and refused) has neither renegotiation nor compression, as sslyze reports.
     """
     if not accepted_suites and downgraded and version_known:
-        return _no_renegotiation(), _completed(CompressionScanResult(supports_compression=False))
+        return _NO_RENEGOTIATION, False
     # sslyze's offer first; the suites seen accepted added after it (OpenSSL skips names this client lacks).
     ciphers = SSLYZE_DEFAULT_CIPHERS + (":" + cipher_string(accepted_suites) if accepted_suites else "")
     try:
-        with shaker.session(OpenSslVersionEnum(version.value), ciphers, legacy=True,
-                            purpose="renegotiation+compression") as client:
+        with shaker.session(OpenSslVersionEnum(version.value), ciphers, legacy=True, purpose=_PURPOSE) as client:
             if client is None:
                 if downgraded:
-                    return _no_renegotiation(), _completed(CompressionScanResult(supports_compression=False))
+                    return _NO_RENEGOTIATION, False
                 raise HandshakeUnknown(f"the server refused a {version.name} handshake it accepted before")
-            assert isinstance(client, LegacySslClient)
-            secure = client.get_secure_renegotiation_support()
-            compression = _completed(CompressionScanResult(
-                supports_compression=bool(client.get_current_compression_method())))
+            secure, compression = secure_renegotiation_and_compression(client)
             honoured = _try_renegotiation(client, shaker)
+    except AuditDeadlineReached:
+        raise
     except (HandshakeUnknown, ProbeError) as exc:
-        failed = _error(str(exc))
+        failed = failure_from_exception(RuntimeError(str(exc)))
         return failed, failed
-    reneg = SessionRenegotiationScanResult(
-        supports_secure_renegotiation=secure,
-        is_vulnerable_to_client_renegotiation_dos=honoured,
-        client_renegotiations_success_count=1 if honoured else 0,
-    )
-    return _completed(reneg), compression
+    return Renegotiation(secure=secure, client_initiated=honoured), compression
 
 
-def _try_renegotiation(client: LegacySslClient, shaker: Handshaker) -> bool:
+def _try_renegotiation(client: TlsClient, shaker: Handshaker) -> bool:
     """One client-initiated renegotiation on the open connection: honoured or refused."""
     shaker.counter.client_hellos += 1  # a renegotiation is a second ClientHello on the same connection
-    shaker.counter.by_purpose["renegotiation+compression"] += 1
+    shaker.counter.by_purpose[_PURPOSE] += 1
     try:
-        client.do_renegotiate()
+        renegotiate(client)
     except (TimeoutError, ConnectionError):
+        shaker.check_deadline()  # cut short by the audit's deadline: not the server's answer
         return False  # Netty refuses by not answering (sslyze issue 114)
     except OpenSSLError as exc:
         if any(m in str(exc.args[0] if exc.args else "") for m in _RENEGOTIATION_REFUSED):
@@ -96,23 +92,3 @@ def _try_renegotiation(client: LegacySslClient, shaker: Handshaker) -> bool:
             return False
         raise HandshakeUnknown(f"network error during renegotiation: {exc}") from None
     return True
-
-
-def _no_renegotiation() -> ScanCommandAttempt:
-    return _completed(SessionRenegotiationScanResult(
-        supports_secure_renegotiation=True,  # TLS 1.3 has no renegotiation at all (RFC 8446 §4.1.2)
-        is_vulnerable_to_client_renegotiation_dos=False,
-        client_renegotiations_success_count=0,
-    ))
-
-
-def _completed(result: object) -> ScanCommandAttempt:
-    return ScanCommandAttempt(status=ScanCommandAttemptStatusEnum.COMPLETED, error_reason=None, error_trace=None,
-                              result=result)
-
-
-def _error(message: str) -> ScanCommandAttempt:
-    trace = TracebackException(RuntimeError, RuntimeError(message), None)
-    return ScanCommandAttempt(status=ScanCommandAttemptStatusEnum.ERROR,
-                              error_reason=ScanCommandErrorReasonEnum.CONNECTIVITY_ISSUE, error_trace=trace,
-                              result=None)

@@ -1,9 +1,9 @@
 """The cipher suites the fast TLS path offers, sorted into the categories criterion c judges.
 
 Pure data and set arithmetic, no I/O. The suites are sslyze's own catalogue (the exact list its
-per-suite `--deep` enumeration tries), and each suite is classified with the very predicates the
-deep path applies to its results (`weak_reasons`, forward secrecy by RFC name), so both paths judge
-a suite the same way by construction.
+per-suite `--deep` enumeration tries), and each suite is classified with the very predicates
+`facts.facts_dict` judges every accepted suite by (`weak_reasons`, forward secrecy by RFC name), so
+both paths judge a suite the same way by construction.
 
 Categories (RFC 9325 §4.1, Mozilla intermediate profile):
   bad    NULL, anonymous, EXPORT, RC4, DES/3DES, MD5 - every accepted one is listed (weak_suites)
@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from nassl.ssl_client import OpenSslVerifyEnum, OpenSslVersionEnum, SslClient
-from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuite, CipherSuitesRepository
-from sslyze.server_connectivity import TlsVersionEnum
+from sslyze import CipherSuite, TlsVersionEnum
 
-from trustscan.collect.tls.deep import _AEAD_MARKERS, _KX_PROTOCOLS, _is_forward_secret, weak_reasons
+from trustscan.collect.tls.compat import modern_tls12_suite_names, sslyze_cipher_suites
+from trustscan.collect.tls.facts import KX_PROTOCOLS, is_aead, is_dhe, is_forward_secret, weak_reasons
 
 __all__ = [
     "Category",
@@ -36,7 +35,7 @@ __all__ = [
     "protocol_suites",
 ]
 
-#: trustscan's protocol key -> sslyze's version enum (the same keys tls.PROTOCOL_SCANS uses).
+#: trustscan's protocol key -> sslyze's version enum (the keys of facts.PROTOCOL_LABELS).
 PROTOCOL_VERSIONS: dict[str, TlsVersionEnum] = {
     "ssl_2_0": TlsVersionEnum.SSL_2_0,
     "ssl_3_0": TlsVersionEnum.SSL_3_0,
@@ -75,19 +74,14 @@ class Suite:
     client: ClientKind
     aead: bool
 
-    def as_sslyze(self) -> CipherSuite:
-        """The sslyze object the deep path's extraction helpers read."""
-        return CipherSuite(name=self.name, openssl_name=self.openssl_name, is_anonymous=self.is_anonymous,
-                           key_size=self.key_size)
-
 
 def categorize(protocol: str, name: str, is_anonymous: bool) -> Category:
-    """The category of a suite, with exactly the deep path's predicates (tls.extract_cipher_findings)."""
+    """The category of a suite, with exactly the predicates facts_dict judges accepted suites by."""
     if weak_reasons(name, is_anonymous):
         return Category.BAD
-    if protocol in _KX_PROTOCOLS and not _is_forward_secret(name):
+    if protocol in KX_PROTOCOLS and not is_forward_secret(name):
         return Category.NOFS
-    if protocol in _KX_PROTOCOLS and name.split("_")[1:2] == ["DHE"]:
+    if protocol in KX_PROTOCOLS and is_dhe(name):
         return Category.DHE
     return Category.ECDHE  # includes every TLS 1.3 suite: always ephemeral, always AEAD (RFC 8446 §9.1)
 
@@ -98,13 +92,6 @@ def dhe_class(suite: Suite) -> tuple[str, int]:
     return (parts[2] if len(parts) > 2 else "", suite.key_size)
 
 
-@cache
-def _modern_tls12_names() -> frozenset[str]:
-    client = SslClient(ssl_version=OpenSslVersionEnum.TLSV1_2, ssl_verify=OpenSslVerifyEnum.NONE)
-    client.set_cipher_list("ALL:COMPLEMENTOFALL:-PSK:-SRP")
-    return frozenset(client.get_cipher_list())
-
-
 def _client_for(protocol: str, suite: CipherSuite) -> ClientKind:
     if protocol == "tls_1_3":
         return ClientKind.MODERN
@@ -112,17 +99,17 @@ def _client_for(protocol: str, suite: CipherSuite) -> ClientKind:
         return ClientKind.LEGACY
     # TLS 1.2: the modern client carries everything it can (fewer ClientHellos for a typical site);
     # the legacy one only what OpenSSL 1.1.1 dropped (static DH/ECDH, SEED, EXPORT, DES, ...).
-    return ClientKind.MODERN if suite.openssl_name in _modern_tls12_names() else ClientKind.LEGACY
+    return ClientKind.MODERN if suite.openssl_name in modern_tls12_suite_names() else ClientKind.LEGACY
 
 
 @cache
 def protocol_suites(protocol: str) -> tuple[Suite, ...]:
     """Every suite sslyze's deep scan tries for `protocol`, classified; sorted by name for stable offers."""
-    suites = CipherSuitesRepository.get_all_cipher_suites(PROTOCOL_VERSIONS[protocol])
+    suites = sslyze_cipher_suites(PROTOCOL_VERSIONS[protocol])
     return tuple(
         Suite(name=s.name, openssl_name=s.openssl_name, is_anonymous=s.is_anonymous, key_size=s.key_size,
               category=categorize(protocol, s.name, s.is_anonymous), client=_client_for(protocol, s),
-              aead=protocol == "tls_1_3" or any(m in s.name for m in _AEAD_MARKERS))
+              aead=is_aead(protocol, s.name))
         for s in sorted(suites, key=lambda s: s.name)
     )
 
