@@ -16,10 +16,10 @@ import yaml
 from click.testing import CliRunner
 
 from trustscan.cli.main import main
+from trustscan.collect.declaration import declaration_attempt
 from trustscan.core.errors import DeclarationError
 from trustscan.core.models import AttemptStatus
 from trustscan.owner.declaration import (
-    declaration_attempt,
     declaration_schema,
     dump_declaration,
     load_declaration,

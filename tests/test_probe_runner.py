@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from trustscan.audit import in_daemon_thread, run_probes
-from trustscan.collect.base import ProbeSpec
+from trustscan.collect.base import Deadline, ProbeSpec
+from trustscan.collect.runner import in_daemon_thread, run_probes
 from trustscan.core.errors import ProbeError
 
 
@@ -58,7 +58,7 @@ def test_run_probes_turns_every_outcome_into_an_attempt() -> None:
     specs = [ProbeSpec("ok", ok), ProbeSpec("refused", refused), ProbeSpec("buggy", buggy),
              ProbeSpec("slow", slow), ProbeSpec("after_ok", after_ok, needs=("ok",))]
     clock = time.monotonic()
-    attempts = asyncio.run(run_probes(specs, None, deadline=0.3))  # type: ignore[arg-type]
+    attempts = asyncio.run(run_probes(specs, None, deadline=Deadline.after(0.3)))  # type: ignore[arg-type]
     assert time.monotonic() - clock < 2.0
     assert attempts["ok"].status.value == "completed" and attempts["ok"].data == {"x": 1}
     assert attempts["after_ok"].data == {"saw": {"x": 1}}

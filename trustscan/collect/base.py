@@ -1,7 +1,17 @@
-"""What a probe is given: the pinned target, the shared HTTP client, the clock and its budget.
+"""The probe contract: what a probe declares (ProbeSpec) and what it is given (ProbeContext).
 
-A probe is declared as a ProbeSpec: a name (the first segment of every fact path rules read),
-an async function of the context and of the attempts of the probes it needs, and those needs.
+A probe module declares a module-level ProbeSpec: a name (the first segment of every fact path
+rules read), an async function of the context and of the attempts of the probes it needs, those
+needs, and the facts it produces. `trustscan.collect.registry` finds every spec under
+`trustscan.collect`, so adding a probe is a new module (plus its rules), never an edit to the
+audit. Rules are checked against the declared facts when they are loaded.
+
+Fact paths are dotted, without the probe name: `certificate.expired` of probe `tls` is the fact
+`tls.certificate.expired`. Declaring `certificate.expired` also makes `certificate` a *group*:
+every key the probe produces inside it must be declared too. A segment `*` stands for keys that
+are data, not names (`accepted_suites.*`: one entry per protocol version the server accepted).
+A declared path that is not a group is a leaf: its value (a list, a mapping of free-form data)
+is read whole.
 """
 
 from __future__ import annotations
@@ -58,7 +68,8 @@ class ProbeContext:
     client: httpx.AsyncClient
     resolver: Resolver
     now: datetime
-    budget: float
+    #: The audit's one deadline: bound every wait by it (`deadline.bound(settings.probe_timeout)`).
+    deadline: Deadline
 
     @property
     def https_url(self) -> str:
@@ -81,8 +92,26 @@ ProbeFunction = Callable[[ProbeContext, Mapping[str, Attempt]], Awaitable[dict[s
 
 @dataclass(frozen=True)
 class ProbeSpec:
-    """A probe the audit runs: `run(context, needed_attempts)` returns its facts."""
+    """A probe the audit runs: `run(context, needed_attempts)` returns its facts.
+
+    `needs`: the probes whose attempts `run` receives (the registry orders them first).
+    `facts`: the fact paths (without the probe name; see the module docstring) it produces.
+    Keep a probe module cheap to import: sslyze, nassl and bs4 are imported inside `run`.
+    """
 
     name: str
     run: ProbeFunction
     needs: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FactSource:
+    """Facts of an attempt the audit builds itself instead of scheduling a probe.
+
+    The resolution that gates every probe (`dns`) and the owner's declaration are not run by the
+    scheduler, but rules read their facts, so they are declared the same way as a probe's.
+    """
+
+    name: str
+    facts: tuple[str, ...]

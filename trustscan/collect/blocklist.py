@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from trustscan.collect.base import Deadline, ProbeContext, ProbeSpec
 from trustscan.collect.dns.dnsbl import dnsbl_lookups
 from trustscan.core.errors import ProbeError, SnapshotError
+from trustscan.core.models import Attempt
 from trustscan.core.settings import AuditSettings
 from trustscan.lists.matcher import SnapshotSet, host_candidates, registrable_domain
 from trustscan.lists.store import load_configured
@@ -93,9 +96,10 @@ def match_facts(
 
 
 async def check_blocklists(
-    *, settings: AuditSettings, resolver: Resolver, host: str | None, addresses: tuple[str, ...], now: datetime
+    *, settings: AuditSettings, resolver: Resolver, host: str | None, addresses: tuple[str, ...], now: datetime,
+    deadline: Deadline | None = None,
 ) -> dict[str, Any]:
-    """Every fact the criterion-d rules read; see the module docstring."""
+    """Every fact the criterion-d rules read; see the module docstring. `deadline` bounds the DNSBL lookups."""
     # Reading and parsing a large list is blocking work; keep the event loop free for other probes.
     snapshots = await asyncio.to_thread(load_snapshot_set, settings.blocklist_files, settings.lists_dir)
     facts = match_facts(snapshots, host=host, addresses=addresses, now=now,
@@ -105,7 +109,8 @@ async def check_blocklists(
     if enabled:
         domains = list(dict.fromkeys(d for d in (host, facts["registrable_domain"]) if d))
         lookups = await dnsbl_lookups(resolver, domains=domains, addresses=list(addresses),
-                                      domain_zones=settings.dnsbl_domain_zones, ip_zones=settings.dnsbl_ip_zones)
+                                      domain_zones=settings.dnsbl_domain_zones, ip_zones=settings.dnsbl_ip_zones,
+                                      deadline=deadline)
     listed = [lookup for lookup in lookups if lookup["listed"] is True]
     unanswered = [lookup for lookup in lookups if lookup["listed"] is None]
     facts.update({
@@ -116,3 +121,17 @@ async def check_blocklists(
         "dnsbl_listed": True if listed else (None if unanswered or not lookups else False),
     })
     return facts
+
+
+async def _blocklist(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    host = None if context.target.is_ip else context.target.ascii_host
+    return await check_blocklists(settings=context.settings, resolver=context.resolver, host=host,
+                                  addresses=context.addresses, now=context.now, deadline=context.deadline)
+
+
+BLOCKLIST = ProbeSpec("blocklist", _blocklist, facts=(
+    "host", "has_host", "hosts_checked", "registrable_domain", "addresses_checked",
+    "snapshots", "snapshot_count", "entries_total", "max_age_days", "stale_snapshots", "empty_snapshots",
+    "domain_matches", "ip_matches",
+    "dnsbl_enabled", "dnsbl_lookups", "dnsbl_matches", "dnsbl_listed",
+))

@@ -4,8 +4,9 @@ Decree 137/2024/ND-CP Art. 21(3) encourages owners to *self-declare*. A scan can
 but not the security level approved under Decree 85/2016/ND-CP (criterion a), the commitment on
 personal data (criterion b) or who the owner says handles security reports (criterion e). Those
 come from a YAML file (written by `trustscan declare`) validated against the committed schema
-`reports/schema/declaration.schema.json`, then enter the audit as the `declaration` pseudo-probe:
-its attempt is `completed` with the declared facts, or `skipped` when no declaration was given.
+`reports/schema/declaration.schema.json`, then enter the audit as the `declaration` pseudo-probe
+(trustscan.collect.declaration): its attempt is `completed` with the declared facts, or `skipped`
+when no declaration was given.
 """
 
 from __future__ import annotations
@@ -22,17 +23,14 @@ from typing import Any
 import yaml
 
 from trustscan.core.errors import DeclarationError, TargetError
-from trustscan.core.models import Attempt
 from trustscan.core.target import to_ascii
 
 __all__ = [
-    "DECLARATION_PROBE",
     "DECLARATION_SCHEMA_VERSION",
     "Approval",
     "Declaration",
     "DeclarationError",
     "PrivacyCommitment",
-    "declaration_attempt",
     "declaration_schema",
     "dump_declaration",
     "load_declaration",
@@ -40,7 +38,6 @@ __all__ = [
 ]
 
 DECLARATION_SCHEMA_VERSION = "1.0"
-DECLARATION_PROBE = "declaration"
 #: A declaration is a page of text; anything bigger is not one (and must not be parsed).
 MAX_FILE_BYTES = 64 * 1024
 _MAX_ERROR_CHARS = 200
@@ -172,35 +169,6 @@ def dump_declaration(declaration: Declaration) -> str:
     )
     body = yaml.safe_dump(declaration.to_json(), allow_unicode=True, sort_keys=False, width=100)
     return header + body
-
-
-def declaration_attempt(declaration: Declaration | None, ascii_host: str, now: dt.datetime) -> Attempt:
-    """The `declaration` pseudo-probe: owner-supplied facts, or skipped when there are none.
-
-    No I/O: the file was read before the audit. The facts are what criterion a's declared rules
-    and the cross-checks (e against security.txt) read.
-    """
-    if declaration is None:
-        return Attempt.skipped(
-            DECLARATION_PROBE, "no declaration supplied (write one with `trustscan declare`, then --declaration FILE)"
-        )
-    host = ascii_host.lower().rstrip(".")
-    return Attempt.completed(DECLARATION_PROBE, {
-        "present": True,
-        "organisation": declaration.organisation,
-        "system": declaration.system,
-        "sites": list(declaration.sites),
-        "covers_target": host in declaration.sites,
-        "security_level": declaration.security_level,
-        "approval_number": declaration.approval.number,
-        "approval_date": declaration.approval.date.isoformat(),
-        "approval_issuer": declaration.approval.issuer,
-        "last_assessment": declaration.last_assessment.isoformat(),
-        "assessment_age_days": (now.date() - declaration.last_assessment).days,
-        "privacy_signed_by": declaration.privacy_commitment.signed_by,
-        "privacy_signed_on": declaration.privacy_commitment.signed_on.isoformat(),
-        "security_contact": declaration.security_contact,
-    })
 
 
 class _NoAliasLoader(yaml.SafeLoader):

@@ -1,0 +1,89 @@
+"""The crawl and the probes that judge its pages (criteria b and đ).
+
+`crawl` fetches, then `content` (đ indicators, no I/O), `privacy` (b; fetches the policy page)
+and `links_reputation` (đ; reads the blocklist snapshots) each receive its attempt. A crawl that
+failed makes them fail too. bs4 is imported only when a probe runs (the registry imports this
+package to find the probes).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from trustscan.collect.base import ProbeContext, ProbeSpec
+from trustscan.core.errors import ProbeError
+from trustscan.core.models import Attempt, AttemptStatus
+
+# Share of the audit's time the crawl may use: the probes that judge it (and fetch the policy
+# page) need the rest before the audit deadline turns them into errors.
+CRAWL_SHARE = 0.75
+
+
+def _share_of_deadline(context: ProbeContext, share: float) -> float:
+    """A time.monotonic() instant: `share` of the way from the probes' start (context.now) to the deadline."""
+    started = time.monotonic() - (datetime.now(UTC) - context.now).total_seconds()
+    return started + (context.deadline.at - started) * share
+
+
+async def _crawl(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    from trustscan.collect.crawl.crawl import CrawlLimits, crawl_site
+
+    settings = context.settings
+    limits = CrawlLimits(max_pages=settings.max_pages, max_depth=settings.max_depth,
+                         request_timeout=settings.probe_timeout,
+                         deadline=_share_of_deadline(context, CRAWL_SHARE))
+    return await crawl_site(context.client, [context.https_url, context.http_url], context.target.ascii_host,
+                            limits)
+
+
+def _crawl_facts(needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    attempt = needed["crawl"]
+    if attempt.status is not AttemptStatus.COMPLETED or attempt.data is None:
+        raise ProbeError(f"the crawl did not complete: {attempt.error}")
+    return attempt.data
+
+
+async def _content(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    from trustscan.collect.crawl.content import analyse_content
+
+    return analyse_content(_crawl_facts(needed), context.target.ascii_host)
+
+
+async def _privacy(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    from trustscan.collect.crawl.privacy import analyse_privacy
+
+    # The policy fetch must end before the audit deadline turns this probe into an error.
+    return await analyse_privacy(context.client, _crawl_facts(needed), timeout=context.settings.probe_timeout,
+                                 deadline=_share_of_deadline(context, 0.95))
+
+
+async def _links_reputation(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    from trustscan.collect.crawl.links import check_outbound_links
+
+    return await check_outbound_links(context.settings, _crawl_facts(needed), context.target.ascii_host)
+
+
+CRAWL = ProbeSpec("crawl", _crawl, facts=(
+    "start_url",
+    "pages",  # every page fetched: url, status, redirect chain, headers, cookies, extracted html
+    "pages_fetched", "html_pages", "errors", "max_pages", "max_depth", "links_not_followed",
+    "complete", "stopped",
+))
+
+CONTENT = ProbeSpec("content", _content, needs=("crawl",), facts=(
+    "pages_analysed", "hidden_spam_links", "hidden_spam_text", "cryptominers", "obfuscated_scripts",
+    "offsite_redirects", "unsafe_password_forms", "scripts_without_integrity",
+))
+
+PRIVACY = ProbeSpec("privacy", _privacy, needs=("crawl",), facts=(
+    "pages_analysed", "policy_candidates", "policy_fetches", "policy_found", "policy_url", "policy_consent",
+    "policy_consent_terms", "law_references", "personal_data_forms", "forms_without_consent", "trackers",
+    "tracking_cookies",
+))
+
+LINKS_REPUTATION = ProbeSpec("links_reputation", _links_reputation, needs=("crawl",), facts=(
+    "snapshots", "hosts_checked", "listed",
+))

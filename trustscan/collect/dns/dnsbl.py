@@ -15,6 +15,8 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Any
 
+from trustscan.collect.base import Deadline
+from trustscan.collect.dns.query import within_deadline
 from trustscan.core.errors import ProbeError
 from trustscan.net.resolve import Resolver
 
@@ -44,19 +46,23 @@ async def dnsbl_lookups(
     addresses: Sequence[str],
     domain_zones: Sequence[str],
     ip_zones: Sequence[str],
+    deadline: Deadline | None = None,
 ) -> list[dict[str, Any]]:
-    """One lookup per (subject, zone): {zone, subject, query, listed (True/False/None), answer, error}."""
+    """One lookup per (subject, zone): {zone, subject, query, listed (True/False/None), answer, error}.
+
+    A lookup the audit's `deadline` cuts short is an error (listed None), never "not listed".
+    """
     jobs = [(zone, subject) for zone in domain_zones for subject in domains[:MAX_SUBJECTS]]
     jobs += [(zone, subject) for zone in ip_zones for subject in addresses[:MAX_SUBJECTS]]
-    return list(await asyncio.gather(*(_lookup(resolver, zone, subject) for zone, subject in jobs)))
+    return list(await asyncio.gather(*(_lookup(resolver, zone, subject, deadline) for zone, subject in jobs)))
 
 
-async def _lookup(resolver: Resolver, zone: str, subject: str) -> dict[str, Any]:
+async def _lookup(resolver: Resolver, zone: str, subject: str, deadline: Deadline | None) -> dict[str, Any]:
     query = dnsbl_query_name(subject, zone)
     result: dict[str, Any] = {"zone": zone, "subject": subject, "query": query, "listed": None,
                               "answer": [], "error": None}
     try:
-        answer = await resolver.records(query, "A")
+        answer = await within_deadline(deadline, lambda: resolver.records(query, "A"), f"A lookup of {query}")
     except ProbeError as exc:
         result["error"] = str(exc)
         return result

@@ -9,14 +9,16 @@
   may not validate.
 
 Every query goes through the audit's resolver (`ProbeContext.resolver`), the same name server
-that resolved the target.
+that resolved the target, each query cut short by the audit's deadline.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from trustscan.net.resolve import Resolver
+from trustscan.collect.base import Deadline
+from trustscan.collect.dns.query import within_deadline
+from trustscan.net.resolve import DNSAnswer, Resolver
 
 __all__ = ["probe_zone", "caa_candidates"]
 
@@ -29,20 +31,26 @@ def caa_candidates(name: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels))]
 
 
-async def probe_zone(resolver: Resolver, ascii_host: str, *, is_ip: bool) -> dict[str, Any]:
+async def probe_zone(
+    resolver: Resolver, ascii_host: str, *, is_ip: bool, deadline: Deadline | None = None
+) -> dict[str, Any]:
     """CAA and DNSSEC facts for the host; an IP-literal target has no zone (`applicable: False`)."""
     if is_ip:
         return {"applicable": False, "caa_present": None, "dnssec_signed": None}
+
+    async def records(name: str, rdtype: str) -> DNSAnswer:
+        return await within_deadline(deadline, lambda: resolver.records(name, rdtype), f"{rdtype} lookup of {name}")
+
     caa_domain: str | None = None
     caa_records: tuple[str, ...] = ()
     for candidate in caa_candidates(ascii_host):
-        answer = await resolver.records(candidate, "CAA")
+        answer = await records(candidate, "CAA")
         if answer.records:
             caa_domain, caa_records = candidate, answer.records
             break
-    address = await resolver.records(ascii_host, "A")
+    address = await records(ascii_host, "A")
     if not address.records and not address.signed:
-        address = await resolver.records(ascii_host, "AAAA")
+        address = await records(ascii_host, "AAAA")
     issuers = sorted({_issuer(r) for r in caa_records if _tag(r) in ("issue", "issuewild")} - {""})
     return {
         "applicable": True,
