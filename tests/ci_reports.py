@@ -55,7 +55,7 @@ def make_report(fail: Iterable[str] = (), error: Iterable[str] = (), *, lang: st
     verdicts = evaluate(RULESET, evidence)
     outcome = AuditOutcome(
         target=parse_target(f"{host}:8443"), addresses=("127.0.0.10",), started_at=MOMENT,
-        finished_at=MOMENT + dt.timedelta(seconds=3), evidence=evidence, verdicts=tuple(verdicts),
+        finished_at=MOMENT + dt.timedelta(seconds=3), attempts=evidence, verdicts=tuple(verdicts),
         criteria=roll_up(RULESET, verdicts),
     )
     return build_report(outcome, RULESET, load_catalog(lang))

@@ -42,6 +42,6 @@ def sample_report(*, contacts: list[str] | None = None, invalid_contacts: list[s
     verdicts = evaluate(ruleset, evidence)
     outcome = AuditOutcome(
         target=parse_target(host), addresses=("203.0.113.7",), started_at=SCAN_TIME, finished_at=SCAN_TIME,
-        evidence=evidence, verdicts=tuple(verdicts), criteria=roll_up(ruleset, verdicts),
+        attempts=evidence, verdicts=tuple(verdicts), criteria=roll_up(ruleset, verdicts),
     )
     return build_report(outcome, ruleset, load_catalog(lang))

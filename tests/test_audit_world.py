@@ -21,7 +21,8 @@ from trustscan.core.catalog import load_catalog
 from trustscan.core.settings import NameServer
 from trustscan.core.target import parse_target
 from trustscan.judge.ruleset import load_ruleset
-from trustscan.report.document import AuditOutcome, build_report, report_schema
+from trustscan.report.document import AuditOutcome, build_report
+from trustscan.report.schema import report_schema
 
 _TLS_DOWN = {rule.id: "error" for rule in load_ruleset().rules if rule.probes == ("tls",)}
 _SECTXT_DOWN = {rule.id: "error" for rule in load_ruleset().rules if rule.probes == ("securitytxt",)}
@@ -178,7 +179,7 @@ def test_evidence_names_what_was_seen(outcomes: dict[str, AuditOutcome], world: 
     expired = {v.rule_id: v for v in outcomes["expired"].verdicts}
     assert expired["c.cert.not_expired"].observed["tls.certificate.days_left"] < 0
     assert outcomes["good"].addresses == (world.site("good").ip,)
-    assert outcomes["sectxt-huge"].evidence["securitytxt"].data["size"] <= 32769
+    assert outcomes["sectxt-huge"].attempts["securitytxt"].data["size"] <= 32769
 
 
 def test_idn_name_is_audited_in_both_forms(world: World) -> None:
@@ -192,8 +193,8 @@ def test_idn_name_is_audited_in_both_forms(world: World) -> None:
 
 def test_unknown_name_is_an_incomplete_audit(world: World) -> None:
     outcome = asyncio.run(run_audit(parse_target("nowhere.trustscan.test:443"), world_settings(world)))
-    assert outcome.evidence["dns"].status.value == "error"
-    assert "NXDOMAIN" in (outcome.evidence["dns"].error or "")
+    assert outcome.attempts["dns"].status.value == "error"
+    assert "NXDOMAIN" in (outcome.attempts["dns"].error or "")
     assert outcome.criteria["c"].status.value == "error"
     assert outcome.criteria["e"].status.value == "error"
 
@@ -210,7 +211,7 @@ def test_deadline_turns_unfinished_probes_into_errors(world: World) -> None:
         elapsed = time.monotonic() - clock
     assert elapsed < 5.0
     for probe in ("tls", "https", "securitytxt"):
-        attempt = outcome.evidence[probe]
+        attempt = outcome.attempts[probe]
         assert attempt.status.value == "error" and "deadline" in (attempt.error or ""), attempt
     assert outcome.criteria["c"].status.value == "error"
     assert outcome.criteria["e"].status.value == "error"
@@ -219,10 +220,10 @@ def test_deadline_turns_unfinished_probes_into_errors(world: World) -> None:
 
 
 def test_listed_sites_name_the_snapshot_and_entry(outcomes: dict[str, AuditOutcome], world: World) -> None:
-    listed = outcomes["listed-domain"].evidence["blocklist"].data
+    listed = outcomes["listed-domain"].attempts["blocklist"].data
     assert listed["domain_matches"] == [{"snapshot": "file:blocklist.txt", "entry": "listed-domain.trustscan.test",
                                          "kind": "domain", "matched": "listed-domain.trustscan.test"}]
-    by_ip = outcomes["listed-ip"].evidence["blocklist"].data
+    by_ip = outcomes["listed-ip"].attempts["blocklist"].data
     ip = world.site("listed-ip").ip
     assert [(m["kind"], m["matched"]) for m in by_ip["ip_matches"]] == [("cidr", ip)]
     assert "/" in by_ip["ip_matches"][0]["entry"]
@@ -237,7 +238,7 @@ def test_without_any_snapshot_criterion_d_is_an_error_that_says_how_to_import(wo
     settings = world_settings(world, blocklist_files=(), lists_dir=None)
     outcome = asyncio.run(run_audit(parse_target(world.site("listed-domain").target), settings))
     assert outcome.criteria["d"].status.value == "error"
-    assert "trustscan lists import" in (outcome.evidence["blocklist"].error or "")
+    assert "trustscan lists import" in (outcome.attempts["blocklist"].error or "")
     report = build_report(outcome, load_ruleset(), load_catalog("vi"))
     d_messages = [v["message"] for v in report["verdicts"] if v["criterion"] == "d"]
     assert d_messages and all("trustscan lists import" in m for m in d_messages)
@@ -246,29 +247,29 @@ def test_without_any_snapshot_criterion_d_is_an_error_that_says_how_to_import(wo
 
 def test_crawl_findings_name_page_element_and_reason(outcomes: dict[str, AuditOutcome], world: World) -> None:
     """Criteria b and đ: the evidence says what was seen, where, and why (tests/world/content.py)."""
-    spam = outcomes["content-spam"].evidence["content"].data
+    spam = outcomes["content-spam"].attempts["content"].data
     assert {f["target"] for f in spam["hidden_spam_links"]} == {
         "https://nhacai-uytin.example/", "https://casino-online.example/ca-cuoc", "https://taixiu.example/",
         "https://nohu.example/"}
     assert all(f["page"] == world.site("content-spam").https_url() for f in spam["hidden_spam_links"])
-    listed = outcomes["links-listed"].evidence["links_reputation"].data["listed"]
+    listed = outcomes["links-listed"].attempts["links_reputation"].data["listed"]
     assert [item["host"] for item in listed] == ["www.nha-cai.trustscan.test"]
     assert listed[0]["matches"][0]["kind"] == "wildcard"
-    malware = outcomes["content-malware"].evidence["content"].data
+    malware = outcomes["content-malware"].attempts["content"].data
     assert [f["signature"] for f in malware["obfuscated_scripts"]] == ["obfuscation.eval_atob"]
     assert {f["signature"] for f in malware["cryptominers"]} == {"miner.coinhive"}
     assert malware["unsafe_password_forms"][0]["reason"] == "password form posts to another site (phish.example.test)"
     assert malware["offsite_redirects"][0]["page"].endswith("/tin-moi.html")
-    noconsent = outcomes["content-noconsent"].evidence["privacy"].data
+    noconsent = outcomes["content-noconsent"].attempts["privacy"].data
     assert noconsent["forms_without_consent"][0]["form"] == "form#dang-ky"
     assert set(noconsent["forms_without_consent"][0]["personal_fields"]) == {"ho_ten", "email", "cccd", "dia_chi"}
     assert noconsent["trackers"] == ["Google Analytics / gtag.js"]
     # windows-1258 pages mislabelled utf-8 by the server: decoded by their meta charset, policy found by its text.
-    encoded = outcomes["content-1258"].evidence["crawl"].data["pages"][0]["html"]
+    encoded = outcomes["content-1258"].attempts["crawl"].data["pages"][0]["html"]
     assert (encoded["encoding"], encoded["encoding_source"]) == ("cp1258", "meta")
-    assert outcomes["content-1258"].evidence["privacy"].data["policy_url"].endswith("/cs.html")
+    assert outcomes["content-1258"].attempts["privacy"].data["policy_url"].endswith("/cs.html")
     # The clean site has more pages than the default limit: the crawl stops there and says so.
-    clean = outcomes["content-clean"].evidence["crawl"].data
+    clean = outcomes["content-clean"].attempts["crawl"].data
     assert (clean["pages_fetched"], clean["stopped"], clean["complete"]) == (30, "max_pages", False)
     # A site with nothing on HTTPS is read over plain HTTP.
-    assert outcomes["httponly"].evidence["crawl"].data["start_url"].startswith("http://")
+    assert outcomes["httponly"].attempts["crawl"].data["start_url"].startswith("http://")

@@ -64,7 +64,7 @@ def outcome_for(target: Target) -> AuditOutcome:
     verdicts = evaluate(RULESET, {})
     moment = datetime.now(UTC)
     return AuditOutcome(target=target, addresses=(target.ascii_host,), started_at=moment, finished_at=moment,
-                        evidence={}, verdicts=tuple(verdicts), criteria=roll_up(RULESET, verdicts))
+                        attempts={}, verdicts=tuple(verdicts), criteria=roll_up(RULESET, verdicts))
 
 
 def run(jobs: list[BulkJob], limits: BulkLimits, audit: Any, **kwargs: Any) -> tuple[bool, list[SiteRow]]:

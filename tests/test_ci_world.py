@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 
 from tests.world import World
 from trustscan.render.outputs import OUTPUT_FILES
-from trustscan.report.document import report_schema
+from trustscan.report.schema import report_schema
 
 SARIF_SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "data" / "sarif-schema-2.1.0.json"
 ALL_FORMATS = "json,sarif,junit,markdown,console"

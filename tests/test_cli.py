@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from tests.world import World
-from trustscan.report.document import report_schema
+from trustscan.report.schema import report_schema
 
 
 def trustscan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

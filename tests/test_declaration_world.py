@@ -15,7 +15,8 @@ from trustscan.core.catalog import load_catalog
 from trustscan.core.target import parse_target
 from trustscan.judge.ruleset import load_ruleset
 from trustscan.owner.declaration import Declaration, parse_declaration
-from trustscan.report.document import AuditOutcome, build_report, report_schema
+from trustscan.report.document import AuditOutcome, build_report
+from trustscan.report.schema import report_schema
 
 
 def declaration_for(site: str, contact: str, *, assessed: str = "2026-01-15") -> Declaration:

@@ -16,7 +16,8 @@ from trustscan.core.models import Attempt, Severity
 from trustscan.core.target import parse_target
 from trustscan.judge.engine import evaluate, roll_up
 from trustscan.judge.ruleset import Clause, Condition, Rule, Ruleset
-from trustscan.report.document import AuditOutcome, build_report, report_schema
+from trustscan.report.document import AuditOutcome, build_report
+from trustscan.report.schema import report_schema
 
 TODAY = dt.date(2026, 11, 20)
 

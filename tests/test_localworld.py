@@ -25,8 +25,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from tests.world import World
 from tests.world.client import get, lax, trusting
 from trustscan.localworld.ca import LocalCA
+from trustscan.localworld.demo import DemoWorld
 from trustscan.localworld.dns import LocalDNSServer
-from trustscan.localworld.sites import DemoWorld, Page, SiteConfig, SiteServer
+from trustscan.localworld.sites import Page, SiteConfig, SiteServer
 
 NOW = dt.datetime.now(dt.UTC)
 DAY = dt.timedelta(days=1)

@@ -21,9 +21,9 @@ from trustscan.report.diff import (
     UNVERIFIABLE,
     classify,
     diff_reports,
-    read_report,
 )
 from trustscan.report.document import dumps
+from trustscan.report.schema import read_report
 
 
 @pytest.mark.parametrize(

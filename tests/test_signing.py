@@ -29,7 +29,7 @@ from trustscan.publish.attestation import (
 )
 from trustscan.publish.dsse import pae
 from trustscan.publish.keys import generate_key_pair, key_id, load_private_key, load_public_key, write_key_pair
-from trustscan.report.document import report_schema
+from trustscan.report.schema import report_schema
 
 NOW = SCAN_TIME + timedelta(hours=1)
 

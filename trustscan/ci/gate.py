@@ -17,8 +17,6 @@ from trustscan.ci.policy import DEFAULT_POLICY, FAIL, IGNORE, INCOMPLETE, Policy
 from trustscan.report.diff import failing
 
 BLOCKING, WAIVED, IGNORED = "blocking", "waived", "ignored"
-#: Outcome of the gate, as the report's `overall` spells it: pass, fail or error (incomplete).
-_OUTCOME = {FAIL: "fail", INCOMPLETE: "error"}
 
 
 @dataclass(frozen=True)

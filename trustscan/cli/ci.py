@@ -24,7 +24,8 @@ from trustscan.judge.ruleset import Ruleset
 from trustscan.render.formats import FORMATS
 from trustscan.render.formats.diffview import render_diff
 from trustscan.render.outputs import DEFAULT_EMIT, parse_emit, write_outputs
-from trustscan.report.diff import diff_reports, read_report
+from trustscan.report.diff import diff_reports
+from trustscan.report.schema import read_report
 
 # The exit codes of `trustscan audit` (see trustscan.cli.main): the policy outcome decides which.
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3

@@ -18,7 +18,7 @@ from trustscan.core.catalog import Catalog
 from trustscan.core.settings import NameServer
 from trustscan.core.target import parse_target
 from trustscan.judge.ruleset import Ruleset
-from trustscan.localworld.sites import DemoWorld
+from trustscan.localworld.demo import DemoWorld
 from trustscan.report.document import build_report, dumps
 
 #: What each demo variant must come out as; anything else means the demo (or trustscan) is broken.

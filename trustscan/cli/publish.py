@@ -29,11 +29,12 @@ from trustscan.publish.attestation import (
     Verification,
     VerificationStatus,
     envelope_bytes,
+    load_document,
     parse_document,
     sha256_hex,
     sign_report,
     site_url,
-    verify_document,
+    verify_file,
 )
 from trustscan.publish.keys import (
     generate_key_pair,
@@ -131,13 +132,9 @@ def write_signed(report: Mapping[str, Any], private_key: Ed25519PrivateKey, *, v
 
 def _load(path: Path) -> Document:
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise click.UsageError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        return parse_document(data)
+        return load_document(path)
     except (DocumentError, EnvelopeCorrupt) as exc:
-        raise click.UsageError(f"{path}: {exc}") from None
+        raise click.UsageError(str(exc)) from None
 
 
 def _checked(path: Path, key: Path | None, catalog: Catalog) -> tuple[Document, Verification | None]:
@@ -155,13 +152,9 @@ def _checked(path: Path, key: Path | None, catalog: Catalog) -> tuple[Document, 
 def _verify(path: Path, key: Path) -> Verification:
     public_key = _public_key(key)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise click.UsageError(f"cannot read {path}: {exc.strerror}") from None
-    try:
-        return verify_document(data, public_key, now=datetime.now(UTC))
+        return verify_file(path, public_key, now=datetime.now(UTC))
     except DocumentError as exc:
-        raise click.UsageError(f"{path}: {exc}") from None
+        raise click.UsageError(str(exc)) from None
 
 
 @click.command(epilog=PUBLISH_EXIT_HELP)

@@ -57,8 +57,12 @@ class PolicyError(ValueError):
     """The policy file is unreadable or invalid; the message is one line naming the problem."""
 
 
-class ReportFileError(ValueError):
-    """A file is not a readable trustscan report; one-line message."""
+class ReportFileError(DocumentError):
+    """A file cannot be read, is not JSON, or is not a report by the schema; one-line message.
+
+    Raised by `trustscan.report.schema`, the one reader of report files; a kind of DocumentError,
+    so the publishing commands catch it with their envelope errors.
+    """
 
 
 class EnvelopeError(ValueError):

@@ -15,11 +15,11 @@ same bytes every time and its digest does not depend on whitespace or key order.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import rfc8785
@@ -29,6 +29,15 @@ from trustscan.core.errors import DocumentError, EnvelopeCorrupt, EnvelopeError
 from trustscan.core.timestamps import rfc3339
 from trustscan.publish.dsse import Envelope, sign_envelope, verify_signature
 from trustscan.publish.keys import key_id
+from trustscan.report.schema import (
+    ReportFile,
+    check_report_shape,
+    is_envelope,
+    load_report_file,
+    parse_json,
+    parse_report_file,
+    read_report_bytes,
+)
 
 __all__ = [
     "DEFAULT_VALID_DAYS",
@@ -36,24 +45,23 @@ __all__ = [
     "PREDICATE_TYPE",
     "STATEMENT_TYPE",
     "Document",
-    "DocumentError",
     "Verification",
     "VerificationStatus",
     "canonical_json",
     "envelope_bytes",
+    "load_document",
     "parse_document",
     "sign_report",
     "site_url",
     "verify_document",
+    "verify_file",
 ]
 
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"  # in-toto attestation framework, envelope.md
 PREDICATE_TYPE = "https://trustscan.invalid/schema/self-declaration/v1.0"
 DEFAULT_VALID_DAYS = 90
-MAX_DOCUMENT_BYTES = 32 * 1024 * 1024  # a report is tens of KiB; refuse to parse anything absurd
 CLOCK_SKEW = timedelta(minutes=5)  # a declaration "from the future" beyond this is refused
-_REPORT_KEYS = ("schema_version", "tool", "target", "overall", "criteria", "verdicts")
 
 
 class VerificationStatus(StrEnum):
@@ -146,7 +154,7 @@ def build_statement(report: Mapping[str, Any], declared_at: datetime, valid_days
 def sign_report(report: Mapping[str, Any], private_key: Ed25519PrivateKey, *, now: datetime,
                 valid_days: int = DEFAULT_VALID_DAYS) -> dict[str, Any]:
     """The DSSE envelope (as JSON) declaring *report*; write it with :func:`envelope_bytes`."""
-    _check_report(report)
+    check_report_shape(report)
     payload = canonical_json(build_statement(report, now, valid_days))
     return sign_envelope(PAYLOAD_TYPE, payload, private_key).to_json()
 
@@ -162,39 +170,30 @@ def parse_document(data: bytes) -> Document:
     Raises :class:`DocumentError` for malformed input and :class:`EnvelopeCorrupt` for an envelope
     whose payload bytes are damaged (a verifier reports that as invalid, not malformed).
     """
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise DocumentError(f"file is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
-    document = _json(data, "file")
-    if isinstance(document, Mapping) and "payloadType" in document:
-        try:
-            envelope = Envelope.from_json(document)
-        except EnvelopeCorrupt:
-            raise
-        except EnvelopeError as exc:
-            raise DocumentError(str(exc)) from None
-        statement = _statement(envelope)
-        digest = sha256_hex(canonical_json(envelope.to_json()))
-        return Document(statement["predicate"]["report"], envelope, statement, digest)
-    _check_report(document)
-    return Document(document)
+    return _document(parse_report_file(data))
 
 
-def _json(data: bytes, what: str) -> Any:
+def load_document(path: Path) -> Document:
+    """:func:`parse_document` of the file at *path*, read by the one report reader; errors name the path."""
+    loaded = load_report_file(path)
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise DocumentError(f"{what} is not JSON: {str(exc).splitlines()[0][:120]}") from None
+        return _document(loaded)
+    except (DocumentError, EnvelopeCorrupt) as exc:
+        raise type(exc)(f"{path}: {exc}") from None
 
 
-def _check_report(report: Any) -> None:
-    if not isinstance(report, Mapping) or any(key not in report for key in _REPORT_KEYS):
-        raise DocumentError("not a trustscan report: expected the keys " + ", ".join(_REPORT_KEYS))
-    target = report["target"]
-    if not isinstance(target, Mapping) or not isinstance(target.get("ascii_host"), str) \
-            or not isinstance(target.get("port"), int):
-        raise DocumentError("not a trustscan report: target.ascii_host and target.port are required")
-    if not isinstance(report["criteria"], Mapping) or not isinstance(report["verdicts"], list):
-        raise DocumentError("not a trustscan report: criteria must be an object and verdicts a list")
+def _document(loaded: ReportFile) -> Document:
+    if loaded.report is not None:
+        return Document(loaded.report)
+    try:
+        envelope = Envelope.from_json(loaded.envelope)
+    except EnvelopeCorrupt:
+        raise
+    except EnvelopeError as exc:
+        raise DocumentError(str(exc)) from None
+    statement = _statement(envelope)
+    digest = sha256_hex(canonical_json(envelope.to_json()))
+    return Document(statement["predicate"]["report"], envelope, statement, digest)
 
 
 def _statement(envelope: Envelope) -> dict[str, Any]:
@@ -202,9 +201,9 @@ def _statement(envelope: Envelope) -> dict[str, Any]:
     if envelope.payload_type != PAYLOAD_TYPE:
         raise EnvelopeCorrupt(f"payloadType is {envelope.payload_type[:80]!r}, expected {PAYLOAD_TYPE}")
     try:
-        statement = _json(envelope.payload, "the signed payload")
+        statement = parse_json(envelope.payload)
     except DocumentError as exc:
-        raise EnvelopeCorrupt(str(exc)) from None
+        raise EnvelopeCorrupt(f"the signed payload is {exc}") from None
     problems = _statement_problems(statement)
     if problems:
         raise EnvelopeCorrupt(f"the signed payload is not a trustscan self-declaration: {problems}")
@@ -220,7 +219,7 @@ def _statement_problems(statement: Any) -> str | None:
     if not isinstance(predicate, Mapping) or not isinstance(subject, list) or len(subject) != 1:
         return "expected one subject and a predicate object"
     try:
-        _check_report(predicate.get("report"))
+        check_report_shape(predicate.get("report"))
         declared_at, valid_until = parse_time(predicate["declared_at"]), parse_time(predicate["valid_until"])
     except (DocumentError, KeyError, TypeError, ValueError, AttributeError) as exc:
         return str(exc)[:160]
@@ -236,16 +235,23 @@ def _statement_problems(statement: Any) -> str | None:
     return None
 
 
+def verify_file(path: Path, public_key: Ed25519PublicKey, *, now: datetime) -> Verification:
+    """:func:`verify_document` of the file at *path*, read by the one report reader; errors name the path."""
+    data = read_report_bytes(path)
+    try:
+        return verify_document(data, public_key, now=now)
+    except DocumentError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
+
+
 def verify_document(data: bytes, public_key: Ed25519PublicKey, *, now: datetime) -> Verification:
     """Check a signed declaration: signature first, then content, then the validity period.
 
     Raises :class:`DocumentError` for a file that is not an envelope at all (malformed input).
     """
     expected = key_id(public_key)
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise DocumentError(f"file is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB")
-    document = _json(data, "file")
-    if not isinstance(document, Mapping) or "payloadType" not in document:
+    document = parse_json(data)
+    if not is_envelope(document):
         raise DocumentError("not a signed declaration (no DSSE envelope); sign it with `trustscan sign`")
 
     def invalid(reason: str, document: Document | None = None, **detail: Any) -> Verification:

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from trustscan.core.errors import EnvelopeCorrupt, EnvelopeError
 from trustscan.publish.keys import key_id
 
-__all__ = ["Envelope", "EnvelopeCorrupt", "EnvelopeError", "pae", "sign_envelope", "verify_signature"]
+__all__ = ["Envelope", "pae", "sign_envelope", "verify_signature"]
 
 MAX_SIGNATURES = 8  # a declaration has one signer; bound the work a hostile file can ask for
 

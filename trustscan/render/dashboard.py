@@ -1,7 +1,8 @@
 """Render a portfolio dashboard (see `trustscan.bulk.dashboard`) as HTML, CSV or JSON.
 
 Everything shown comes from scanned sites or the user's portfolio file, so the HTML template runs
-with jinja2 autoescaping on and a Content-Security-Policy that allows only its own inline script;
+in the shared environment (`trustscan.render.templating`: autoescaping on, undefined names fail)
+with a Content-Security-Policy that allows only its own inline script;
 CSV cells that a spreadsheet would run as a formula are neutralised (OWASP "CSV injection").
 """
 
@@ -13,11 +14,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import jinja2
-
 from trustscan import __version__
 from trustscan.core.catalog import Catalog
 from trustscan.core.models import CRITERIA, CRITERION_LABELS
+from trustscan.render.templating import environment
 
 DASHBOARD_FORMATS = ("html", "csv", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -35,14 +35,7 @@ def render_dashboard(name: str, dashboard: Mapping[str, Any], catalog: Catalog) 
 
 def render_html(dashboard: Mapping[str, Any], catalog: Catalog) -> str:
     """One self-contained page: no external CSS, fonts or scripts, so it can be mailed or archived."""
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("trustscan.reports", "templates"),
-        autoescape=True,  # every template, whatever its extension: site text is hostile by default
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    template = environment.get_template("portfolio.html.j2")
+    template = environment().get_template("portfolio.html.j2")
     return template.render(
         d=dashboard,
         t=catalog.text,

@@ -7,15 +7,9 @@ when its verdict is `fail` or `warn`; `skip` (not applicable) counts as not fail
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
-
-from trustscan.core.errors import ReportFileError
-from trustscan.report.document import report_schema
 
 #: How bad a rule status is, for deciding whether a change is a regression or a fix.
 _RANK = {"pass": 0, "skip": 0, "warn": 1, "fail": 2}
@@ -23,7 +17,6 @@ _CRITERION_RANK = {"pass": 0, "manual": 1, "fail": 2}
 REGRESSED, FIXED, IMPROVED, UNVERIFIABLE, RECOVERED, ADDED, REMOVED = (
     "regressed", "fixed", "improved", "unverifiable", "recovered", "added", "removed")
 CHANGES = (REGRESSED, FIXED, IMPROVED, UNVERIFIABLE, RECOVERED, ADDED, REMOVED)
-MAX_REPORT_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -131,32 +124,3 @@ def diff_reports(old: Mapping[str, Any], new: Mapping[str, Any]) -> ReportDiff:
         if kind is not None:
             criteria.append(Change(key, None, before, result["status"], kind))
     return ReportDiff(old, new, tuple(changes), tuple(criteria), unchanged)
-
-
-@cache
-def _validator() -> Any:
-    import jsonschema  # only commands that read a report file pay for the validator's import
-
-    return jsonschema.Draft202012Validator(report_schema())
-
-
-def read_report(path: Path) -> dict[str, Any]:
-    """Load a trustscan JSON report and check it against the report schema (one-line errors)."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_REPORT_BYTES + 1)
-    except OSError as exc:
-        raise ReportFileError(f"cannot read report {path}: {exc.strerror}") from None
-    if len(raw) > MAX_REPORT_BYTES:
-        raise ReportFileError(f"{path}: larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB; not a trustscan report")
-    try:
-        document = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise ReportFileError(f"{path}: not JSON: {' '.join(str(exc).split())[:200]}") from None
-    import jsonschema.exceptions
-
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
-    if error is not None:
-        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
-        raise ReportFileError(f"{path}: not a trustscan report ({where}: {' '.join(error.message.split())[:200]})")
-    return dict(document)

@@ -1,7 +1,8 @@
 """The audit report: one JSON document, schema-versioned, the contract every output reads.
 
 Everything downstream (console, HTML, badge, SARIF, signatures) renders from this document
-alone, never from a re-scan. Its schema is `reports/schema/report.schema.json`.
+alone, never from a re-scan. Its schema is `reports/schema/report.schema.json`, read and enforced
+by `trustscan.report.schema`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from typing import Any
 
 from trustscan import __version__
@@ -27,13 +27,17 @@ SCHEMA_VERSION = "1.1"  # 1.1: evidence_class on criteria and verdicts, optional
 
 @dataclass(frozen=True)
 class AuditOutcome:
-    """Everything an audit produced, before it is turned into the JSON document."""
+    """Everything an audit produced, before it is turned into the JSON document.
+
+    `attempts` holds one Attempt per probe, by probe name: the report's `evidence` object. (Not to
+    be confused with a rule's or criterion's evidence *class*: verified, detected or declared.)
+    """
 
     target: Target
     addresses: tuple[str, ...]
     started_at: datetime
     finished_at: datetime
-    evidence: Mapping[str, Attempt]
+    attempts: Mapping[str, Attempt]
     verdicts: tuple[Verdict, ...]
     criteria: Mapping[str, CriterionResult]
     declaration: Declaration | None = None
@@ -57,12 +61,12 @@ def build_report(outcome: AuditOutcome, ruleset: Ruleset, catalog: Catalog) -> d
         "overall": overall_status(outcome.criteria).value,
         "criteria": {c: _criterion(outcome.criteria[c], catalog) for c in CRITERIA},
         "verdicts": [_verdict(v, ruleset, catalog) for v in outcome.verdicts],
-        "evidence": {name: attempt.to_json() for name, attempt in outcome.evidence.items()},
+        "evidence": {name: attempt.to_json() for name, attempt in outcome.attempts.items()},
         # The owner's own words (Art. 21(3) self-declaration): always marked declared, never verified.
         **({"declaration": {**outcome.declaration.to_json(), "evidence_class": "declared"}}
            if outcome.declaration is not None else {}),
         # Criterion d: which list snapshots were matched, with age and hash (for HTML rendering).
-        **report_snapshots(outcome.evidence),
+        **report_snapshots(outcome.attempts),
     }
 
 
@@ -111,12 +115,6 @@ def _verdict(verdict: Verdict, ruleset: Ruleset, catalog: Catalog) -> dict[str, 
         "references": list(rule.references),
         "evidence_class": rule.evidence.value,
     }
-
-
-def report_schema() -> dict[str, Any]:
-    """The committed JSON Schema of the report."""
-    path = resources.files("trustscan.reports").joinpath("schema", "report.schema.json")
-    return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def dumps(report: Mapping[str, Any]) -> str:

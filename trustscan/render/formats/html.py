@@ -49,7 +49,7 @@ def render_document(document: Document, catalog: Catalog, *, verification: Verif
         declarant=declarant(report),
         declaration=_declaration_rows(report.get("declaration")),
         criteria=[_criterion(c, report, catalog) for c in CRITERIA],
-        probes=_probes(report.get("evidence")),
+        probes=_probes(report.get("evidence")),  # the report's `evidence`: one attempt per probe
         snapshots=_snapshots(report.get("evidence")),
         site_title=_home_title(report.get("evidence")),
         document=document,
@@ -166,21 +166,21 @@ def _verdict(verdict: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     }
 
 
-def _home_title(evidence: Any) -> str | None:
+def _home_title(attempts: Any) -> str | None:
     """The home page's <title> as the crawler read it: the site's own words, shown (escaped) to identify it."""
     try:
-        title = evidence["crawl"]["data"]["pages"][0]["html"]["title"]
+        title = attempts["crawl"]["data"]["pages"][0]["html"]["title"]
     except (KeyError, IndexError, TypeError):
         return None
     return format_value(title) if isinstance(title, str) and title.strip() else None
 
 
-def _snapshots(evidence: Any) -> list[dict[str, str]]:
+def _snapshots(attempts: Any) -> list[dict[str, str]]:
     """The blocklist snapshots any probe says it used (criteria d, đ), once each, with their age."""
-    if not isinstance(evidence, Mapping):
+    if not isinstance(attempts, Mapping):
         return []
     rows: dict[tuple[str, str], dict[str, str]] = {}
-    for attempt in evidence.values():
+    for attempt in attempts.values():
         data = attempt.get("data") if isinstance(attempt, Mapping) else None
         snapshots = data.get("snapshots") if isinstance(data, Mapping) else None
         for snapshot in snapshots if isinstance(snapshots, list) else []:
@@ -195,11 +195,11 @@ def _snapshots(evidence: Any) -> list[dict[str, str]]:
     return list(rows.values())
 
 
-def _probes(evidence: Any) -> list[dict[str, str]]:
-    if not isinstance(evidence, Mapping):
+def _probes(attempts: Any) -> list[dict[str, str]]:
+    if not isinstance(attempts, Mapping):
         return []
     rows = []
-    for name, attempt in evidence.items():
+    for name, attempt in attempts.items():
         attempt = attempt if isinstance(attempt, Mapping) else {}
         duration = attempt.get("duration")
         rows.append({
