@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tests.world import World
-from trustscan.cli.lists import blocklist_settings
 from trustscan.cli.main import main
+from trustscan.cli.options import blocklist_settings
 from trustscan.core.errors import ListFetchError
 from trustscan.core.settings import NameServer
 from trustscan.lists.fetch import fetch_list

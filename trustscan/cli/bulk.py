@@ -1,12 +1,7 @@
 """Click wiring for bulk portfolio scans: `trustscan bulk` and `trustscan portfolio`.
 
 Wiring only: the portfolio parser, the scheduler, the results database and the dashboard are
-library modules usable without the CLI.
-
-Exit codes of `bulk`:
-  0  every site passes          1  at least one site fails
-  2  usage or input error       3  no site fails but at least one could not be fully checked
-  130 interrupted (Ctrl-C or SIGTERM); finished sites are kept, resume with --resume
+library modules usable without the CLI. Exit codes: BULK_EXITS and PORTFOLIO_EXITS in trustscan.cli.exitcodes.
 """
 
 from __future__ import annotations
@@ -19,7 +14,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
@@ -27,34 +22,34 @@ from click.core import ParameterSource
 from trustscan import __version__
 from trustscan.bulk.dashboard import build_dashboard
 from trustscan.bulk.portfolio import load_portfolio
-from trustscan.bulk.scheduler import BulkJob, BulkLimits
 from trustscan.bulk.store import ResultStore, SiteRow
-from trustscan.cli.options import SCAN_OPTION_NAMES, scan_options, settings_from_options
-from trustscan.cli.progress import BulkProgress
-from trustscan.core.catalog import LANGUAGES, Catalog, format_value, load_catalog
-from trustscan.core.errors import PortfolioError, RuleError, StoreError, TargetError
+from trustscan.cli.common import load_rules, write_file
+from trustscan.cli.exitcodes import BULK_EXITS, PORTFOLIO_EXITS, ExitCode
+from trustscan.cli.options import (
+    FILE,
+    SCAN_OPTION_NAMES,
+    format_option,
+    lang_option,
+    output_option,
+    scan_options,
+    settings_from_options,
+)
+from trustscan.core.catalog import Catalog, format_value, load_catalog
+from trustscan.core.errors import PortfolioError, StoreError, TargetError
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import parse_target
-from trustscan.judge.ruleset import load_ruleset
 from trustscan.render.dashboard import DASHBOARD_FORMATS, render_dashboard
 
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-
-BULK_EXIT_HELP = """\b
-Exit codes:
-  0    every site passes
-  1    at least one site fails
-  2    usage or input error (unreadable portfolio, no valid target, nothing to resume)
-  3    no site fails, but at least one could not be fully checked
-  130  interrupted (Ctrl-C or SIGTERM): finished sites are kept; continue with --resume"""
+if TYPE_CHECKING:  # the scheduler (dnspython, the scanner) and the progress bar (rich) load only for a run
+    from trustscan.bulk.scheduler import BulkJob, BulkLimits
 
 # Options that shape the audit itself: a resumed run must keep the settings it started with.
 _AUDIT_OPTIONS = (*SCAN_OPTION_NAMES, "lang")
 
 
-@click.command(epilog=BULK_EXIT_HELP)
-@click.argument("portfolio", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.command(epilog=BULK_EXITS.epilog())
+@click.argument("portfolio", required=False, type=FILE)
+@click.option("--db", "db_path", required=True, type=FILE,
               help="SQLite results database (created if missing; one row per site per run).")
 @click.option("--resume", is_flag=True, help="Continue the latest unfinished run in --db, skipping finished sites.")
 @scan_options("Deadline for each site's audit, in seconds.")
@@ -63,16 +58,12 @@ _AUDIT_OPTIONS = (*SCAN_OPTION_NAMES, "lang")
 @click.option("--per-ip", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Sites audited at the same time on one server address (shared hosting).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary (problems still go to stderr).")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="vi", show_default=True,
-              help="Language of messages and the stored reports.")
+@lang_option("Language of messages and the stored reports.")
 @click.pass_context
 def bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, concurrency: int, per_ip: int,
          quiet: bool, lang: str, **scan: Any) -> None:
     """Audit every site of PORTFOLIO (text: one target per line; or CSV) into the --db database."""
-    try:
-        ruleset = load_ruleset()
-    except RuleError as exc:
-        raise click.ClickException(f"broken rule file: {exc}") from None
+    ruleset = load_rules()
     settings = settings_from_options(scan)
     with _exclusive(db_path):
         _bulk(ctx, portfolio, db_path, resume, settings, concurrency, per_ip, quiet, lang, ruleset)
@@ -109,6 +100,9 @@ def _exclusive(db_path: Path) -> Iterator[None]:
 
 def _bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, settings: AuditSettings,
           concurrency: int, per_ip: int, quiet: bool, lang: str, ruleset: Any) -> None:
+    from trustscan.bulk.scheduler import BulkLimits
+    from trustscan.cli.progress import BulkProgress
+
     try:
         store = ResultStore(db_path)
     except StoreError as exc:
@@ -144,13 +138,15 @@ def _bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: boo
     if not finished:
         click.echo(catalog.text("bulk.interrupted", values), err=True)
         click.echo(f"  trustscan bulk --db {shlex.quote(str(db_path))} --resume", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(ExitCode.INTERRUPTED)
     if not quiet:
         click.echo(catalog.text("bulk.summary", values))
-    sys.exit(EXIT_FAIL if counts["fail"] else EXIT_INCOMPLETE if counts["error"] else EXIT_PASS)
+    sys.exit(ExitCode.FAIL if counts["fail"] else ExitCode.INCOMPLETE if counts["error"] else ExitCode.OK)
 
 
 def _new_run(store: ResultStore, path: Path, settings: AuditSettings, lang: str) -> tuple[int, list[BulkJob]]:
+    from trustscan.bulk.scheduler import BulkJob
+
     try:
         portfolio = load_portfolio(path)
     except PortfolioError as exc:
@@ -169,6 +165,8 @@ def _new_run(store: ResultStore, path: Path, settings: AuditSettings, lang: str)
 
 def _resume_plan(store: ResultStore, portfolio: Path | None,
                  db_path: Path) -> tuple[int, AuditSettings, str, list[BulkJob]]:
+    from trustscan.bulk.scheduler import BulkJob
+
     run = store.latest_unfinished()
     if run is None:
         raise click.UsageError(f"nothing to resume: every run in {db_path} is complete")
@@ -201,7 +199,7 @@ async def _scan(jobs: list[BulkJob], settings: AuditSettings, limits: BulkLimits
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
     try:
-        from trustscan.bulk.scheduler import scan_all  # the scanner (sslyze, nassl) only when scanning
+        from trustscan.bulk.scheduler import scan_all
 
         return await scan_all(jobs, settings, limits, ruleset=ruleset, catalog=catalog, on_result=record, stop=stop)
     finally:
@@ -209,20 +207,15 @@ async def _scan(jobs: list[BulkJob], settings: AuditSettings, limits: BulkLimits
             loop.remove_signal_handler(sig)
 
 
-@click.command(name="portfolio")
-@click.argument("db_path", metavar="DB", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(DASHBOARD_FORMATS), default="html", show_default=True,
-              help="html: self-contained dashboard; csv: one row per site; json: the dashboard's data.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of stdout.")
+@click.command(name="portfolio", help="Render the results of a bulk run in DB: HTML dashboard, CSV or JSON "
+                                        f"export.\n\n{PORTFOLIO_EXITS.inline()}")
+@click.argument("db_path", metavar="DB", type=FILE)
+@format_option(DASHBOARD_FORMATS, "html",
+               "html: self-contained dashboard; csv: one row per site; json: the dashboard's data.")
+@output_option("Write to this file instead of stdout.")
 @click.option("--run", "run_id", type=click.IntRange(min=1), help="Run to show (default: the latest).")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="vi", show_default=True,
-              help="Language of the dashboard's labels.")
+@lang_option("Language of the dashboard's labels.")
 def portfolio_command(db_path: Path, output_format: str, output: Path | None, run_id: int | None, lang: str) -> None:
-    """Render the results of a bulk run in DB: HTML dashboard, CSV or JSON export.
-
-    Exit codes: 0 written, 2 usage error (no database, no such run).
-    """
     try:
         with ResultStore(db_path, create=False) as store:
             dashboard = build_dashboard(store, run_id)
@@ -234,7 +227,4 @@ def portfolio_command(db_path: Path, output_format: str, output: Path | None, ru
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+    write_file(output, text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,9 @@ import click
 
 from trustscan.ci.gate import GateOutcome, evaluate_policy, with_policy
 from trustscan.ci.policy import DEFAULT_POLICY, Policy, load_policy
-from trustscan.core.catalog import LANGUAGES, Catalog, format_value, load_catalog
+from trustscan.cli.exitcodes import DIFF_EXITS, OUTCOME_EXIT, ExitCode
+from trustscan.cli.options import FILE, format_option, lang_option, output_dir_option, stack
+from trustscan.core.catalog import Catalog, format_value, load_catalog
 from trustscan.core.errors import PolicyError, ReportFileError
 from trustscan.judge.ruleset import Ruleset
 from trustscan.render.formats import FORMATS
@@ -26,16 +28,6 @@ from trustscan.render.formats.diffview import render_diff
 from trustscan.render.outputs import DEFAULT_EMIT, parse_emit, write_outputs
 from trustscan.report.diff import diff_reports
 from trustscan.report.schema import read_report
-
-# The exit codes of `trustscan audit` (see trustscan.cli.main): the policy outcome decides which.
-EXIT_PASS, EXIT_FAIL, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
-EXIT_CODES = {"pass": EXIT_PASS, "fail": EXIT_FAIL, "error": EXIT_INCOMPLETE}
-
-DIFF_EXIT_HELP = """\b
-Exit codes:
-  0  no rule regressed from OLD to NEW
-  1  at least one rule regressed (a new failure or warning)
-  2  usage or input error (missing file, not a trustscan report)"""
 
 
 @dataclass(frozen=True)
@@ -48,24 +40,18 @@ class CiOptions:
     emit: tuple[str, ...] = ()
 
 
-def ci_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorate `audit` with the CI options (kept here so cli.py stays wiring of one line)."""
-    options = [
-        click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
-                     help="CI policy (YAML): required criteria, minimum severity, waivers. "
-                          "Default: every checked criterion must pass."),
-        click.option("--baseline", type=click.Path(dir_okay=False, path_type=Path),
-                     help="Earlier JSON report of the site: only failures that are new since it fail the build."),
-        click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
-                     help=f"Write report files into this folder (formats from --emit; default: "
-                          f"{','.join(DEFAULT_EMIT)})."),
-        click.option("--emit", multiple=True, metavar="FORMAT[,FORMAT]",
-                     help="A format to write into --output-dir (repeatable or comma-separated): "
-                          f"{', '.join(sorted(FORMATS))}."),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+#: The audit's CI options; prepare_ci validates their values before the audit starts.
+ci_options = stack(
+    click.option("--policy", "policy_file", type=FILE,
+                 help="CI policy (YAML): required criteria, minimum severity, waivers. "
+                      "Default: every checked criterion must pass."),
+    click.option("--baseline", type=FILE,
+                 help="Earlier JSON report of the site: only failures that are new since it fail the build."),
+    output_dir_option(f"Write report files into this folder (formats from --emit; default: {','.join(DEFAULT_EMIT)})."),
+    click.option("--emit", multiple=True, metavar="FORMAT[,FORMAT]",
+                 help="A format to write into --output-dir (repeatable or comma-separated): "
+                      f"{', '.join(sorted(FORMATS))}."),
+)
 
 
 def prepare_ci(policy_file: Path | None, baseline: Path | None, output_dir: Path | None,
@@ -106,7 +92,7 @@ def finish_ci(report: Mapping[str, Any], outcome: GateOutcome, options: CiOption
         if console:
             for path in written:
                 click.echo(catalog.text("ci.written", {"path": str(path)}))
-    return EXIT_CODES[outcome.outcome]
+    return OUTCOME_EXIT[outcome.outcome]
 
 
 def policy_text(policy: Mapping[str, Any], catalog: Catalog) -> str:
@@ -131,13 +117,11 @@ def policy_text(policy: Mapping[str, Any], catalog: Catalog) -> str:
     return "\n".join(lines)
 
 
-@click.command(name="diff", epilog=DIFF_EXIT_HELP)
-@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["console", "json"]), default="console",
-              show_default=True, help="What to print on stdout.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="vi", show_default=True,
-              help="Language of the headings.")
+@click.command(name="diff", epilog=DIFF_EXITS.epilog())
+@click.argument("old", type=FILE)
+@click.argument("new", type=FILE)
+@format_option(["console", "json"], "console", "What to print on stdout.")
+@lang_option("Language of the headings.")
 def diff_command(old: Path, new: Path, output_format: str, lang: str) -> None:
     """List regressions and fixes per rule and criterion between two JSON reports (OLD, then NEW)."""
     try:
@@ -146,4 +130,4 @@ def diff_command(old: Path, new: Path, output_format: str, lang: str) -> None:
         raise click.UsageError(str(exc)) from None
     diff = diff_reports(before, after)
     click.echo(render_diff(diff, load_catalog(lang), output_format), nl=False)
-    sys.exit(EXIT_FAIL if diff.regressions else EXIT_PASS)
+    sys.exit(ExitCode.FAIL if diff.regressions else ExitCode.OK)

@@ -15,7 +15,10 @@ from typing import Any, TypeVar
 
 import click
 
-from trustscan.core.catalog import LANGUAGES, load_catalog
+from trustscan.cli.common import write_file
+from trustscan.cli.exitcodes import DECLARE_EXITS
+from trustscan.cli.options import FILE, lang_option, output_option
+from trustscan.core.catalog import load_catalog
 from trustscan.core.errors import DeclarationError
 from trustscan.owner.declaration import (
     DECLARATION_SCHEMA_VERSION,
@@ -49,7 +52,7 @@ _FIELDS: dict[str, tuple[str, Any]] = {
 def declaration_option(function: F) -> F:
     """The `--declaration FILE` option of `trustscan audit`."""
     return click.option(
-        "--declaration", "declaration_file", type=click.Path(dir_okay=False, path_type=Path),
+        "--declaration", "declaration_file", type=FILE,
         help="The owner's declaration (written by `trustscan declare`): criterion a's approved security level, "
              "the criterion b commitment and the criterion e contact. Without it criterion a is `manual`.",
     )(function)
@@ -65,9 +68,10 @@ def declaration_from_option(path: Path | None) -> Declaration | None:
         raise click.UsageError(str(exc)) from None
 
 
-@click.command(name="declare")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("trustscan-declaration.yaml"), show_default=True, help="Where to write the declaration.")
+@click.command(name="declare", help="Write the owner's declaration (YAML, validated against declaration.schema.json)."
+                                    "\n\nGive every field as a flag (scripts), or run in a terminal to be prompted "
+                                    f"for the missing ones.\n{DECLARE_EXITS.inline()}")
+@output_option("Where to write the declaration.", default=Path("trustscan-declaration.yaml"), show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @click.option("--organisation", help="The organisation that owns the system (chủ quản).")
 @click.option("--system", help="Name of the information system.")
@@ -83,14 +87,8 @@ def declaration_from_option(path: Path | None) -> Declaration | None:
 @click.option("--signed-by", help="Who signs the criterion b commitment (name, title).")
 @click.option("--signed-on", metavar="YYYY-MM-DD", help="Date the commitment was signed (default: today).")
 @click.option("--security-contact", metavar="URI", help="Criterion e contact: mailto:, https:// or tel: URI.")
-@click.option("--lang", type=click.Choice(LANGUAGES), default="vi", show_default=True,
-              help="Language of prompts and of the default commitment statement.")
+@lang_option("Language of prompts and of the default commitment statement.")
 def declare(output: Path, force: bool, sites: tuple[str, ...], lang: str, **flags: Any) -> None:
-    """Write the owner's declaration (YAML, validated against declaration.schema.json).
-
-    Give every field as a flag (scripts), or run in a terminal to be prompted for the missing ones.
-    Exit codes: 0 written, 2 invalid or missing input, or the file exists (use --force).
-    """
     catalog = load_catalog(lang)
     today = dt.datetime.now(dt.UTC).date()
     if output.exists() and not force:
@@ -125,8 +123,5 @@ def declare(output: Path, force: bool, sites: tuple[str, ...], lang: str, **flag
         declaration = parse_declaration(document, today=today)
     except DeclarationError as exc:
         raise click.UsageError(str(exc)) from None
-    try:
-        output.write_text(dump_declaration(declaration), encoding="utf-8")
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    write_file(output, dump_declaration(declaration))
     click.echo(catalog.text("declaration.written", {"path": str(output)}))

@@ -1,7 +1,7 @@
-"""`trustscan lists ...` and the audit's list options: command-line wiring for criterion d snapshots.
+"""`trustscan lists import/show/remove`: command-line wiring for criterion d's "do not visit" snapshots.
 
-Exit codes of `lists` commands: 0 done; 2 usage or input error (bad name, unreadable or empty
-file, unknown snapshot, URL that cannot be fetched or is refused).
+The audit's own list options (--blocklist, --cache-dir, ...) are in trustscan.cli.options; exit codes
+are LISTS_EXITS in trustscan.cli.exitcodes.
 """
 
 from __future__ import annotations
@@ -10,84 +10,29 @@ import asyncio
 import json
 import sys
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import click
 
-from trustscan.core.errors import ListFetchError, ResolverError, SnapshotError
-from trustscan.core.settings import parse_nameserver
-from trustscan.lists.fetch import fetch_list
-from trustscan.lists.formats import domain_to_ascii
+from trustscan.cli.exitcodes import LISTS_EXITS
+from trustscan.cli.options import (
+    allow_private_option,
+    ca_bundle_option,
+    cache_dir_option,
+    nameserver_from_option,
+    resolver_option,
+    timeout_option,
+)
+from trustscan.core.errors import ListFetchError, SnapshotError
 from trustscan.lists.matcher import SnapshotInfo
 from trustscan.lists.store import MAX_SNAPSHOT_BYTES, SnapshotStore, default_lists_dir
-from trustscan.net.resolve import Resolver
 
-__all__ = ["blocklist_options", "blocklist_settings", "lists"]
+__all__ = ["lists"]
 
-_MAX_ZONES = 8
 _SHOWN_REJECTS = 5
 
-LISTS_EXIT_CODES = """\b
-Exit codes:
-  0  done
-  2  usage or input error (bad name, unreadable or empty list, unknown snapshot, fetch refused or failed)"""
-
-
-def _cache_dir_option(function: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--cache-dir", type=click.Path(file_okay=False, path_type=Path), envvar="TRUSTSCAN_CACHE_DIR",
-        help="Snapshot folder [env TRUSTSCAN_CACHE_DIR; default $XDG_CACHE_HOME/trustscan/lists "
-             "or ~/.cache/trustscan/lists].",
-    )(function)
-
-
-def blocklist_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """The audit's criterion-d options; pass the resulting keyword arguments to blocklist_settings."""
-    options: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
-        click.option("--blocklist", "blocklists", multiple=True, metavar="FILE",
-                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="A \"do not visit\" list snapshot file to match against (repeatable), "
-                          "besides the imported snapshots."),
-        _cache_dir_option,
-        click.option("--max-list-age", type=click.FloatRange(min=0), default=7.0, show_default=True,
-                     metavar="DAYS", help="Warn when a snapshot is older than this many days."),
-        click.option("--dnsbl-domain", multiple=True, metavar="ZONE",
-                     help="Also ask this DNSBL zone about the domain (repeatable; off by default)."),
-        click.option("--dnsbl-ip", multiple=True, metavar="ZONE",
-                     help="Also ask this DNSBL zone about each server address (repeatable; off by default)."),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
-
-
-def blocklist_settings(
-    *, blocklists: tuple[Path, ...] = (), cache_dir: Path | None = None, max_list_age: float = 7.0,
-    dnsbl_domain: tuple[str, ...] = (), dnsbl_ip: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """AuditSettings keyword arguments for the options of blocklist_options (UsageError if invalid)."""
-    return {
-        "blocklist_files": tuple(blocklists),
-        "lists_dir": cache_dir or default_lists_dir(),
-        "max_snapshot_age_days": max_list_age,
-        "dnsbl_domain_zones": _zones(dnsbl_domain, "--dnsbl-domain"),
-        "dnsbl_ip_zones": _zones(dnsbl_ip, "--dnsbl-ip"),
-    }
-
-
-def _zones(values: tuple[str, ...], option: str) -> tuple[str, ...]:
-    if len(values) > _MAX_ZONES:
-        raise click.UsageError(f"at most {_MAX_ZONES} {option} zones")
-    zones = []
-    for value in values:
-        zone = domain_to_ascii(value)
-        if zone is None or "." not in zone:
-            raise click.UsageError(f"{option}: {value!r} is not a DNS zone name")
-        zones.append(zone)
-    return tuple(dict.fromkeys(zones))
+LISTS_EXIT_CODES = LISTS_EXITS.epilog()
 
 
 @click.group(epilog=LISTS_EXIT_CODES)
@@ -104,13 +49,11 @@ def lists() -> None:
 @click.argument("name")
 @click.argument("location", metavar="FILE|URL|-")
 @click.option("--source", help="Where the list came from, recorded in reports (default: the file path or URL).")
-@_cache_dir_option
-@click.option("--resolver", metavar="IP[:PORT]", help="URL only: DNS server to resolve the host with.")
-@click.option("--allow-private", is_flag=True, help="URL only: allow a loopback or private address.")
-@click.option("--ca-bundle", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="URL only: extra trust anchors (PEM) for an https:// URL.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
-              help="URL only: deadline for the download, in seconds.")
+@cache_dir_option
+@resolver_option("URL only: DNS server to resolve the host with.")
+@allow_private_option("URL only: allow a loopback or private address.")
+@ca_bundle_option("URL only: extra trust anchors (PEM) for an https:// URL.")
+@timeout_option("URL only: deadline for the download, in seconds.", default=60.0)
 def import_command(name: str, location: str, source: str | None, cache_dir: Path | None, resolver: str | None,
                    allow_private: bool, ca_bundle: Path | None, timeout: float) -> None:
     """Import (or replace) snapshot NAME from FILE, from stdin (-), or from a URL fetched once."""
@@ -160,10 +103,10 @@ def _read_local(location: str) -> bytes:
 
 
 def _download(url: str, resolver: str | None, allow_private: bool, ca_bundle: Path | None, timeout: float) -> bytes:
-    try:
-        nameserver = parse_nameserver(resolver) if resolver else None
-    except ResolverError as exc:
-        raise click.UsageError(str(exc)) from None
+    from trustscan.lists.fetch import fetch_list  # the HTTP stack (httpx) only when a URL is imported
+    from trustscan.net.resolve import Resolver
+
+    nameserver = nameserver_from_option(resolver)
     try:
         fetched = asyncio.run(fetch_list(url, resolver=Resolver(nameserver, timeout=min(timeout, 10.0)),
                                          cap=MAX_SNAPSHOT_BYTES, timeout=timeout, allow_private=allow_private,
@@ -174,7 +117,7 @@ def _download(url: str, resolver: str | None, allow_private: bool, ca_bundle: Pa
 
 
 @lists.command(name="show", epilog=LISTS_EXIT_CODES)
-@_cache_dir_option
+@cache_dir_option
 @click.option("--max-age", type=click.FloatRange(min=0), default=7.0, show_default=True, metavar="DAYS",
               help="Mark snapshots older than this as stale (as audits warn).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
@@ -226,7 +169,7 @@ def _age(days: float) -> str:
 
 @lists.command(name="remove", epilog=LISTS_EXIT_CODES)
 @click.argument("name")
-@_cache_dir_option
+@cache_dir_option
 def remove_command(name: str, cache_dir: Path | None) -> None:
     """Delete snapshot NAME from the snapshot folder."""
     store = SnapshotStore(cache_dir or default_lists_dir())

@@ -2,12 +2,7 @@
 
 Wiring only (parse, call the library, write, pick the exit code); registered in trustscan.cli.main.
 None of them scans: they read the JSON report or the signed declaration (DSSE envelope).
-
-Exit codes:
-  0  success (verify: the signature is valid and the declaration unexpired)
-  1  verify (or --key on badge/report): the signature is invalid or the file was altered
-  2  usage or input error (missing or malformed file, wrong key type, refused overwrite)
-  4  verify: the signature is valid but the declaration has expired
+Exit codes: PUBLISH_EXITS in trustscan.cli.exitcodes (1 also when --key on badge/report does not verify).
 """
 
 from __future__ import annotations
@@ -21,7 +16,19 @@ from typing import Any
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from trustscan.core.catalog import LANGUAGES, Catalog, load_catalog
+from trustscan.cli.common import write_file
+from trustscan.cli.exitcodes import PUBLISH_EXITS, ExitCode
+from trustscan.cli.options import (
+    EXISTING_FILE,
+    FILE,
+    format_option,
+    key_option,
+    lang_option,
+    output_option,
+    passphrase_file_option,
+    stack,
+)
+from trustscan.core.catalog import Catalog, load_catalog
 from trustscan.core.errors import DocumentError, EnvelopeCorrupt, KeyFileError
 from trustscan.publish.attestation import (
     DEFAULT_VALID_DAYS,
@@ -49,28 +56,20 @@ from trustscan.render.formats.html import declarant, render_document
 
 __all__ = ["COMMANDS", "load_signing_key", "sign_options", "write_signed"]
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_EXPIRED = 0, 1, 2, 4
 MAX_PASSPHRASE_BYTES = 1024
 
-PUBLISH_EXIT_HELP = """\b
-Exit codes:
-  0  success; verify: valid and unexpired
-  1  the signature is invalid or the file was altered
-  2  usage or input error (missing or malformed file, wrong key)
-  4  verify: valid signature, but the declaration has expired"""
+PUBLISH_EXIT_HELP = PUBLISH_EXITS.epilog()
 
-_lang = click.option("--lang", type=click.Choice(LANGUAGES), default="vi", show_default=True,
-                     help="Language of the output.")
-_passphrase_file = click.option("--passphrase-file", type=click.Path(dir_okay=False, path_type=Path),
-                                help="Read the private key's passphrase from the first line of this file.")
-_existing = click.Path(exists=True, dir_okay=False, path_type=Path)
+_lang = lang_option("Language of the output.")
+_verifying_key = key_option("Refuse to render unless FILE's signature verifies with this public key.")
+_written_here = output_option("Write here instead of stdout.")
 
-
-def sign_options(function: Any) -> Any:
-    """--sign-key / --passphrase-file / --valid-days, shared by `sign` and `audit`."""
-    function = click.option("--valid-days", type=click.IntRange(1, 3660), default=DEFAULT_VALID_DAYS,
-                            show_default=True, help="How long the signed declaration stays valid.")(function)
-    return _passphrase_file(function)
+#: --passphrase-file / --valid-days, shared by `sign` and `audit` (which adds its own --sign-key).
+sign_options = stack(
+    passphrase_file_option,
+    click.option("--valid-days", type=click.IntRange(1, 3660), default=DEFAULT_VALID_DAYS,
+                 show_default=True, help="How long the signed declaration stays valid."),
+)
 
 
 def _read_passphrase(path: Path | None, *, prompt: str, confirm: bool = False) -> bytes | None:
@@ -108,13 +107,6 @@ def _public_key(path: Path) -> Any:
         raise click.UsageError(str(exc)) from None
 
 
-def _write(path: Path, data: bytes) -> None:
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise click.UsageError(f"cannot write {path}: {exc.strerror}") from None
-
-
 def write_signed(report: Mapping[str, Any], private_key: Ed25519PrivateKey, *, valid_days: int,
                  output: Path, catalog: Catalog) -> str:
     """Sign *report*, write the envelope to *output*; returns the confirmation line."""
@@ -125,7 +117,7 @@ def write_signed(report: Mapping[str, Any], private_key: Ed25519PrivateKey, *, v
         document = parse_document(data)
     except DocumentError as exc:
         raise click.UsageError(str(exc)) from None
-    _write(output, data)
+    write_file(output, data)
     return catalog.text("sign.written", {"site": site_url(report), "valid_until": document.valid_until,
                                          "path": str(output), "digest": sha256_hex(data)})
 
@@ -145,7 +137,7 @@ def _checked(path: Path, key: Path | None, catalog: Catalog) -> tuple[Document, 
     if verification.status is VerificationStatus.INVALID:
         click.echo("trustscan: " + catalog.text("verify.invalid", {
             "reason": catalog.text(verification.reason or "", verification.detail)}), err=True)
-        sys.exit(EXIT_INVALID)
+        sys.exit(ExitCode.FAIL)
     return verification.document, verification
 
 
@@ -158,10 +150,10 @@ def _verify(path: Path, key: Path) -> Verification:
 
 
 @click.command(epilog=PUBLISH_EXIT_HELP)
-@click.argument("private", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--public", type=click.Path(dir_okay=False, path_type=Path),
+@click.argument("private", type=FILE)
+@click.option("--public", type=FILE,
               help="Where to write the public key (default: PRIVATE.pub).")
-@_passphrase_file
+@passphrase_file_option
 @_lang
 def keygen(private: Path, public: Path | None, passphrase_file: Path | None, lang: str) -> None:
     """Create an Ed25519 key pair for signing self-declarations (private key mode 0600).
@@ -181,10 +173,9 @@ def keygen(private: Path, public: Path | None, passphrase_file: Path | None, lan
 
 
 @click.command(epilog=PUBLISH_EXIT_HELP)
-@click.argument("report", type=_existing)
-@click.option("--key", type=_existing, required=True, help="Ed25519 private key (PEM) from `trustscan keygen`.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Where to write the signed declaration (DSSE envelope, canonical JSON).")
+@click.argument("report", type=EXISTING_FILE)
+@key_option("Ed25519 private key (PEM) from `trustscan keygen`.", required=True)
+@output_option("Where to write the signed declaration (DSSE envelope, canonical JSON).", required=True)
 @sign_options
 @_lang
 def sign(report: Path, key: Path, output: Path, passphrase_file: Path | None, valid_days: int, lang: str) -> None:
@@ -198,8 +189,8 @@ def sign(report: Path, key: Path, output: Path, passphrase_file: Path | None, va
 
 
 @click.command(epilog=PUBLISH_EXIT_HELP)
-@click.argument("file", type=_existing)
-@click.option("--key", type=_existing, required=True, help="The declarer's Ed25519 public key (PEM).")
+@click.argument("file", type=EXISTING_FILE)
+@key_option("The declarer's Ed25519 public key (PEM).", required=True)
 @_lang
 def verify(file: Path, key: Path, lang: str) -> None:
     """Check FILE's signature and validity; print who declared what, for which site, when, until when."""
@@ -208,7 +199,7 @@ def verify(file: Path, key: Path, lang: str) -> None:
     if verification.status is VerificationStatus.INVALID:
         reason = catalog.text(verification.reason or "", verification.detail)
         click.echo(catalog.text("verify.invalid", {"reason": reason}))
-        sys.exit(EXIT_INVALID)
+        sys.exit(ExitCode.FAIL)
     document = verification.document
     report = document.report
     summary = summarise(document, catalog, now=datetime.now(UTC))
@@ -227,7 +218,7 @@ def verify(file: Path, key: Path, lang: str) -> None:
         catalog.text("verify.digest", {"digest": document.digest}),
     ]
     click.echo("\n".join(lines))
-    sys.exit(EXIT_OK if verification.status is VerificationStatus.VALID else EXIT_EXPIRED)
+    sys.exit(ExitCode.OK if verification.status is VerificationStatus.VALID else ExitCode.EXPIRED)
 
 
 def _overall(report: Mapping[str, Any]) -> str:
@@ -236,12 +227,11 @@ def _overall(report: Mapping[str, Any]) -> str:
 
 
 @click.command(epilog=PUBLISH_EXIT_HELP)
-@click.argument("file", type=_existing)
-@click.option("--format", "badge_format", type=click.Choice(["svg", "shields", "embed"]), default="svg",
-              show_default=True, help="SVG image, shields.io endpoint JSON, or an HTML embed snippet.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here instead of stdout.")
-@click.option("--key", type=_existing, help="Refuse to render unless FILE's signature verifies with this public key.")
+@click.argument("file", type=EXISTING_FILE)
+@format_option(["svg", "shields", "embed"], "svg", "SVG image, shields.io endpoint JSON, or an HTML embed snippet.",
+               dest="badge_format")
+@_written_here
+@_verifying_key
 @click.option("--report-url", help="embed: the public URL of the HTML report the badge links to (required).")
 @click.option("--badge-url", help="embed: the public URL of the SVG badge (default: inline the SVG).")
 @_lang
@@ -269,12 +259,10 @@ def badge(file: Path, badge_format: str, output: Path | None, key: Path | None, 
 
 
 @click.command(name="report", epilog=PUBLISH_EXIT_HELP)
-@click.argument("file", type=_existing)
-@click.option("--format", "output_format", type=click.Choice(sorted({*FORMATS, "html"})), default="html",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here instead of stdout.")
-@click.option("--key", type=_existing, help="Refuse to render unless FILE's signature verifies with this public key.")
+@click.argument("file", type=EXISTING_FILE)
+@format_option(sorted({*FORMATS, "html"}), "html", "Output format.")
+@_written_here
+@_verifying_key
 @_lang
 def report_command(file: Path, output_format: str, output: Path | None, key: Path | None, lang: str) -> None:
     """Render FILE (signed declaration or plain report) without re-scanning; html is one self-contained page."""
@@ -291,7 +279,7 @@ def _emit(text: str, output: Path | None, catalog: Catalog) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    _write(output, text.encode("utf-8"))
+    write_file(output, text)
     click.echo(catalog.text("publish.written", {"path": str(output)}), err=True)
 
 

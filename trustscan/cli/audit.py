@@ -1,0 +1,86 @@
+"""`trustscan audit`: audit one site and print, write, sign and gate its report (wiring only).
+
+The scanner itself (`trustscan.audit`, which loads sslyze and nassl) is imported only when a scan
+runs, so `--help` and usage errors stay fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trustscan.cli.ci import ci_options, finish_ci, gate_report, prepare_ci
+from trustscan.cli.common import load_rules, write_file
+from trustscan.cli.declare import declaration_from_option, declaration_option
+from trustscan.cli.exitcodes import AUDIT_EXITS
+from trustscan.cli.options import (
+    EXISTING_FILE,
+    format_option,
+    lang_option,
+    output_option,
+    scan_options,
+    settings_from_options,
+    verbose_option,
+)
+from trustscan.cli.publish import load_signing_key, sign_options, write_signed
+from trustscan.core.catalog import load_catalog
+from trustscan.core.errors import TargetError
+from trustscan.core.settings import AuditSettings
+from trustscan.core.target import parse_target
+from trustscan.render.formats import FORMATS, render
+from trustscan.report.document import build_report, dumps
+
+
+@click.command(epilog=AUDIT_EXITS.epilog())
+@click.argument("target")
+@scan_options("Deadline for the whole audit, in seconds.")
+@format_option(sorted(FORMATS), "console", "What to print on stdout.")
+@output_option("Also write the JSON report to this file.")
+@verbose_option
+@click.option("--sign-key", type=EXISTING_FILE,
+              help="Sign the report with this Ed25519 private key; -o then receives the signed declaration.")
+@sign_options
+@ci_options
+@declaration_option
+@lang_option("Language of messages and the report.")
+def audit(target: str, output_format: str, output: Path | None, verbose: bool, lang: str,
+          sign_key: Path | None = None, passphrase_file: Path | None = None, valid_days: int = 90,
+          policy_file: Path | None = None, baseline: Path | None = None, output_dir: Path | None = None,
+          emit: tuple[str, ...] = (), declaration_file: Path | None = None, **scan: Any) -> None:
+    """Audit TARGET (host, host:port or https:// URL) against the six criteria."""
+    if sign_key is not None and output is None:
+        raise click.UsageError("--sign-key needs -o/--output for the signed declaration")
+    signing_key = load_signing_key(sign_key, passphrase_file) if sign_key else None  # before a long audit
+    ci = prepare_ci(policy_file, baseline, output_dir, emit, load_rules())  # also before the audit
+    declaration = declaration_from_option(declaration_file)  # a bad file fails before the audit too
+    try:
+        parsed = parse_target(target)
+    except TargetError as exc:
+        raise click.UsageError(str(exc)) from None
+    settings = settings_from_options(scan)
+    catalog = load_catalog(lang)
+    report, gate = gate_report(audit_to_report(parsed, settings, lang, declaration=declaration), ci)
+    if output is not None and signing_key is not None:
+        click.echo(write_signed(report, signing_key, valid_days=valid_days, output=output, catalog=catalog), err=True)
+    elif output is not None:
+        write_file(output, dumps(report))
+    click.echo(render(output_format, report, catalog, verbose=verbose), nl=False)
+    if output is not None and output_format == "console" and sign_key is None:
+        click.echo(catalog.text("console.report_written", {"path": str(output)}))
+    sys.exit(finish_ci(report, gate, ci, catalog, console=output_format == "console", verbose=verbose))
+
+
+def audit_to_report(target: Any, settings: AuditSettings, lang: str, *, declaration: Any = None) -> dict[str, Any]:
+    """Run the audit and build its report, turning refusals into usage errors."""
+    from trustscan.audit import AddressPolicyError, run_audit  # the scanner (sslyze, nassl) only when scanning
+
+    ruleset = load_rules()
+    try:
+        outcome = asyncio.run(run_audit(target, settings, ruleset=ruleset, declaration=declaration))
+    except AddressPolicyError as exc:
+        raise click.UsageError(str(exc)) from None
+    return build_report(outcome, ruleset, load_catalog(lang))
