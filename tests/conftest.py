@@ -33,3 +33,14 @@ def isolated_list_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
     patch.setenv("TRUSTSCAN_CACHE_DIR", str(tmp_path_factory.mktemp("lists-cache")))
     yield
     patch.undo()
+
+
+#: Fixtures that bring up the local world (nginx, DNS, CA on loopback); a test using one, directly or
+#: through another fixture, is marked `world`, so `pytest -m "not world"` runs the fast layers alone.
+WORLD_FIXTURES = frozenset({"world", "many", "demo"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if WORLD_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.world)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.publish_samples import sample_report
+from tests.support.publish_samples import sample_report
 from trustscan.cli.main import main
 from trustscan.publish.attestation import envelope_bytes, sign_report
 from trustscan.publish.keys import load_private_key

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_audit_world import world_settings
-from tests.test_publish_outputs import active_content
+from tests.integration.test_audit_world import world_settings
+from tests.render.test_publish_outputs import active_content
 from tests.world import World
 from tests.world.sites import HOSTILE_PAYLOAD, HOSTILE_TITLE, HOSTILE_URL_PAYLOAD
 from trustscan.audit import run_audit
@@ -95,8 +95,8 @@ def test_report_and_badge_render_in_headless_chromium(hostile: Document, tmp_pat
 
 
 def test_audit_sign_key_writes_a_declaration_that_verifies(world: World, tmp_path: Path) -> None:
-    from tests.test_cli import world_args
-    from tests.test_publish_cli import trustscan
+    from tests.cli.test_cli import world_args
+    from tests.cli.test_publish_cli import trustscan
 
     assert trustscan("keygen", "k.pem", cwd=tmp_path).returncode == 0
     audit = trustscan("audit", world.site("good").target, *world_args(world), "--sign-key", "k.pem",

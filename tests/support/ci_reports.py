@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tests.test_rules import evidence_from_case
+from tests.judge.test_rules import evidence_from_case
 from trustscan.core.catalog import load_catalog
 from trustscan.core.target import parse_target
 from trustscan.judge.engine import evaluate, roll_up

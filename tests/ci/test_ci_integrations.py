@@ -21,7 +21,7 @@ import yaml
 from trustscan.cli.main import main
 from trustscan.render.outputs import OUTPUT_FILES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 GITLAB = yaml.safe_load((ROOT / "ci" / "trustscan.gitlab-ci.yml").read_text(encoding="utf-8"))
 AUDIT_OPTIONS = {opt for param in main.commands["audit"].params for opt in param.opts}

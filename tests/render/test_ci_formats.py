@@ -1,7 +1,7 @@
 """SARIF, JUnit XML and Markdown rendered from reports built by the real engine.
 
-SARIF is validated against the official OASIS SARIF 2.1.0 schema (test data kept outside the repo
-in ../shared/data), JUnit is read back with junitparser, Markdown is rendered with markdown-it-py to
+SARIF is validated against the official OASIS SARIF 2.1.0 schema (kept in the repo, in
+tests/data/, so a clean clone runs this test), JUnit is read back with junitparser, Markdown is rendered with markdown-it-py to
 prove that text from a hostile site cannot add HTML, links, table cells or mentions.
 """
 
@@ -18,13 +18,13 @@ import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 from markdown_it import MarkdownIt
 
-from tests.ci_reports import RULESET, make_report
+from tests.support.ci_reports import RULESET, make_report
 from trustscan.ci.gate import evaluate_policy, with_policy
 from trustscan.ci.policy import DEFAULT_POLICY, parse_policy
 from trustscan.core.catalog import load_catalog
 from trustscan.render.formats import FORMATS, junit, markdown, render, sarif
 
-SARIF_SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "data" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 TODAY = dt.date(2026, 11, 20)
 HOSTILE = ("<script>alert(1)</script> | @everyone [click](javascript:alert(1)) ![x](http://evil.test/x.png) "
            "**bold** `code` \x1b[31m\x00 <img src=x onerror=alert(2)> #42 https://evil.test/")

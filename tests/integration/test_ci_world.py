@@ -18,7 +18,7 @@ from tests.world import World
 from trustscan.render.outputs import OUTPUT_FILES
 from trustscan.report.schema import report_schema
 
-SARIF_SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "data" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 ALL_FORMATS = "json,sarif,junit,markdown,console"
 
 

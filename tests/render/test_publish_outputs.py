@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.publish_samples import SCAN_TIME, sample_report
+from tests.support.publish_samples import SCAN_TIME, sample_report
 from trustscan.core.catalog import load_catalog
 from trustscan.publish.attestation import Document, envelope_bytes, parse_document, sign_report
 from trustscan.publish.keys import generate_key_pair

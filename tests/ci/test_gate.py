@@ -8,7 +8,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.ci_reports import RULESET, make_report, statuses
+from tests.support.ci_reports import RULESET, make_report, statuses
 from trustscan.ci.gate import evaluate_policy, with_policy
 from trustscan.ci.policy import DEFAULT_POLICY, parse_policy
 from trustscan.core.catalog import load_catalog

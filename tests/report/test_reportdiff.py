@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.ci_reports import make_report
+from tests.support.ci_reports import make_report
 from trustscan.cli.main import main
 from trustscan.core.errors import ReportFileError
 from trustscan.report.diff import (

@@ -15,7 +15,7 @@ import rfc8785
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ec import SECP256R1, generate_private_key
 
-from tests.publish_samples import SCAN_TIME, sample_report
+from tests.support.publish_samples import SCAN_TIME, sample_report
 from trustscan.core.errors import DocumentError, KeyFileError, PassphraseNeeded
 from trustscan.publish.attestation import (
     PAYLOAD_TYPE,
@@ -62,7 +62,7 @@ def test_statement_shape_and_canonical_payload(signed: bytes) -> None:
     assert statement["subject"][0]["digest"]["sha256"] == hashlib.sha256(rfc8785.dumps(report)).hexdigest()
     assert statement["predicate"]["declared_at"] == "2026-03-01T09:00:00Z"
     assert statement["predicate"]["valid_until"] == "2026-05-30T09:00:00Z"  # 90 days
-    schema = json.loads((Path(__file__).parents[1] / "reports/schema/self-declaration.schema.json").read_text())
+    schema = json.loads((Path(__file__).parents[2] / "reports/schema/self-declaration.schema.json").read_text())
     jsonschema.validate(statement, schema, format_checker=jsonschema.FormatChecker())
     jsonschema.validate(report, report_schema(), format_checker=jsonschema.FormatChecker())
 

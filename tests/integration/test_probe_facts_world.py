@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 
-from tests.test_audit_world import world_settings
+from tests.integration.test_audit_world import world_settings
 from tests.world import World
 from trustscan.audit import run_audit
 from trustscan.collect import registry

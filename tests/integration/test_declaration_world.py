@@ -8,7 +8,7 @@ import datetime as dt
 import jsonschema
 import pytest
 
-from tests.test_audit_world import world_settings
+from tests.integration.test_audit_world import world_settings
 from tests.world import World
 from trustscan.audit import run_audit
 from trustscan.core.catalog import load_catalog

@@ -119,6 +119,7 @@ def test_idn_target_is_shown_in_both_forms(world: World) -> None:
     assert "[c] PASS" in result.stdout and "[e.securitytxt.canonical]" in result.stdout
 
 
+@pytest.mark.world  # the demo brings up its own local world in the subprocess
 def test_demo_runs_offline_and_reports_both_sites(tmp_path: Path) -> None:
     result = trustscan("demo", "--output-dir", str(tmp_path / "out"), "--lang", "en", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
