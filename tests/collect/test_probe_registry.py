@@ -1,6 +1,6 @@
 """The probe contract: the registry finds the probes, rules are checked against the facts they declare.
 
-No network: the honesty of the declarations against real probe output is tests/test_probe_facts_world.py.
+No network: the honesty of the declarations against real probe output is tests/integration/test_probe_facts_world.py.
 """
 
 from __future__ import annotations

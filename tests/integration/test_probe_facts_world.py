@@ -1,6 +1,6 @@
 """The facts probes declare are the facts they produce: real audits of the local world, fast and deep TLS.
 
-tests/test_probe_registry.py checks rules against the declarations; this checks the declarations
+tests/collect/test_probe_registry.py checks rules against the declarations; this checks the declarations
 against what every probe actually returned, so a probe cannot produce a fact rules could not name.
 """
 

@@ -22,7 +22,7 @@ from .content import CONTENT_SITES, PRIVACY_FOOTER, content_files
 
 DOMAIN = "trustscan.test"
 IDN_LABEL = "bộ-công-an"  # served from the good site; reaches DNS as punycode
-# Markup that must stay text in every report, badge and page (tests/test_publish_world.py).
+# Markup that must stay text in every report, badge and page (tests/integration/test_publish_world.py).
 HOSTILE_PAYLOAD = """<script>alert('contact')</script>"><img src=x onerror=alert(1)>"""
 HOSTILE_TITLE = """<script>alert('title')</script>"><img src=x onerror=alert('title')>"""
 HOSTILE_URL_PAYLOAD = """"><script>alert(2)</script>"""
