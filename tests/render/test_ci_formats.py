@@ -1,8 +1,8 @@
 """SARIF, JUnit XML and Markdown rendered from reports built by the real engine.
 
 SARIF is validated against the official OASIS SARIF 2.1.0 schema (kept in the repo, in
-tests/data/, so a clean clone runs this test), JUnit is read back with junitparser, Markdown is rendered with markdown-it-py to
-prove that text from a hostile site cannot add HTML, links, table cells or mentions.
+tests/data/, so a clean clone runs this test), JUnit is read back with junitparser, Markdown is
+rendered with markdown-it-py to prove that text from a hostile site cannot add HTML, links, table cells or mentions.
 """
 
 from __future__ import annotations
