@@ -1,4 +1,5 @@
-"""Tests of the local world itself: the CA, the DNS server, the nginx test sites and the demo sites.
+"""Tests of the local world itself: the nginx test sites and the demo sites (the CA and DNS server on their
+own are tests/localworld/).
 
 If these fail, integration test failures elsewhere mean nothing: the world is not what it claims to be.
 """
@@ -6,13 +7,10 @@ If these fail, integration test failures elsewhere mean nothing: the world is no
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import socket
 import ssl
-import struct
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import dns.flags
 import dns.message
@@ -23,10 +21,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.world import World
-from tests.world.client import get, lax, trusting
-from trustscan.localworld.ca import LocalCA
+from tests.world.client import addresses, get, lax, trusting
 from trustscan.localworld.demo import DemoWorld
-from trustscan.localworld.dns import LocalDNSServer
 from trustscan.localworld.sites import Page, SiteConfig, SiteServer
 
 NOW = dt.datetime.now(dt.UTC)
@@ -59,157 +55,6 @@ def fields(body: bytes) -> list[tuple[str, str]]:
 
 def parse_expires(value: str) -> dt.datetime:
     return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-
-
-# --- DNS -------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def dns_server() -> Iterator[LocalDNSServer]:
-    with LocalDNSServer(
-        {"Good.trustscan.test.": ["127.0.0.10", "::1"], "bộ-công-an.trustscan.test": ["127.0.0.10"]}
-    ) as server:
-        yield server
-
-
-def ask(server: LocalDNSServer, name: str, rdtype: str = "A", *, tcp: bool = False) -> dns.message.Message:
-    query = dns.message.make_query(name, rdtype)
-    send = dns.query.tcp if tcp else dns.query.udp
-    return send(query, "127.0.0.1", port=server.port, timeout=2)
-
-
-def addresses(response: dns.message.Message) -> list[str]:
-    return [rdata.address for rrset in response.answer for rdata in rrset]
-
-
-@pytest.mark.parametrize("tcp", [False, True], ids=["udp", "tcp"])
-def test_dns_answers_a_for_known_name_case_insensitively(dns_server: LocalDNSServer, tcp: bool) -> None:
-    response = ask(dns_server, "gOOD.TrustScan.test", tcp=tcp)
-    assert response.rcode() == dns.rcode.NOERROR
-    assert response.flags & dns.flags.AA
-    assert addresses(response) == ["127.0.0.10"]
-
-
-def test_dns_aaaa_and_nodata(dns_server: LocalDNSServer) -> None:
-    assert addresses(ask(dns_server, "good.trustscan.test", "AAAA")) == ["::1"]
-    idn_aaaa = ask(dns_server, "xn--b-cng-an-63a1467e.trustscan.test", "AAAA")
-    assert idn_aaaa.rcode() == dns.rcode.NOERROR and idn_aaaa.answer == []
-    mx = ask(dns_server, "good.trustscan.test", "MX")
-    assert mx.rcode() == dns.rcode.NOERROR and mx.answer == []
-
-
-def test_dns_idn_is_served_as_punycode(dns_server: LocalDNSServer) -> None:
-    assert addresses(ask(dns_server, "xn--b-cng-an-63a1467e.trustscan.test")) == ["127.0.0.10"]
-
-
-def test_dns_nxdomain_for_unknown_name(dns_server: LocalDNSServer) -> None:
-    response = ask(dns_server, "nope.trustscan.test")
-    assert response.rcode() == dns.rcode.NXDOMAIN
-    assert response.answer == []
-
-
-def test_dns_survives_garbage(dns_server: LocalDNSServer) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-        udp.settimeout(2)
-        udp.sendto(b"\x00", ("127.0.0.1", dns_server.port))  # too short to answer at all
-        # A query header (id 0xBEEF, QR=0) claiming one question, followed by junk: FORMERR, same id.
-        udp.sendto(
-            struct.pack("!HHHHHH", 0xBEEF, 0x0100, 1, 0, 0, 0) + b"\xff\xfe\x00",
-            ("127.0.0.1", dns_server.port),
-        )
-        reply = udp.recv(512)
-    assert reply[:2] == b"\xbe\xef"
-    assert reply[3] & 0x0F == dns.rcode.FORMERR
-    with socket.create_connection(("127.0.0.1", dns_server.port), timeout=2) as tcp:
-        tcp.sendall(b"\x00\x05hello")
-        assert tcp.recv(100) == b""  # closed, not crashed
-    assert addresses(ask(dns_server, "good.trustscan.test")) == ["127.0.0.10"]
-
-
-def test_dns_refuses_non_loopback_bind() -> None:
-    with pytest.raises(ValueError, match="loopback"):
-        LocalDNSServer({}, host="0.0.0.0")
-
-
-# --- CA --------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> LocalCA:
-    return LocalCA(tmp_path_factory.mktemp("ca"))
-
-
-def openssl_verify(ca: LocalCA, cert_path: Path, leaf_path: Path) -> subprocess.CompletedProcess[str]:
-    """``openssl verify -CAfile root.pem -untrusted <served chain> <leaf>``."""
-    openssl = shutil.which("openssl")
-    assert openssl, "openssl CLI is required by LocalCA(sha1=True) and by these tests"
-    return subprocess.run(
-        [openssl, "verify", "-CAfile", str(ca.root_path), "-untrusted", str(cert_path), str(leaf_path)],
-        capture_output=True,
-        text=True,
-    )
-
-
-def test_ca_good_chain_verifies(ca: LocalCA) -> None:
-    cert = ca.issue(["good.trustscan.test", "127.0.0.10"], name="good", not_before=NOW - DAY, not_after=NOW + 90 * DAY)
-    result = openssl_verify(ca, cert.cert_path, cert.leaf_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    leaf = cert.load_leaf()
-    san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    assert san.get_values_for_type(x509.DNSName) == ["good.trustscan.test"]
-    assert [str(ip) for ip in san.get_values_for_type(x509.IPAddress)] == ["127.0.0.10"]
-    assert cert.cert_path.read_text().count("BEGIN CERTIFICATE") == 2  # leaf + intermediate
-
-
-def test_ca_expired_is_rejected(ca: LocalCA) -> None:
-    cert = ca.issue(["expired.trustscan.test"], name="expired", not_before=NOW - 90 * DAY, not_after=NOW - DAY)
-    result = openssl_verify(ca, cert.cert_path, cert.leaf_path)
-    assert result.returncode != 0
-    assert "expired" in result.stdout + result.stderr
-
-
-def test_ca_self_signed_and_missing_intermediate_are_rejected(ca: LocalCA) -> None:
-    selfsigned = ca.issue(
-        ["ss.trustscan.test"], name="ss", self_signed=True, not_before=NOW - DAY, not_after=NOW + 90 * DAY
-    )
-    leaf = selfsigned.load_leaf()
-    assert leaf.issuer == leaf.subject
-    assert (
-        "self-signed"
-        in openssl_verify(ca, selfsigned.cert_path, selfsigned.leaf_path).stdout
-        + openssl_verify(ca, selfsigned.cert_path, selfsigned.leaf_path).stderr
-    )
-    nochain = ca.issue(
-        ["nc.trustscan.test"],
-        name="nc",
-        include_intermediate=False,
-        not_before=NOW - DAY,
-        not_after=NOW + 90 * DAY,
-    )
-    assert nochain.cert_path.read_text().count("BEGIN CERTIFICATE") == 1
-    assert openssl_verify(ca, nochain.cert_path, nochain.leaf_path).returncode != 0
-
-
-def test_ca_sha1_rsa1024_leaf(ca: LocalCA) -> None:
-    cert = ca.issue(
-        ["legacy.trustscan.test"],
-        name="legacy",
-        key="rsa1024",
-        sha1=True,
-        not_before=NOW - 2 * DAY,
-        not_after=NOW + 30 * DAY,
-    )
-    leaf = cert.load_leaf()
-    assert leaf.signature_hash_algorithm is not None and leaf.signature_hash_algorithm.name == "sha1"
-    key = leaf.public_key()
-    assert isinstance(key, rsa.RSAPublicKey) and key.key_size == 1024
-    # Dates and SAN survive the openssl re-signing.
-    assert abs(leaf.not_valid_after_utc - (NOW + 30 * DAY)) < dt.timedelta(seconds=2)
-    assert leaf.issuer == ca.intermediate_cert.subject
-    san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    assert san.get_values_for_type(x509.DNSName) == ["legacy.trustscan.test"]
-    assert openssl_verify(ca, cert.cert_path, cert.leaf_path).returncode == 0  # OpenSSL itself allows SHA-1
-
 
 # --- the nginx world -------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""A minimal HTTP(S) client for tests of the world itself: connect to a pinned IP, send the real Host/SNI."""
+"""Minimal clients for tests of the world itself: HTTP(S) to a pinned IP with the real Host/SNI; DNS answers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import socket
 import ssl
 import warnings
 from dataclasses import dataclass
+
+import dns.message
 
 
 @dataclass(frozen=True)
@@ -50,3 +52,8 @@ def lax(minimum: ssl.TLSVersion = ssl.TLSVersion.TLSv1, maximum: ssl.TLSVersion 
         if maximum is not None:
             ctx.maximum_version = maximum
     return ctx
+
+
+def addresses(response: dns.message.Message) -> list[str]:
+    """The A/AAAA addresses of a DNS response, in answer order."""
+    return [rdata.address for rrset in response.answer for rdata in rrset]
