@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from tests.support.input_files import KINDS, refused_file, within
 from trustscan.bulk.portfolio import parse_text
 from trustscan.bulk.store import ResultStore
 from trustscan.cli.main import main
-from trustscan.core.settings import AuditSettings, NameServer
+from trustscan.core.settings import MAX_CA_BUNDLE_BYTES, AuditSettings, NameServer
+from trustscan.lists.store import MAX_SNAPSHOT_BYTES
 
 
 def test_settings_survive_the_database_round_trip(tmp_path: Path) -> None:
@@ -57,3 +60,25 @@ def test_a_second_bulk_on_the_same_database_is_refused(tmp_path: Path) -> None:
         result = CliRunner().invoke(main, ["bulk", str(portfolio), "--db", str(db)])
     assert result.exit_code == 2 and "another trustscan bulk is using" in result.output
     assert not db.exists()  # refused before touching the database
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_fifo_or_oversize_ca_bundle_or_list_is_refused_before_the_run(tmp_path: Path, kind: str) -> None:
+    portfolio = tmp_path / "p.txt"
+    portfolio.write_text("a.gov.vn\n")
+    bundle = refused_file(kind, tmp_path / "ca.pem", MAX_CA_BUNDLE_BYTES)
+    with within(5):
+        result = CliRunner().invoke(main, ["bulk", str(portfolio), "--db", str(tmp_path / "r.db"),
+                                           "--ca-bundle", str(bundle)])
+    assert result.exit_code == 2 and f"cannot read CA bundle {bundle}: " in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "r.db").exists()
+    # A resumed run re-checks its own files: one that became a FIFO or grew is refused the same way.
+    db = tmp_path / "resumed.db"
+    listed = refused_file(kind, tmp_path / "list.txt", MAX_SNAPSHOT_BYTES)
+    with ResultStore(db) as store:
+        store.create_run(portfolio="p", digest="d", settings=AuditSettings(blocklist_files=(listed,)).to_json(),
+                         language="vi", tool_version="t", entries=parse_text("a.gov.vn\n").entries)
+    with within(5):
+        resumed = CliRunner().invoke(main, ["bulk", "--db", str(db), "--resume"])
+    needle = "no longer exists" if kind == "fifo" else f"cannot read blocklist {listed}: larger than"
+    assert resumed.exit_code == 2 and needle in resumed.stderr, resumed.output

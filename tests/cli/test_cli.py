@@ -11,14 +11,16 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.support.input_files import KINDS, refused_file
 from tests.world import World
+from trustscan.core.settings import MAX_CA_BUNDLE_BYTES
 from trustscan.report.schema import report_schema
 
 
-def trustscan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def trustscan(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONWARNINGS": "default"}
     return subprocess.run([sys.executable, "-m", "trustscan", *args], capture_output=True, text=True,
-                          timeout=120, env=env, cwd=cwd, stdin=subprocess.DEVNULL)
+                          timeout=timeout, env=env, cwd=cwd, stdin=subprocess.DEVNULL)
 
 
 def world_args(world: World) -> list[str]:
@@ -51,6 +53,15 @@ def test_usage_errors_exit_2_with_one_line(args: list[str], needle: str) -> None
     result = trustscan(*args)
     assert_one_line_error(result, 2)
     assert needle in result.stderr
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_fifo_or_oversize_ca_bundle_is_refused_before_scanning(tmp_path: Path, kind: str) -> None:
+    bundle = refused_file(kind, tmp_path / "ca.pem", MAX_CA_BUNDLE_BYTES)
+    result = trustscan("audit", "example.invalid", "--ca-bundle", str(bundle), timeout=30)
+    assert_one_line_error(result, 2)
+    reason = "not a regular file" if kind == "fifo" else "larger than"
+    assert f"cannot read CA bundle {bundle}: {reason}" in result.stderr
 
 
 def test_loopback_target_is_refused_without_allow_private() -> None:

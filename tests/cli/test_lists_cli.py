@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.support.input_files import KINDS, refused_file, within
 from tests.world import World
 from trustscan.cli.main import main
 from trustscan.cli.options import blocklist_settings
 from trustscan.core.errors import ListFetchError
-from trustscan.core.settings import NameServer
+from trustscan.core.settings import MAX_CA_BUNDLE_BYTES, NameServer
 from trustscan.lists.fetch import fetch_list
+from trustscan.lists.store import MAX_SNAPSHOT_BYTES
 from trustscan.net.resolve import Resolver
 
 LIST = "# do-not-visit\nbad.example\n*.casino.example\n203.0.113.0/24\nnot-a-domain\n"
@@ -211,3 +213,32 @@ def test_https_import_verifies_the_certificate(world: World) -> None:
     assert world.site("good").host.encode() in get("good")
     with pytest.raises(ListFetchError, match="CERTIFICATE_VERIFY_FAILED|certificate verify failed"):
         get("selfsigned")
+
+
+# --- user-given files that are not regular files within their cap ----------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_import_refuses_a_fifo_or_oversize_file_at_once(tmp_path: Path, kind: str) -> None:
+    path = refused_file(kind, tmp_path / "list.txt", MAX_SNAPSHOT_BYTES)
+    needle = f"cannot read {path}: not a regular file" if kind == "fifo" else f"{path} is larger than 64 MiB"
+    with within(5):
+        assert_one_line_error(run(tmp_path / "cache", "import", "tnm", str(path)), needle)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_url_import_refuses_a_fifo_or_oversize_ca_bundle_at_once(tmp_path: Path, kind: str) -> None:
+    path = refused_file(kind, tmp_path / "ca.pem", MAX_CA_BUNDLE_BYTES)
+    needle = "not a regular file" if kind == "fifo" else "larger than"
+    with within(5):
+        result = run(tmp_path / "cache", "import", "tnm", "https://127.0.0.1:9/list.txt", "--ca-bundle", str(path))
+    assert_one_line_error(result, f"cannot load CA bundle {path}: {needle}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_audit_refuses_a_fifo_or_oversize_blocklist_before_scanning(tmp_path: Path, kind: str) -> None:
+    path = refused_file(kind, tmp_path / "list.txt", MAX_SNAPSHOT_BYTES)
+    needle = "not a regular file" if kind == "fifo" else "larger than"
+    with within(5):
+        result = CliRunner().invoke(main, ["audit", "example.invalid", "--blocklist", str(path)])
+    assert_one_line_error(result, f"cannot read blocklist {path}: {needle}")

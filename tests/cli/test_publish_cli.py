@@ -19,8 +19,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.support.input_files import KINDS, refused_file, within
 from tests.support.publish_samples import sample_report
 from trustscan.cli.main import main
+from trustscan.cli.publish import MAX_PASSPHRASE_FILE_BYTES
 from trustscan.publish.attestation import envelope_bytes, sign_report
 from trustscan.publish.keys import load_private_key
 
@@ -187,3 +189,13 @@ def test_the_recipe_printed_in_the_html_report_works(workdir: Path, tmp_path: Pa
     assert result.returncode == 0, result
     assert "Signature Verified Successfully" in result.stdout
     assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_fifo_or_oversize_passphrase_file_is_refused_at_once(tmp_path: Path, kind: str) -> None:
+    path = refused_file(kind, tmp_path / "pass.txt", MAX_PASSPHRASE_FILE_BYTES)
+    with within(5):
+        result = trustscan("keygen", "k.pem", "--passphrase-file", str(path), cwd=tmp_path)
+    reason = "not a regular file" if kind == "fifo" else "larger than"
+    assert f"cannot read {path}: {reason}" in one_line_error(result, 2)
+    assert not (tmp_path / "k.pem").exists()

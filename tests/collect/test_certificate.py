@@ -15,7 +15,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from tests.support.input_files import KINDS, refused_file, within
 from trustscan.collect.tls.certificate import analyze_certificate_chain, hostname_matches, load_trust_anchors
+from trustscan.core.errors import InputFileError
+from trustscan.core.settings import MAX_CA_BUNDLE_BYTES
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -273,3 +276,10 @@ def test_load_trust_anchors(tmp_path: Path, pki):
 def test_empty_chain_rejected():
     with pytest.raises(ValueError):
         analyze_certificate_chain([], "example.test", NOW)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_fifo_or_oversize_anchor_bundle_is_refused_at_once(tmp_path: Path, kind: str):
+    bundle = refused_file(kind, tmp_path / "ca.pem", MAX_CA_BUNDLE_BYTES)
+    with within(5), pytest.raises(InputFileError, match="not a regular file" if kind == "fifo" else "larger than"):
+        load_trust_anchors([bundle])

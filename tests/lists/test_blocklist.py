@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.input_files import KINDS, refused_file, within
 from trustscan.collect.blocklist import NO_SNAPSHOT_HINT, check_blocklists, match_facts
 from trustscan.collect.dns.dnsbl import dnsbl_query_name
 from trustscan.core.errors import ProbeError, SnapshotError
@@ -22,7 +23,7 @@ from trustscan.lists.matcher import (
     report_snapshots,
     snapshot_from_bytes,
 )
-from trustscan.lists.store import SnapshotStore, default_lists_dir, load_configured
+from trustscan.lists.store import MAX_SNAPSHOT_BYTES, SnapshotStore, default_lists_dir, load_configured
 from trustscan.localworld.dns import LocalDNSServer
 from trustscan.net.resolve import Resolver
 
@@ -206,6 +207,20 @@ def test_file_snapshots_age_from_their_modification_time(tmp_path: Path) -> None
 def test_missing_file_is_one_line_error(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match="cannot read"):
         load_configured(files=[tmp_path / "missing.txt"])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_fifo_or_oversize_list_file_or_metadata_is_refused_at_once(tmp_path: Path, kind: str) -> None:
+    path = refused_file(kind, tmp_path / "list.txt", MAX_SNAPSHOT_BYTES)
+    needle = "not a regular file" if kind == "fifo" else "larger than 64 MiB"
+    with within(5), pytest.raises(SnapshotError, match=needle):
+        load_configured(files=[path])
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    refused_file(kind, cache / "tnm.json", 64 * 1024)  # a snapshot's metadata in the cache folder
+    with within(5):
+        (info,) = SnapshotStore(cache).infos()
+    assert isinstance(info, SnapshotError) and "snapshot tnm: unreadable metadata" in str(info)
 
 
 # --- the probe's facts ----------------------------------------------------------------------------

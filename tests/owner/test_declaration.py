@@ -15,11 +15,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests.support.input_files import KINDS, refused_file, within
 from trustscan.cli.main import main
 from trustscan.collect.declaration import declaration_attempt
 from trustscan.core.errors import DeclarationError
 from trustscan.core.models import AttemptStatus
 from trustscan.owner.declaration import (
+    MAX_FILE_BYTES,
     declaration_schema,
     dump_declaration,
     load_declaration,
@@ -200,3 +202,13 @@ def test_audit_refuses_a_bad_declaration_before_scanning(tmp_path: Path) -> None
     assert_one_line_error(trustscan("audit", "example.invalid", "--declaration", str(bad)), "security_level")
     assert_one_line_error(trustscan("audit", "example.invalid", "--declaration", str(tmp_path / "none.yaml")),
                           "cannot read")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_fifo_or_oversize_declaration_is_refused_at_once(tmp_path: Path, kind: str) -> None:
+    path = refused_file(kind, tmp_path / "d.yaml", MAX_FILE_BYTES)
+    needle = "not a regular file" if kind == "fifo" else "larger than 64 KiB"
+    with within(5), pytest.raises(DeclarationError, match=needle):
+        load_declaration(path, today=TODAY)
+    with within(5):
+        assert_one_line_error(trustscan("audit", "example.invalid", "--declaration", str(path)), needle)

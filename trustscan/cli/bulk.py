@@ -28,6 +28,7 @@ from trustscan.cli.exitcodes import BULK_EXITS, PORTFOLIO_EXITS, ExitCode
 from trustscan.cli.options import (
     FILE,
     SCAN_OPTION_NAMES,
+    check_input_files,
     format_option,
     lang_option,
     output_option,
@@ -75,6 +76,7 @@ def _stored_settings(data: dict[str, Any]) -> AuditSettings:
     for path in (settings.ca_bundle, *settings.blocklist_files):
         if path is not None and not path.is_file():
             raise click.UsageError(f"the run's file {path} no longer exists")
+    check_input_files(settings.ca_bundle, settings.blocklist_files)
     return settings
 
 

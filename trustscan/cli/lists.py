@@ -24,9 +24,10 @@ from trustscan.cli.options import (
     resolver_option,
     timeout_option,
 )
-from trustscan.core.errors import ListFetchError, SnapshotError
+from trustscan.core.errors import InputFileError, InputFileTooLarge, ListFetchError, SnapshotError
 from trustscan.lists.matcher import SnapshotInfo
 from trustscan.lists.store import MAX_SNAPSHOT_BYTES, SnapshotStore, default_lists_dir
+from trustscan.net.files import read_capped_file
 
 __all__ = ["lists"]
 
@@ -89,16 +90,20 @@ def _count(number: int, word: str, plural: str | None = None) -> str:
 
 
 def _read_local(location: str) -> bytes:
+    too_large = f"{location} is larger than {MAX_SNAPSHOT_BYTES // (1024 * 1024)} MiB"
+    if location != "-":
+        try:
+            return read_capped_file(location, MAX_SNAPSHOT_BYTES)
+        except InputFileTooLarge:
+            raise click.ClickException(too_large) from None
+        except InputFileError as exc:
+            raise click.ClickException(f"cannot read {location}: {exc.reason}") from None
     try:
-        if location == "-":
-            data = sys.stdin.buffer.read(MAX_SNAPSHOT_BYTES + 1)
-        else:
-            with Path(location).open("rb") as handle:
-                data = handle.read(MAX_SNAPSHOT_BYTES + 1)
+        data = sys.stdin.buffer.read(MAX_SNAPSHOT_BYTES + 1)
     except OSError as exc:
         raise click.ClickException(f"cannot read {location}: {exc.strerror or exc}") from None
     if len(data) > MAX_SNAPSHOT_BYTES:
-        raise click.ClickException(f"{location} is larger than {MAX_SNAPSHOT_BYTES // (1024 * 1024)} MiB")
+        raise click.ClickException(too_large)
     return data
 
 

@@ -14,11 +14,12 @@ from typing import Any
 import click
 
 from trustscan.core.catalog import LANGUAGES
-from trustscan.core.errors import ResolverError
+from trustscan.core.errors import InputFileError, ResolverError
 from trustscan.core.models import CRITERIA
-from trustscan.core.settings import AuditSettings, NameServer, parse_nameserver
+from trustscan.core.settings import MAX_CA_BUNDLE_BYTES, AuditSettings, NameServer, parse_nameserver
 from trustscan.lists.formats import domain_to_ascii
-from trustscan.lists.store import default_lists_dir
+from trustscan.lists.store import MAX_SNAPSHOT_BYTES, default_lists_dir
+from trustscan.net.files import check_readable_file
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -166,12 +167,29 @@ def scan_options(timeout_help: str) -> Decorator:
 def settings_from_options(options: dict[str, Any]) -> AuditSettings:
     """AuditSettings from the parameters of scan_options (UsageError for a bad resolver or zone)."""
     lists = {name: options[name] for name in ("blocklists", "cache_dir", "max_list_age", "dnsbl_domain", "dnsbl_ip")}
+    check_input_files(options["ca_bundle"], options["blocklists"])
     return AuditSettings(
         nameserver=nameserver_from_option(options["resolver"]), ca_bundle=options["ca_bundle"],
         timeout=options["timeout"], http_port=options["http_port"], allow_private=options["allow_private"],
         deep=options["deep"], max_pages=options["max_pages"], criteria=options["only"],
         **blocklist_settings(**lists),
     )
+
+
+def check_input_files(ca_bundle: Path | None, blocklists: Iterable[Path]) -> None:
+    """Refuse a CA bundle or list file that is not a regular file within its cap before any scan starts.
+
+    They are read later (the list by the blocklist probe, the bundle by OpenSSL and sslyze by name), and a
+    FIFO or a huge file would otherwise hang or fail an audit half-way; a missing one click refuses itself.
+    """
+    checks = [(path, MAX_SNAPSHOT_BYTES, "blocklist") for path in blocklists]
+    if ca_bundle is not None:
+        checks.insert(0, (ca_bundle, MAX_CA_BUNDLE_BYTES, "CA bundle"))
+    for path, cap, kind in checks:
+        try:
+            check_readable_file(path, cap)
+        except InputFileError as exc:
+            raise click.UsageError(f"cannot read {kind} {path}: {exc.reason}") from None
 
 
 def blocklist_settings(

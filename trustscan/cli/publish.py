@@ -29,7 +29,8 @@ from trustscan.cli.options import (
     stack,
 )
 from trustscan.core.catalog import Catalog, load_catalog
-from trustscan.core.errors import DocumentError, EnvelopeCorrupt, KeyFileError
+from trustscan.core.errors import DocumentError, EnvelopeCorrupt, InputFileError, KeyFileError
+from trustscan.net.files import read_capped_file
 from trustscan.publish.attestation import (
     DEFAULT_VALID_DAYS,
     Document,
@@ -57,6 +58,8 @@ from trustscan.render.formats.html import declarant, render_document
 __all__ = ["COMMANDS", "load_signing_key", "sign_options", "write_signed"]
 
 MAX_PASSPHRASE_BYTES = 1024
+#: The passphrase file is read whole, up to this: its first line plus room for a comment or line endings.
+MAX_PASSPHRASE_FILE_BYTES = 4 * MAX_PASSPHRASE_BYTES
 
 PUBLISH_EXIT_HELP = PUBLISH_EXITS.epilog()
 
@@ -76,9 +79,9 @@ def _read_passphrase(path: Path | None, *, prompt: str, confirm: bool = False) -
     """From the file if given; else prompt only on a terminal (a pipe must never hang); else none."""
     if path is not None:
         try:
-            data = path.read_bytes()[: MAX_PASSPHRASE_BYTES + 1]
-        except OSError as exc:
-            raise click.UsageError(f"cannot read {path}: {exc.strerror}") from None
+            data = read_capped_file(path, MAX_PASSPHRASE_FILE_BYTES)
+        except InputFileError as exc:  # a FIFO, a device, a folder, or more than a passphrase file holds
+            raise click.UsageError(f"cannot read {path}: {exc.reason}") from None
         secret = data.splitlines()[0] if data.strip() else b""
         if not secret or len(secret) > MAX_PASSPHRASE_BYTES:
             raise click.UsageError(f"{path}: the first line must hold a passphrase of 1-{MAX_PASSPHRASE_BYTES} bytes")

@@ -10,6 +10,9 @@ from typing import Any
 from trustscan.core.errors import ResolverError
 from trustscan.core.target import DEFAULT_HTTP_PORT
 
+#: Largest CA bundle (`--ca-bundle`, or a bundled root store) read: Mozilla's whole store is ~250 KB.
+MAX_CA_BUNDLE_BYTES = 8 * 1024 * 1024
+
 
 @dataclass(frozen=True)
 class NameServer:

@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from trustscan.core.errors import ListFetchError
+from trustscan.core.errors import InputFileError, ListFetchError
+from trustscan.core.settings import MAX_CA_BUNDLE_BYTES
+from trustscan.net.files import read_capped_file
 from trustscan.net.httpclient import (
     FOLLOW,
     Answer,
@@ -49,8 +51,13 @@ def verifying_context(ca_bundle: Path | None) -> ssl.SSLContext:
     context = ssl.create_default_context()
     if ca_bundle is not None:
         try:
-            context.load_verify_locations(cafile=str(ca_bundle))
-        except (OSError, ssl.SSLError) as exc:
+            # Read here, capped, rather than by OpenSSL by name: OpenSSL would wait on a FIFO forever.
+            # PEM is ASCII; dropping other bytes only drops comments (Mozilla's names its CAs in UTF-8).
+            pem = read_capped_file(ca_bundle, MAX_CA_BUNDLE_BYTES).decode("ascii", "ignore")
+            context.load_verify_locations(cadata=pem)
+        except InputFileError as exc:
+            raise ListFetchError(f"cannot load CA bundle {ca_bundle}: {exc.reason}") from None
+        except (ValueError, ssl.SSLError) as exc:
             raise ListFetchError(f"cannot load CA bundle {ca_bundle}: {exc}") from None
     return context
 

@@ -27,6 +27,7 @@ from trustscan.net.files import read_capped_file, write_atomically
 MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _META_VERSION = 1
+_MAX_META_BYTES = 64 * 1024  # a snapshot's metadata is a few hundred bytes
 
 
 def default_lists_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -104,9 +105,9 @@ class SnapshotStore:
     def _read_meta(self, name: str) -> SnapshotInfo | SnapshotError:
         _, meta_path = self._paths(name)
         try:
-            raw = json.loads(meta_path.read_text(encoding="utf-8"))
+            raw = json.loads(read_capped_file(meta_path, _MAX_META_BYTES).decode("utf-8"))
             return _info_from_meta(raw, name)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (InputFileError, ValueError, KeyError, TypeError) as exc:
             return SnapshotError(f"snapshot {name}: unreadable metadata ({type(exc).__name__})")
 
     def load(self, name: str) -> Snapshot:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from trustscan.core.errors import InputFileError, InputFileTooLarge
 
-__all__ = ["read_capped_file", "write_atomically"]
+__all__ = ["check_readable_file", "read_capped_file", "write_atomically"]
 
 # O_NONBLOCK: opening a FIFO for reading must not wait for a writer. O_NOCTTY: a terminal device
 # never becomes the controlling terminal. Both are absent on Windows, where neither case arises.
@@ -33,16 +33,8 @@ def read_capped_file(path: Path | str, cap: int) -> bytes:
     Raises InputFileError (missing, unreadable, not a regular file) or InputFileTooLarge (over
     `cap`, by its size or by what could be read: a file may grow while it is read).
     """
+    descriptor = _open_regular(path, cap)
     try:
-        descriptor = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:
-        raise InputFileError(path, exc.strerror or str(exc)) from None
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputFileError(path, "not a regular file")
-        if info.st_size > cap:
-            raise InputFileTooLarge(path, cap, info.st_size)
         with os.fdopen(descriptor, "rb") as handle:
             descriptor = -1  # the file object closes it now
             data = handle.read(cap + 1)
@@ -54,6 +46,36 @@ def read_capped_file(path: Path | str, cap: int) -> bytes:
     if len(data) > cap:
         raise InputFileTooLarge(path, cap, len(data))
     return data
+
+
+def check_readable_file(path: Path | str, cap: int) -> None:
+    """Refuse at once what `read_capped_file(path, cap)` would refuse by its kind or size, reading nothing.
+
+    For a file a later stage reads (or hands to a library that reads it by name, as OpenSSL and
+    sslyze do with a CA bundle): a command can then fail before its work starts, not in the middle.
+    """
+    os.close(_open_regular(path, cap))
+
+
+def _open_regular(path: Path | str, cap: int) -> int:
+    """An open descriptor of the regular file at `path`, whose size is at most `cap`."""
+    try:
+        descriptor = os.open(path, _OPEN_FLAGS)
+    except OSError as exc:
+        raise InputFileError(path, exc.strerror or str(exc)) from None
+    try:
+        info = os.fstat(descriptor)
+        problem: InputFileError | None = None
+        if not stat.S_ISREG(info.st_mode):
+            problem = InputFileError(path, "not a regular file")
+        elif info.st_size > cap:
+            problem = InputFileTooLarge(path, cap, info.st_size)
+    except OSError as exc:
+        problem = InputFileError(path, exc.strerror or str(exc))
+    if problem is not None:
+        os.close(descriptor)
+        raise problem
+    return descriptor
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -23,7 +23,9 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 
+from trustscan.core.settings import MAX_CA_BUNDLE_BYTES
 from trustscan.core.timestamps import rfc3339
+from trustscan.net.files import read_capped_file
 
 __all__ = ["analyze_certificate_chain", "hostname_matches", "load_trust_anchors"]
 
@@ -31,7 +33,8 @@ __all__ = ["analyze_certificate_chain", "hostname_matches", "load_trust_anchors"
 def load_trust_anchors(paths: Iterable[Path | str | None]) -> list[x509.Certificate]:
     """Read every certificate from the given PEM bundles (``None`` entries are skipped).
 
-    Typical use: sslyze's bundled Mozilla store plus the optional custom CA file.
+    Typical use: sslyze's bundled Mozilla store plus the optional custom CA file. Each is read by
+    `read_capped_file` (InputFileError for a FIFO, a folder or a file over MAX_CA_BUNDLE_BYTES).
     Note that cryptography emits a CryptographyDeprecationWarning for one bundled root with a
     non-positive serial number; it is harmless.
     """
@@ -48,7 +51,7 @@ def load_trust_anchors(paths: Iterable[Path | str | None]) -> list[x509.Certific
 def _certificates_in(path: str, mtime_ns: int, size: int) -> tuple[x509.Certificate, ...]:
     """A PEM bundle's certificates, parsed once per file version (a memo, not state: the key
     includes the file's mtime and size). A bulk scan otherwise re-parses ~150 roots per site."""
-    return tuple(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+    return tuple(x509.load_pem_x509_certificates(read_capped_file(path, MAX_CA_BUNDLE_BYTES)))
 
 
 @functools.lru_cache(maxsize=4096)
