@@ -19,12 +19,12 @@ from trustscan.core.settings import AuditSettings, NameServer
 from trustscan.lists.matcher import (
     SnapshotSet,
     host_candidates,
-    registrable_domain,
     report_snapshots,
     snapshot_from_bytes,
 )
 from trustscan.lists.store import MAX_SNAPSHOT_BYTES, SnapshotStore, default_lists_dir, load_configured
 from trustscan.localworld.dns import LocalDNSServer
+from trustscan.net.domains import registrable_domain
 from trustscan.net.resolve import Resolver
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -21,8 +21,9 @@ from trustscan.collect.dns.dnsbl import dnsbl_lookups
 from trustscan.core.errors import ProbeError, SnapshotError
 from trustscan.core.models import Attempt
 from trustscan.core.settings import AuditSettings
-from trustscan.lists.matcher import SnapshotSet, host_candidates, registrable_domain
+from trustscan.lists.matcher import SnapshotSet, host_candidates
 from trustscan.lists.store import load_configured
+from trustscan.net.domains import registrable_domain
 from trustscan.net.resolve import Resolver
 
 __all__ = ["NO_SNAPSHOT_HINT", "check_blocklists", "load_snapshot_set", "match_facts"]

@@ -25,8 +25,7 @@ if TYPE_CHECKING:
     from trustscan.core.models import Attempt
 
 __all__ = [
-    "Snapshot", "SnapshotInfo", "SnapshotSet", "host_candidates", "registrable_domain", "report_snapshots",
-    "snapshot_from_bytes",
+    "Snapshot", "SnapshotInfo", "SnapshotSet", "host_candidates", "report_snapshots", "snapshot_from_bytes",
 ]
 
 _IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
