@@ -108,5 +108,5 @@ def test_shipped_criterion_a_is_manual_only_through_its_declaration_rule() -> No
     shipped = load_ruleset()
     manual = [rule.id for rule in shipped.rules if rule.on_missing == "manual"]
     assert manual == ["a.declaration.present"]
-    declared = {rule.id for rule in shipped.rules if rule.evidence is EvidenceClass.DECLARED}
+    declared = {rule.id for rule in shipped.rules if rule.evidence_class is EvidenceClass.DECLARED}
     assert declared == {"a.declaration.present", "a.declaration.covers_site", "a.declaration.assessment_recent"}

@@ -41,12 +41,12 @@ def criterion_evidence_class(
     by_id = {rule.id: rule for rule in rules}
     judged = [(by_id[v.rule_id], v) for v in verdicts if v.rule_id in by_id]
     if status is CriterionStatus.FAIL:
-        return strongest(rule.evidence for rule, v in judged if v.status is VerdictStatus.FAIL)
+        return strongest(rule.evidence_class for rule, v in judged if v.status is VerdictStatus.FAIL)
     if status in (CriterionStatus.PASS, CriterionStatus.MANUAL):
         return weakest(
-            rule.evidence
+            rule.evidence_class
             for rule, v in judged
             if v.status in (VerdictStatus.PASS, VerdictStatus.WARN)
             or (v.status is VerdictStatus.SKIP and rule.on_missing == "manual")
         )
-    return weakest(rule.evidence for rule in rules)
+    return weakest(rule.evidence_class for rule in rules)

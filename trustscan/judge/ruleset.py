@@ -63,7 +63,8 @@ class Rule:
     cases: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = ""
     #: What kind of evidence a verdict of this rule is (see EvidenceClass); default: the scan saw it.
-    evidence: EvidenceClass = EvidenceClass.VERIFIED
+    #: The rule file's key is `evidence`; the field is named for what it holds.
+    evidence_class: EvidenceClass = EvidenceClass.VERIFIED
     #: "manual": when this rule's input was not supplied (its probe skipped), the criterion cannot be
     #: decided by a scan and rolls up as `manual` (criterion a without the owner's declaration).
     on_missing: str | None = None
@@ -144,7 +145,7 @@ def _parse_rule(raw: Any, source: str) -> Rule:
     except (KeyError, ValueError):  # missing, or not a severity name
         raise RuleError(f"{where}: severity must be one of {[s.value for s in Severity]}") from None
     try:
-        evidence = EvidenceClass(raw.get("evidence", "verified"))
+        evidence_class = EvidenceClass(raw.get("evidence", "verified"))
     except ValueError:
         raise RuleError(f"{where}: evidence must be one of {[e.value for e in EvidenceClass]}") from None
     if raw.get("on_missing") not in (None, "manual"):
@@ -165,7 +166,7 @@ def _parse_rule(raw: Any, source: str) -> Rule:
         references=tuple(raw.get("references") or ()),
         cases=cases,
         source=source,
-        evidence=evidence,
+        evidence_class=evidence_class,
         on_missing=raw.get("on_missing"),
     )
 

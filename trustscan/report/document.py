@@ -113,7 +113,7 @@ def _verdict(verdict: Verdict, ruleset: Ruleset, catalog: Catalog) -> dict[str, 
         "observed": verdict.observed,
         "error": verdict.error,
         "references": list(rule.references),
-        "evidence_class": rule.evidence.value,
+        "evidence_class": rule.evidence_class.value,
     }
 
 
