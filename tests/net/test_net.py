@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from trustscan.core.errors import InputFileError, InputFileTooLarge
-from trustscan.net.files import read_capped_file, write_atomically
+from trustscan.net.files import read_capped_file, read_input_file, write_atomically
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects
 from trustscan.net.resolve import AddressPolicy
 
@@ -87,6 +87,18 @@ def test_a_missing_file_names_the_os_reason(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as raised:
         read_capped_file(tmp_path / "absent", 1024)
     assert raised.value.reason == "No such file or directory"
+
+
+def test_refusals_become_the_callers_one_line_error(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_bytes(b"x" * 10)
+    with pytest.raises(ValueError, match=f"^cannot read policy {path}: larger than 9 bytes$"):
+        read_input_file(path, 9, ValueError, what=f"policy {path}")
+    with pytest.raises(ValueError, match="^too big: 10$"):
+        read_input_file(path, 9, ValueError, what="policy", too_large=lambda size: f"too big: {size}")
+    with pytest.raises(ValueError, match="^cannot read policy: No such file or directory$"):
+        read_input_file(tmp_path / "absent", 9, ValueError, what="policy", too_large="never this")
+    assert read_input_file(path, 10, ValueError, what="policy") == b"x" * 10
 
 
 def test_the_atomic_writer_replaces_and_leaves_no_temporary_file(tmp_path: Path) -> None:

@@ -16,9 +16,10 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from trustscan.core.errors import InputFileError, InputFileTooLarge, PortfolioError, TargetError
+from trustscan.core.csvrows import csv_rows
+from trustscan.core.errors import PortfolioError, TargetError
 from trustscan.core.target import Target, parse_target
-from trustscan.net.files import read_capped_file
+from trustscan.net.files import read_input_file
 
 TARGET_COLUMNS = ("target", "host", "domain", "url", "site")
 COLUMN_ALIASES = {"organisation": ("organisation", "organization", "org"), "unit": ("unit",),
@@ -71,12 +72,8 @@ def site_key(target: Target) -> str:
 
 def load_portfolio(path: Path) -> Portfolio:
     """Read a portfolio file; raises PortfolioError only when the whole file is unusable."""
-    try:
-        raw = read_capped_file(path, MAX_PORTFOLIO_BYTES)
-    except InputFileTooLarge as exc:
-        raise PortfolioError(f"portfolio {path} is too large ({exc.size} bytes)") from None
-    except InputFileError as exc:
-        raise PortfolioError(f"cannot read portfolio {path}: {exc.reason}") from None
+    raw = read_input_file(path, MAX_PORTFOLIO_BYTES, PortfolioError, what=f"portfolio {path}",
+                          too_large=lambda size: f"portfolio {path} is too large ({size} bytes)")
     try:
         text = raw.decode("utf-8-sig")  # Excel writes a BOM in front of UTF-8 CSV
     except UnicodeDecodeError as exc:
@@ -116,14 +113,7 @@ def parse_csv(text: str, *, digest: str = "", source: str = "") -> Portfolio:
     columns = {label: next((names.index(a) for a in aliases if a in names), None)
                for label, aliases in COLUMN_ALIASES.items()}
     builder = _Builder()
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            builder.problem(reader.line_num, "", f"malformed CSV: {exc}")
-            continue
+    for row in csv_rows(reader, lambda line, exc: builder.problem(line, "", f"malformed CSV: {exc}")):
         number = reader.line_num
         if not any(cell.strip() for cell in row):
             builder.problem(number, "", "empty line")

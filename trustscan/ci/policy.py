@@ -28,9 +28,9 @@ from typing import Any
 
 import yaml
 
-from trustscan.core.errors import InputFileError, InputFileTooLarge, PolicyError
+from trustscan.core.errors import PolicyError
 from trustscan.core.models import CRITERIA, Severity
-from trustscan.net.files import read_capped_file
+from trustscan.net.files import read_input_file
 
 #: What a kind of finding counts as: a definite failure (exit 1), an incomplete audit (exit 3), or nothing.
 FAIL, INCOMPLETE, IGNORE = "fail", "incomplete", "ignore"
@@ -90,12 +90,8 @@ DEFAULT_POLICY = Policy()
 
 def load_policy(path: Path, known_rules: Collection[str] | None = None) -> Policy:
     """Read and validate a policy file; raises PolicyError with a one-line message."""
-    try:
-        raw = read_capped_file(path, MAX_POLICY_BYTES)
-    except InputFileTooLarge:
-        raise PolicyError(f"{path}: policy file larger than {MAX_POLICY_BYTES // 1024} KiB") from None
-    except InputFileError as exc:
-        raise PolicyError(f"cannot read policy {path}: {exc.reason}") from None
+    raw = read_input_file(path, MAX_POLICY_BYTES, PolicyError, what=f"policy {path}",
+                          too_large=f"{path}: policy file larger than {MAX_POLICY_BYTES // 1024} KiB")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

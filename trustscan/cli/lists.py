@@ -24,10 +24,10 @@ from trustscan.cli.options import (
     resolver_option,
     timeout_option,
 )
-from trustscan.core.errors import InputFileError, InputFileTooLarge, ListFetchError, SnapshotError
+from trustscan.core.errors import ListFetchError, SnapshotError
 from trustscan.lists.matcher import SnapshotInfo
 from trustscan.lists.store import MAX_SNAPSHOT_BYTES, SnapshotStore, default_lists_dir
-from trustscan.net.files import read_capped_file
+from trustscan.net.files import read_input_file
 
 __all__ = ["lists"]
 
@@ -92,12 +92,7 @@ def _count(number: int, word: str, plural: str | None = None) -> str:
 def _read_local(location: str) -> bytes:
     too_large = f"{location} is larger than {MAX_SNAPSHOT_BYTES // (1024 * 1024)} MiB"
     if location != "-":
-        try:
-            return read_capped_file(location, MAX_SNAPSHOT_BYTES)
-        except InputFileTooLarge:
-            raise click.ClickException(too_large) from None
-        except InputFileError as exc:
-            raise click.ClickException(f"cannot read {location}: {exc.reason}") from None
+        return read_input_file(location, MAX_SNAPSHOT_BYTES, click.ClickException, what=location, too_large=too_large)
     try:
         data = sys.stdin.buffer.read(MAX_SNAPSHOT_BYTES + 1)
     except OSError as exc:

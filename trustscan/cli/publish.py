@@ -29,8 +29,8 @@ from trustscan.cli.options import (
     stack,
 )
 from trustscan.core.catalog import Catalog, load_catalog
-from trustscan.core.errors import DocumentError, EnvelopeCorrupt, InputFileError, KeyFileError
-from trustscan.net.files import read_capped_file
+from trustscan.core.errors import DocumentError, EnvelopeCorrupt, KeyFileError
+from trustscan.net.files import read_input_file
 from trustscan.publish.attestation import (
     DEFAULT_VALID_DAYS,
     Document,
@@ -78,10 +78,8 @@ sign_options = stack(
 def _read_passphrase(path: Path | None, *, prompt: str, confirm: bool = False) -> bytes | None:
     """From the file if given; else prompt only on a terminal (a pipe must never hang); else none."""
     if path is not None:
-        try:
-            data = read_capped_file(path, MAX_PASSPHRASE_FILE_BYTES)
-        except InputFileError as exc:  # a FIFO, a device, a folder, or more than a passphrase file holds
-            raise click.UsageError(f"cannot read {path}: {exc.reason}") from None
+        # A FIFO, a device, a folder, or more than a passphrase file holds, is refused before any read.
+        data = read_input_file(path, MAX_PASSPHRASE_FILE_BYTES, click.UsageError, what=str(path))
         secret = data.splitlines()[0] if data.strip() else b""
         if not secret or len(secret) > MAX_PASSPHRASE_BYTES:
             raise click.UsageError(f"{path}: the first line must hold a passphrase of 1-{MAX_PASSPHRASE_BYTES} bytes")

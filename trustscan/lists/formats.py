@@ -15,12 +15,14 @@ import ipaddress
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import idna
+
+from trustscan.core.csvrows import csv_rows
 
 EntryKind = Literal["domain", "wildcard", "ip", "cidr"]
 Format = Literal["text", "csv", "json"]
@@ -270,7 +272,7 @@ def _parse_csv(text: str) -> ParsedList:
     delimiter = max(",;\t", key=sample.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     columns: list[int] | None = None
-    for row in _rows(reader, out):
+    for row in csv_rows(reader, lambda line, exc: out.reject(line, "", f"malformed CSV row: {exc}")):
         if not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
             continue
         if columns is None:
@@ -280,19 +282,6 @@ def _parse_csv(text: str) -> ParsedList:
         cells = [row[i] for i in columns if i < len(row)] if columns else row
         out.add_tokens(cells, reader.line_num, delimiter.join(row))
     return out.result("csv")
-
-
-def _rows(reader: Any, out: _Collector) -> Iterator[list[str]]:
-    """Rows of a csv.reader; a malformed row (e.g. a field over csv's size limit) is rejected, not fatal."""
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            out.reject(reader.line_num, "", f"malformed CSV row: {exc}")
-            continue
-        yield row
 
 
 def _parse_json(text: str) -> ParsedList | None:

@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from trustscan.core.errors import InputFileError, InputFileTooLarge, SnapshotError
+from trustscan.core.errors import InputFileError, SnapshotError
 from trustscan.lists.formats import ParsedList
 from trustscan.lists.matcher import Snapshot, SnapshotInfo, snapshot_from_bytes
-from trustscan.net.files import read_capped_file, write_atomically
+from trustscan.net.files import read_capped_file, read_input_file, write_atomically
 
 #: Largest snapshot accepted (files and downloads): the ministry list is a few thousand names;
 #: big public hosts lists are ~5 MB. The cap keeps a wrong file from exhausting memory.
@@ -160,12 +160,8 @@ def load_configured(*, files: Iterable[Path] = (), cache_dir: Path | None = None
 
 
 def _read_capped(path: Path, what: str) -> bytes:
-    try:
-        return read_capped_file(path, MAX_SNAPSHOT_BYTES)
-    except InputFileTooLarge:
-        raise SnapshotError(f"{what} is larger than {MAX_SNAPSHOT_BYTES // (1024 * 1024)} MiB") from None
-    except InputFileError as exc:
-        raise SnapshotError(f"cannot read {what}: {exc.reason}") from None
+    return read_input_file(path, MAX_SNAPSHOT_BYTES, SnapshotError, what=what,
+                           too_large=f"{what} is larger than {MAX_SNAPSHOT_BYTES // (1024 * 1024)} MiB")
 
 
 def _meta_json(info: SnapshotInfo) -> dict[str, Any]:

@@ -16,11 +16,12 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from trustscan.core.errors import InputFileError, InputFileTooLarge
 
-__all__ = ["check_readable_file", "read_capped_file", "write_atomically"]
+__all__ = ["check_readable_file", "read_capped_file", "read_input_file", "write_atomically"]
 
 # O_NONBLOCK: opening a FIFO for reading must not wait for a writer. O_NOCTTY: a terminal device
 # never becomes the controlling terminal. Both are absent on Windows, where neither case arises.
@@ -46,6 +47,25 @@ def read_capped_file(path: Path | str, cap: int) -> bytes:
     if len(data) > cap:
         raise InputFileTooLarge(path, cap, len(data))
     return data
+
+
+def read_input_file(
+    path: Path | str, cap: int, error: Callable[[str], Exception], *, what: str,
+    too_large: str | Callable[[int], str] | None = None,
+) -> bytes:
+    """`read_capped_file`, its refusal raised as the caller's own one-line error: `error(message)`.
+
+    The message is `cannot read {what}: {reason}`, or `too_large` for a file over the cap when the
+    caller words that case itself (a callable gets the size, as far as known).
+    """
+    try:
+        return read_capped_file(path, cap)
+    except InputFileTooLarge as exc:
+        if too_large is None:
+            raise error(f"cannot read {what}: {exc.reason}") from None
+        raise error(too_large if isinstance(too_large, str) else too_large(exc.size)) from None
+    except InputFileError as exc:
+        raise error(f"cannot read {what}: {exc.reason}") from None
 
 
 def check_readable_file(path: Path | str, cap: int) -> None:

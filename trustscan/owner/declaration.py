@@ -22,9 +22,9 @@ from typing import Any
 
 import yaml
 
-from trustscan.core.errors import DeclarationError, InputFileError, InputFileTooLarge, TargetError
+from trustscan.core.errors import DeclarationError, TargetError
 from trustscan.core.target import to_ascii
-from trustscan.net.files import read_capped_file
+from trustscan.net.files import read_input_file
 
 __all__ = [
     "DECLARATION_SCHEMA_VERSION",
@@ -146,12 +146,8 @@ def parse_declaration(document: Any, *, today: dt.date) -> Declaration:
 
 def load_declaration(path: Path, *, today: dt.date) -> Declaration:
     """Read and validate a declaration file; DeclarationError (one line) for anything wrong."""
-    try:
-        raw = read_capped_file(path, MAX_FILE_BYTES)
-    except InputFileTooLarge:
-        raise DeclarationError(f"declaration {path} is larger than {MAX_FILE_BYTES // 1024} KiB") from None
-    except InputFileError as exc:
-        raise DeclarationError(f"cannot read declaration {path}: {exc.reason}") from None
+    raw = read_input_file(path, MAX_FILE_BYTES, DeclarationError, what=f"declaration {path}",
+                          too_large=f"declaration {path} is larger than {MAX_FILE_BYTES // 1024} KiB")
     try:
         document = yaml.load(raw.decode("utf-8"), Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader
     except UnicodeDecodeError:

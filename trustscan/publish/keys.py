@@ -18,8 +18,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from trustscan.core.errors import InputFileError, InputFileTooLarge, KeyFileError, PassphraseNeeded
-from trustscan.net.files import read_capped_file
+from trustscan.core.errors import KeyFileError, PassphraseNeeded
+from trustscan.net.files import read_input_file
 
 __all__ = [
     "KeyFileError",
@@ -94,12 +94,8 @@ def _write_exclusive(path: Path, data: bytes, mode: int) -> None:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return read_capped_file(path, MAX_KEY_FILE_BYTES)
-    except InputFileTooLarge:
-        raise KeyFileError(f"{path} is too large to be a key file") from None
-    except InputFileError as exc:
-        raise KeyFileError(f"cannot read {path}: {exc.reason}") from None
+    return read_input_file(path, MAX_KEY_FILE_BYTES, KeyFileError, what=str(path),
+                           too_large=f"{path} is too large to be a key file")
 
 
 def private_key_is_encrypted(path: Path) -> bool:

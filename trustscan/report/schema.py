@@ -22,8 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from trustscan.core.errors import InputFileError, InputFileTooLarge, ReportFileError
-from trustscan.net.files import read_capped_file
+from trustscan.core.errors import ReportFileError
+from trustscan.net.files import read_input_file
 
 __all__ = [
     "MAX_REPORT_BYTES",
@@ -115,12 +115,8 @@ def parse_report_file(data: bytes) -> ReportFile:
 
 def read_report_bytes(path: Path) -> bytes:
     """The bytes of the regular file at *path*, at most MAX_REPORT_BYTES (trustscan.net.files reads it)."""
-    try:
-        return read_capped_file(path, MAX_REPORT_BYTES)
-    except InputFileTooLarge:
-        raise ReportFileError(f"{path}: {_TOO_LARGE}") from None
-    except InputFileError as exc:
-        raise ReportFileError(f"cannot read report {path}: {exc.reason}") from None
+    return read_input_file(path, MAX_REPORT_BYTES, ReportFileError, what=f"report {path}",
+                           too_large=f"{path}: {_TOO_LARGE}")
 
 
 def load_report_file(path: Path) -> ReportFile:
