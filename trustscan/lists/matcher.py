@@ -15,7 +15,6 @@ import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from trustscan.lists.formats import Entry, ParsedList, domain_to_ascii, parse_list
@@ -121,19 +120,9 @@ class SnapshotSet:
             key = (network.version, network.prefixlen)
             self._networks.setdefault(key, {}).setdefault(network, []).append(source)
 
-    @classmethod
-    def load(cls, *, files: Iterable[Path] = (), cache_dir: Path | None = None) -> SnapshotSet:
-        """Every snapshot in the cache folder plus every `--blocklist FILE`; SnapshotError if unreadable."""
-        from trustscan.lists.store import load_configured
-
-        return cls(load_configured(files=files, cache_dir=cache_dir))
-
     @property
     def snapshots(self) -> tuple[Snapshot, ...]:
         return self._snapshots
-
-    def __len__(self) -> int:
-        return len(self._snapshots)
 
     def match_host(self, host: str) -> list[dict[str, str]]:
         """Matches of a host name (Unicode or punycode; an IP literal is matched as an address).
