@@ -19,19 +19,28 @@ import httpx
 from trustscan.collect.base import Deadline
 from trustscan.collect.declaration import DECLARATION_PROBE, declaration_attempt
 from trustscan.collect.dns import resolve_target
-from trustscan.collect.registry import check_rules
+from trustscan.collect.registry import RegistryError, declared_facts
 from trustscan.collect.runner import collect, probes_for
-from trustscan.core.errors import AddressPolicyError
+from trustscan.core.errors import AddressPolicyError, RuleError
 from trustscan.core.models import Attempt
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import Target
 from trustscan.judge.engine import evaluate, roll_up
+from trustscan.judge.facts import check_rule_facts
 from trustscan.judge.ruleset import Ruleset, load_ruleset
 from trustscan.net.resolve import Resolver, is_public
 from trustscan.owner.declaration import Declaration
 from trustscan.report.document import AuditOutcome
 
-__all__ = ["AddressPolicyError", "AuditSettings", "load_checked_ruleset", "run_audit"]
+__all__ = ["AddressPolicyError", "AuditSettings", "check_rules", "load_checked_ruleset", "run_audit"]
+
+
+def check_rules(ruleset: Ruleset) -> Ruleset:
+    """The ruleset, once every fact its rules read is declared by a probe; RuleError (one line) if not."""
+    try:
+        return check_rule_facts(ruleset, declared_facts())
+    except RegistryError as exc:  # a broken probe declaration is as fatal as a broken rule file
+        raise RuleError(str(exc)) from None
 
 
 @functools.cache
@@ -56,7 +65,7 @@ async def run_audit(
     ruleset = ruleset or load_checked_ruleset()
     if settings.criteria is not None:
         ruleset = ruleset.restricted_to(settings.criteria)
-    probes = probes_for(ruleset)
+    probes = probes_for(probe for rule in ruleset.rules for probe in rule.probes)
     started = datetime.now(UTC)
     deadline = Deadline.after(settings.timeout)
     resolver = Resolver(settings.nameserver, timeout=deadline.bound(settings.probe_timeout))

@@ -22,8 +22,9 @@ from trustscan.collect.declaration import declaration_attempt
 from trustscan.collect.dns.query import within_deadline
 from trustscan.collect.runner import DeadlineTransport
 from trustscan.core.errors import ProbeError, RuleError
+from trustscan.core.facts import is_declared
 from trustscan.core.models import Attempt
-from trustscan.judge.facts import is_declared, undeclared_reads
+from trustscan.judge.facts import undeclared_reads
 from trustscan.judge.ruleset import Ruleset, load_ruleset, parse_rules
 from trustscan.owner.declaration import parse_declaration
 
@@ -77,7 +78,7 @@ def test_finding_the_probes_loads_no_scan_machinery() -> None:
 def test_every_fact_every_shipped_rule_reads_is_declared() -> None:
     ruleset = load_ruleset()
     assert [(rule.id, path) for rule, path in undeclared_reads(ruleset, registry.declared_facts())] == []
-    assert registry.check_rules(ruleset) is ruleset
+    assert audit.check_rules(ruleset) is ruleset
     assert audit.load_checked_ruleset().rules == ruleset.rules
 
 
@@ -90,13 +91,13 @@ def test_every_fact_every_shipped_rule_reads_is_declared() -> None:
 ])
 def test_a_misspelt_fact_fails_when_the_rules_are_loaded(fact: str, message: str) -> None:
     with pytest.raises(RuleError) as raised:
-        registry.check_rules(one_rule(fact))
+        audit.check_rules(one_rule(fact))
     assert message in str(raised.value) and "\n" not in str(raised.value)
 
 
 def test_observed_facts_are_checked_too() -> None:
     with pytest.raises(RuleError, match="reads tls.acepted_protocols"):
-        registry.check_rules(one_rule("tls.tls13", observe="tls.acepted_protocols"))
+        audit.check_rules(one_rule("tls.tls13", observe="tls.acepted_protocols"))
 
 
 def test_groups_and_wildcards_are_declared_facts() -> None:

@@ -4,7 +4,8 @@ The registry imports each module and subpackage directly under `trustscan.collec
 declares its probes in its `__init__`, beside the modules that implement them) and collects the
 module-level specs. So adding a probe is a new module plus its rules: nothing here or in the audit
 changes. Spec modules are cheap to import (heavy libraries load inside the probe functions), so
-finding the probes costs no scan machinery, and `trustscan rules` can check facts without it.
+finding the probes costs no scan machinery, and `trustscan rules` can check facts without it
+(the audit facade, which knows both probes and rules, does that check: collect never imports judge).
 
 The order is deterministic: a probe comes after the probes it needs; otherwise modules in name
 order and specs in the order their module defines them.
@@ -20,12 +21,10 @@ from typing import Any
 
 from trustscan import collect
 from trustscan.collect.base import FactSource, ProbeSpec
-from trustscan.core.errors import RuleError
+from trustscan.core.facts import is_declared, is_group
 from trustscan.core.models import Attempt
-from trustscan.judge.facts import check_rule_facts, is_declared, is_group
-from trustscan.judge.ruleset import Ruleset
 
-__all__ = ["RegistryError", "check_rules", "declared_facts", "fact_sources", "order_by_needs", "probes",
+__all__ = ["RegistryError", "declared_facts", "fact_sources", "order_by_needs", "probes",
            "undeclared_facts"]
 
 #: Modules of the package that hold machinery, not probes.
@@ -85,14 +84,6 @@ def fact_sources() -> tuple[ProbeSpec | FactSource, ...]:
 def declared_facts() -> frozenset[str]:
     """Every fact path rules may read, probe name first (`tls.certificate.expired`, `tls.accepted_suites.*`)."""
     return frozenset(f"{source.name}.{fact}" for source in _discovered() for fact in source.facts)
-
-
-def check_rules(ruleset: Ruleset) -> Ruleset:
-    """The ruleset, once every fact its rules read is declared by a probe; RuleError (one line) if not."""
-    try:
-        return check_rule_facts(ruleset, declared_facts())
-    except RegistryError as exc:  # a broken probe declaration is as fatal as a broken rule file
-        raise RuleError(str(exc)) from None
 
 
 def undeclared_facts(attempt: Attempt) -> list[str]:

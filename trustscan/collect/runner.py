@@ -13,7 +13,7 @@ import contextlib
 import functools
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -25,7 +25,6 @@ from trustscan.core.errors import ProbeError
 from trustscan.core.models import Attempt
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import Target
-from trustscan.judge.ruleset import Ruleset
 from trustscan.net.httpclient import PinnedBackend, PinnedTransport, make_client
 from trustscan.net.resolve import Resolver
 
@@ -34,13 +33,13 @@ T = TypeVar("T")
 __all__ = ["DeadlineTransport", "collect", "in_daemon_thread", "probes_for", "run_probes"]
 
 
-def probes_for(ruleset: Ruleset) -> tuple[ProbeSpec, ...]:
-    """The probes the ruleset's rules read, with the probes those need, in registry order.
+def probes_for(read: Iterable[str]) -> tuple[ProbeSpec, ...]:
+    """The probes named in `read` (the probes the rules read), with the probes those need, in registry order.
 
     With `--only c,e` an audit does the TLS, HTTP and security.txt work and nothing else.
     """
     every = registry.probes()
-    wanted = {probe for rule in ruleset.rules for probe in rule.probes}
+    wanted = set(read)
     for spec in reversed(every):  # needs come earlier, so one backward pass closes the set
         if spec.name in wanted:
             wanted.update(spec.needs)

@@ -1,10 +1,9 @@
 """Check what rules read against the facts the probes declare: a misspelt fact fails at load time.
 
 The probes (trustscan.collect) declare their facts as dotted paths; judge does not import them, so
-whoever knows both (`trustscan.collect.registry.check_rules`, used by the audit and the CLI) hands
-the declared paths in. Path grammar (see trustscan.collect.base): `probe.key.subkey`, where a
-segment `*` matches any one key (keys that are data, such as a protocol name). A rule may read a
-declared path or a group above declared paths (the whole mapping); anything else is an error.
+whoever knows both (`trustscan.audit.check_rules`, used by the audit and the CLI) hands the
+declared paths in. Path grammar: trustscan.core.facts. A rule may read a declared path or a group
+above declared paths (the whole mapping); anything else is an error.
 """
 
 from __future__ import annotations
@@ -13,32 +12,10 @@ import difflib
 from collections.abc import Collection, Iterator
 
 from trustscan.core.errors import RuleError
+from trustscan.core.facts import is_declared
 from trustscan.judge.ruleset import Rule, Ruleset
 
-__all__ = ["check_rule_facts", "is_declared", "is_group", "rule_reads", "undeclared_reads"]
-
-
-def _matches(pattern: tuple[str, ...], keys: tuple[str, ...]) -> bool:
-    return len(pattern) == len(keys) and all(p in ("*", key) for p, key in zip(pattern, keys, strict=True))
-
-
-def _patterns(declared: Collection[str]) -> Iterator[tuple[str, ...]]:
-    return (tuple(pattern.split(".")) for pattern in declared)
-
-
-def is_declared(path: str | tuple[str, ...], declared: Collection[str]) -> bool:
-    """True when `path` is a declared fact, or a group of declared facts (a prefix of one).
-
-    `path` is dotted, or a tuple of keys (a produced key may itself contain a dot).
-    """
-    keys = tuple(path.split(".")) if isinstance(path, str) else path
-    return any(_matches(pattern[: len(keys)], keys) for pattern in _patterns(declared))
-
-
-def is_group(path: str | tuple[str, ...], declared: Collection[str]) -> bool:
-    """True when declared facts sit below `path`: every key produced inside it must be declared."""
-    keys = tuple(path.split(".")) if isinstance(path, str) else path
-    return any(len(pattern) > len(keys) and _matches(pattern[: len(keys)], keys) for pattern in _patterns(declared))
+__all__ = ["check_rule_facts", "rule_reads", "undeclared_reads"]
 
 
 def rule_reads(rule: Rule) -> tuple[str, ...]:
