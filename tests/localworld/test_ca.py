@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import socket
-import ssl
 import subprocess
 from pathlib import Path
 
@@ -17,36 +15,6 @@ from trustscan.localworld.ca import LocalCA
 
 NOW = dt.datetime.now(dt.UTC)
 DAY = dt.timedelta(days=1)
-SECTXT = "/.well-known/security.txt"
-
-
-def handshake(ip: str, port: int, host: str, ctx: ssl.SSLContext) -> tuple[str, str, x509.Certificate]:
-    """TLS-connect to a pinned IP with SNI *host*: (protocol version, cipher name, leaf certificate)."""
-    with (
-        socket.create_connection((ip, port), timeout=5) as raw,
-        ctx.wrap_socket(raw, server_hostname=host) as s,
-    ):
-        der = s.getpeercert(binary_form=True)
-        assert der is not None
-        cipher = s.cipher()
-        assert cipher is not None
-        return s.version() or "", cipher[0], x509.load_der_x509_certificate(der)
-
-
-def fields(body: bytes) -> list[tuple[str, str]]:
-    """security.txt "Name: value" lines (comments and PGP framing skipped)."""
-    out = []
-    for line in body.decode().splitlines():
-        name, sep, value = line.partition(":")
-        if sep and not line.startswith(("#", "-----")) and name.strip() and " " not in name.strip():
-            out.append((name.strip().lower(), value.strip()))
-    return out
-
-
-def parse_expires(value: str) -> dt.datetime:
-    return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
-
-# --- CA --------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
