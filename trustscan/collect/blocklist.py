@@ -111,7 +111,7 @@ async def check_blocklists(
         domains = list(dict.fromkeys(d for d in (host, facts["registrable_domain"]) if d))
         lookups = await dnsbl_lookups(resolver, domains=domains, addresses=list(addresses),
                                       domain_zones=settings.dnsbl_domain_zones, ip_zones=settings.dnsbl_ip_zones,
-                                      deadline=deadline)
+                                      deadline=deadline, allow_private=settings.allow_private)
     listed = [lookup for lookup in lookups if lookup["listed"] is True]
     unanswered = [lookup for lookup in lookups if lookup["listed"] is None]
     facts.update({

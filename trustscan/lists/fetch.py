@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import ssl
+import string
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import idna
 
 from trustscan.core.errors import InputFileError, ListFetchError
 from trustscan.core.settings import MAX_CA_BUNDLE_BYTES
@@ -114,15 +116,52 @@ async def _follow(client: httpx.AsyncClient, url: str, cap: int) -> FetchedList:
 
 
 def _check_url(url: str) -> str:
+    """The URL's host, once the URL is well formed; ListFetchError naming what is wrong otherwise."""
     try:
         parts = urlsplit(url)
         host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError:
-        raise ListFetchError(f"malformed URL {url!r}") from None
+        port = parts.port
+    except ValueError as exc:
+        raise ListFetchError(f"malformed URL {url[:200]!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not host:
-        raise ListFetchError(f"only http:// and https:// URLs can be imported, not {url!r}")
+        raise ListFetchError(f"only http:// and https:// URLs can be imported, not {url[:200]!r}")
+    reason = _host_problem(parts.netloc.rpartition("@")[2], host) or ("port 0" if port == 0 else None)
+    if reason is not None:
+        raise ListFetchError(f"malformed URL {url[:200]!r}: {reason}")
     return host
+
+
+def _host_problem(hostport: str, host: str) -> str | None:
+    """Why the host of a URL is malformed, or None.
+
+    urlsplit accepts much that no client should request: text after an IPv6 literal's bracket,
+    IPv4 in octal, hex or as one number (which some resolvers turn into 127.0.0.1), and names
+    that are not valid IDNA (UTS #46, through the `idna` package).
+    """
+    if hostport.startswith("["):
+        literal, _, rest = hostport[1:].partition("]")
+        if rest and not (rest.startswith(":") and rest[1:].isdigit()):
+            return f"unexpected {rest[:40]!r} after the IPv6 address"
+        try:
+            ipaddress.IPv6Address(literal)
+        except ValueError:
+            return f"{literal[:80]!r} is not an IPv6 address"
+        return None
+    labels = host.removesuffix(".").split(".")
+    last = labels[-1]
+    if last.isdigit() or (last[:2].lower() == "0x" and all(c in string.hexdigits for c in last[2:])):
+        # WHATWG URL: a host whose last label is a number is an IPv4 address; only dotted-quad decimal is taken.
+        try:
+            if str(ipaddress.IPv4Address(host)) == host:
+                return None
+        except ValueError:
+            pass
+        return f"{host[:80]!r} is not an IPv4 address in dotted-decimal form (a.b.c.d)"
+    try:
+        idna.encode(host, uts46=True)
+    except (idna.IDNAError, UnicodeError, ValueError) as exc:
+        return f"{host[:80]!r} is not a valid host name ({str(exc)[:120]})"
+    return None
 
 
 def _is_ip(host: str) -> bool:

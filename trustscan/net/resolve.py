@@ -22,14 +22,18 @@ import dns.resolver
 
 from trustscan.core.errors import ProbeError
 from trustscan.core.settings import NameServer
+from trustscan.net.addresses import judge_address
 
 
 def is_public(address: str) -> bool:
-    """True for a globally routable address (not loopback, private, link-local, reserved...)."""
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    """True for a globally routable address; IPv6 forms carrying IPv4 are judged by what they carry.
+
+    The table is `trustscan.net.addresses`; False (never an exception) for text that is not an address.
+    """
+    try:
+        return judge_address(address).public
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,16 @@ class AddressPolicy:
 
     def refusal(self, address: str, host: str) -> str | None:
         """Why a connection to `address` (for `host`) is refused; None when it is allowed."""
-        if self.allow_private or is_public(address):
+        if self.allow_private:
             return None
-        return f"refusing to connect to non-public address {address} of {host}"
+        try:
+            judgement = judge_address(address)
+        except ValueError:
+            return f"refusing to connect to {address!r} of {host}: not an IP address"
+        if judgement.public:
+            return None
+        carried = f" ({judgement.reason})" if judgement.embedded is not None else ""
+        return f"refusing to connect to non-public address {address} of {host}{carried}"
 
     def url_refusal(self, url: str) -> str | None:
         """The refusal for a URL whose host is pinned or an IP literal; None otherwise.
