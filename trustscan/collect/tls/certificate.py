@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import math
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,13 @@ from trustscan.core.settings import MAX_CA_BUNDLE_BYTES
 from trustscan.core.timestamps import rfc3339
 from trustscan.net.files import read_capped_file
 
-__all__ = ["analyze_certificate_chain", "hostname_matches", "load_trust_anchors"]
+__all__ = ["analyze_certificate_chain", "describe_certificate_error", "hostname_matches", "load_trust_anchors"]
+
+#: Errors cryptography raises on first touching a malformed field of a loaded certificate (it parses
+#: extensions, names and keys lazily), and the TypeError/KeyError of code handed such a field.
+MALFORMED_CERTIFICATE_ERRORS = (ValueError, TypeError, KeyError, UnsupportedAlgorithm, x509.DuplicateExtension)
+_ASN1_LOCATION = re.compile(r'location: \[([^\]]*)\]')
+_ASN1_KIND = re.compile(r"kind: (\w+)")
 
 
 def load_trust_anchors(paths: Iterable[Path | str | None]) -> list[x509.Certificate]:
@@ -105,6 +112,33 @@ def analyze_certificate_chain(
         "key_bits": key_bits,
         "signature_hash": _signature_hash(leaf),
     }
+
+
+def describe_certificate_error(exc: BaseException) -> str:
+    """One readable line for a certificate that loaded but cannot be analysed (RFC 5280 defects).
+
+    cryptography reports a duplicate extension by its OID and a DER defect as a Rust ParseError
+    ("kind: InvalidValue, location: [...]"); the line names the extension or the field instead.
+    """
+    if isinstance(exc, x509.DuplicateExtension):
+        return (f"malformed certificate: the {_oid_label(exc.oid)} extension ({exc.oid.dotted_string}) "
+                "appears twice (RFC 5280 4.2 allows each extension once)")
+    if isinstance(exc, UnsupportedAlgorithm):
+        return f"malformed certificate: unsupported algorithm ({_short(str(exc))})"
+    text = str(exc)
+    location = _ASN1_LOCATION.search(text)
+    if location is not None:
+        parts = (part.strip().strip('"').split("::")[-1] for part in location.group(1).split(","))
+        fields = [part for part in parts if part and not part.isdigit()]
+        kind = _ASN1_KIND.search(text)
+        where = " > ".join(fields[:1] + fields[-1:] if len(fields) > 1 else fields) or "a field"
+        return f"malformed certificate: cannot parse {where} ({kind.group(1) if kind else 'invalid DER'})"
+    return f"malformed certificate: {type(exc).__name__}: {_short(text)}"
+
+
+def _short(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 # --- names -------------------------------------------------------------------------------------

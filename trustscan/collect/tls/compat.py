@@ -58,6 +58,7 @@ from sslyze.plugins.plugin_base import ScanJobResult
 from sslyze.plugins.robot.implementation import RobotImplementation
 from sslyze.server_connectivity import ServerConnectivityInfo
 
+from trustscan.collect.tls.certificate import MALFORMED_CERTIFICATE_ERRORS, describe_certificate_error
 from trustscan.collect.tls.facts import CheckFailed, ServedCertificate, failure_from_exception
 from trustscan.core.errors import ProbeError
 
@@ -213,8 +214,8 @@ def validate_served_chain(
         subject = DNSName(host)
     try:
         deployment = CertificateDeploymentAnalyzer(subject, list(chain_pem), None, stores).perform()
-    except ValueError as exc:  # unparsable certificate from a hostile server
-        return CheckFailed(f"could not parse the certificate chain: {exc}")
+    except MALFORMED_CERTIFICATE_ERRORS as exc:  # a malformed certificate from a hostile server
+        return CheckFailed(describe_certificate_error(exc))
     return served_certificate(deployment, ca_bundle)
 
 

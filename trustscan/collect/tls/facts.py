@@ -21,7 +21,12 @@ from typing import Any
 
 from cryptography import x509
 
-from trustscan.collect.tls.certificate import analyze_certificate_chain, load_trust_anchors
+from trustscan.collect.tls.certificate import (
+    MALFORMED_CERTIFICATE_ERRORS,
+    analyze_certificate_chain,
+    describe_certificate_error,
+    load_trust_anchors,
+)
 
 __all__ = [
     "AcceptedSuite",
@@ -281,7 +286,12 @@ def _certificate_facts(facts: TlsFacts, errors: dict[str, str]) -> dict[str, Any
     if served is None:
         return None
     anchors = load_trust_anchors(served.anchor_files)
-    analysis = analyze_certificate_chain(served.chain, facts.hostname, facts.checked_at, anchors)
+    try:
+        analysis = analyze_certificate_chain(served.chain, facts.hostname, facts.checked_at, anchors)
+    except MALFORMED_CERTIFICATE_ERRORS as exc:
+        # A server's malformed certificate: its facts are unknown (error verdicts), said in words.
+        errors[CERTIFICATE_CHECK] = describe_certificate_error(exc)
+        return None
     analysis["trusted"] = bool(served.trusted_by)
     analysis["trusted_by"] = list(served.trusted_by)
     # Once any store validates, other stores' "unknown issuer" errors are noise, not a finding.
