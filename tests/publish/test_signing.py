@@ -173,6 +173,7 @@ def test_non_ed25519_keys_are_refused(tmp_path: Path) -> None:
     ec = generate_private_key(SECP256R1())
     (tmp_path / "ec.pem").write_bytes(ec.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                       serialization.NoEncryption()))
+    (tmp_path / "ec.pem").chmod(0o600)  # a private key readable by others is refused before its type is read
     (tmp_path / "ec.pub").write_bytes(ec.public_key().public_bytes(serialization.Encoding.PEM,
                                                                    serialization.PublicFormat.SubjectPublicKeyInfo))
     with pytest.raises(KeyFileError, match="Ed25519"):

@@ -33,6 +33,7 @@ from trustscan.core.errors import DocumentError, EnvelopeCorrupt, KeyFileError
 from trustscan.net.files import read_input_file
 from trustscan.publish.attestation import (
     DEFAULT_VALID_DAYS,
+    MAX_VALID_DAYS,
     Document,
     Verification,
     VerificationStatus,
@@ -70,7 +71,7 @@ _written_here = output_option("Write here instead of stdout.")
 #: --passphrase-file / --valid-days, shared by `sign` and `audit` (which adds its own --sign-key).
 sign_options = stack(
     passphrase_file_option,
-    click.option("--valid-days", type=click.IntRange(1, 3660), default=DEFAULT_VALID_DAYS,
+    click.option("--valid-days", type=click.IntRange(1, MAX_VALID_DAYS), default=DEFAULT_VALID_DAYS,
                  show_default=True, help="How long the signed declaration stays valid."),
 )
 

@@ -41,6 +41,7 @@ from trustscan.report.schema import (
 
 __all__ = [
     "DEFAULT_VALID_DAYS",
+    "MAX_VALID_DAYS",
     "PAYLOAD_TYPE",
     "PREDICATE_TYPE",
     "STATEMENT_TYPE",
@@ -61,6 +62,8 @@ STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"  # in-toto attestation framework, envelope.md
 PREDICATE_TYPE = "https://trustscan.invalid/schema/self-declaration/v1.0"
 DEFAULT_VALID_DAYS = 90
+#: The longest validity trustscan signs (`--valid-days`); a declaration claiming more is refused at verify.
+MAX_VALID_DAYS = 3660
 CLOCK_SKEW = timedelta(minutes=5)  # a declaration "from the future" beyond this is refused
 
 
@@ -77,7 +80,7 @@ class Document:
     report: Mapping[str, Any]
     envelope: Envelope | None = None
     statement: Mapping[str, Any] | None = None
-    digest: str | None = None  # SHA-256 hex of the canonical envelope
+    digest: str | None = None  # SHA-256 hex of the envelope file's bytes, as `sha256sum` prints it
 
     @property
     def signed(self) -> bool:
@@ -137,8 +140,8 @@ def parse_time(text: str) -> datetime:
 
 def build_statement(report: Mapping[str, Any], declared_at: datetime, valid_days: int) -> dict[str, Any]:
     """The in-toto Statement v1 for *report*, valid for *valid_days* from *declared_at*."""
-    if valid_days < 1:
-        raise ValueError("a declaration must be valid for at least one day")
+    if not 1 <= valid_days <= MAX_VALID_DAYS:
+        raise ValueError(f"a declaration must be valid for 1 to {MAX_VALID_DAYS} days")
     return {
         "_type": STATEMENT_TYPE,
         "subject": [{"name": site_url(report), "digest": {"sha256": sha256_hex(canonical_json(report))}}],
@@ -192,8 +195,7 @@ def _document(loaded: ReportFile) -> Document:
     except EnvelopeError as exc:
         raise DocumentError(str(exc)) from None
     statement = _statement(envelope)
-    digest = sha256_hex(canonical_json(envelope.to_json()))
-    return Document(statement["predicate"]["report"], envelope, statement, digest)
+    return Document(statement["predicate"]["report"], envelope, statement, sha256_hex(loaded.data))
 
 
 def _statement(envelope: Envelope) -> dict[str, Any]:
@@ -273,10 +275,15 @@ def verify_document(data: bytes, public_key: Ed25519PublicKey, *, now: datetime)
         statement = _statement(envelope)
     except EnvelopeCorrupt as exc:
         return invalid("corrupt", detail=str(exc))
-    verified = Document(statement["predicate"]["report"], envelope, statement,
-                        sha256_hex(canonical_json(envelope.to_json())))
-    if parse_time(statement["predicate"]["declared_at"]) > now + CLOCK_SKEW:
+    # The digest users compare with `sha256sum FILE`: of the bytes as given, whatever their layout.
+    verified = Document(statement["predicate"]["report"], envelope, statement, sha256_hex(data))
+    declared_at = parse_time(statement["predicate"]["declared_at"])
+    if declared_at > now + CLOCK_SKEW:
         return invalid("future", verified, declared_at=verified.declared_at)
+    if parse_time(statement["predicate"]["valid_until"]) - declared_at > timedelta(days=MAX_VALID_DAYS):
+        # Signed, but not as trustscan signs: a validity no one can be held to is not a declaration.
+        return invalid("too_long", verified, valid_until=verified.valid_until, declared_at=verified.declared_at,
+                       max_days=MAX_VALID_DAYS)
     if verified.expired(now):
         return Verification(VerificationStatus.EXPIRED, "verify.reason.expired", verified, expected,
                             {"valid_until": verified.valid_until})

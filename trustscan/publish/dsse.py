@@ -63,10 +63,16 @@ class Envelope:
 
 def _b64(text: str, what: str) -> bytes:
     # DSSE allows standard or URL-safe base64; decode strictly so a flipped character is noticed.
+    # Strict decoding still ignores the unused low bits of the last character (RFC 4648 §3.5), so
+    # "...A=" and "...B=" decode alike: only the one canonical spelling of the bytes is accepted.
+    standard = text.replace("-", "+").replace("_", "/")
     try:
-        return base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
+        data = base64.b64decode(standard, validate=True)
     except (binascii.Error, ValueError):
         raise EnvelopeCorrupt(f"the envelope's {what} is not valid base64 (damaged or edited)") from None
+    if base64.b64encode(data).decode("ascii") != standard:
+        raise EnvelopeCorrupt(f"the envelope's {what} is not canonical base64 (damaged or edited)")
+    return data
 
 
 def pae(payload_type: str, payload: bytes) -> bytes:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import shlex
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,12 +100,26 @@ def _read(path: Path) -> bytes:
                            too_large=f"{path} is too large to be a key file")
 
 
+def _read_private(path: Path) -> bytes:
+    """A private key file's bytes, refused (as ssh does) when its group or others may read or write it."""
+    data = _read(path)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise KeyFileError(f"cannot read {path}: {exc.strerror}") from None
+    if os.name == "posix" and mode & 0o077:
+        raise KeyFileError(f"permissions {stat.S_IMODE(mode):04o} for {path} are too open: a private key must be "
+                           f"readable by its owner only; run `chmod 600 {shlex.quote(str(path))}`")
+    return data
+
+
 def private_key_is_encrypted(path: Path) -> bool:
-    return b"ENCRYPTED PRIVATE KEY" in _read(path)
+    return b"ENCRYPTED PRIVATE KEY" in _read_private(path)
 
 
 def load_private_key(path: Path, passphrase: bytes | None = None) -> Ed25519PrivateKey:
-    data = _read(path)
+    """The Ed25519 key in the PEM file at *path*; KeyFileError if it is not one or others may read it."""
+    data = _read_private(path)
     if b"ENCRYPTED PRIVATE KEY" in data and not passphrase:
         raise PassphraseNeeded(f"{path} is encrypted; give its passphrase (--passphrase-file)")
     try:
