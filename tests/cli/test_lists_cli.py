@@ -100,7 +100,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, list_file: Path, args:
 def test_a_file_without_entries_is_refused(tmp_path: Path) -> None:
     junk = tmp_path / "junk.bin"
     junk.write_bytes(bytes(range(256)) * 10)
-    assert_one_line_error(run(tmp_path / "cache", "import", "junk", str(junk)), "no domain, URL, IP or CIDR entry")
+    assert_one_line_error(run(tmp_path / "cache", "import", "junk", str(junk)), "binary data, not a text list")
 
 
 def test_show_lists_a_broken_snapshot_instead_of_crashing(tmp_path: Path) -> None:
@@ -232,7 +232,7 @@ def test_url_import_refuses_a_fifo_or_oversize_ca_bundle_at_once(tmp_path: Path,
     needle = "not a regular file" if kind == "fifo" else "larger than"
     with within(5):
         result = run(tmp_path / "cache", "import", "tnm", "https://127.0.0.1:9/list.txt", "--ca-bundle", str(path))
-    assert_one_line_error(result, f"cannot load CA bundle {path}: {needle}")
+    assert_one_line_error(result, f"cannot read CA bundle {path}: {needle}")
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -20,6 +20,7 @@ from trustscan.cli.options import (
     allow_private_option,
     ca_bundle_option,
     cache_dir_option,
+    check_ca_bundle_option,
     nameserver_from_option,
     resolver_option,
     timeout_option,
@@ -58,6 +59,8 @@ def lists() -> None:
 def import_command(name: str, location: str, source: str | None, cache_dir: Path | None, resolver: str | None,
                    allow_private: bool, ca_bundle: Path | None, timeout: float) -> None:
     """Import (or replace) snapshot NAME from FILE, from stdin (-), or from a URL fetched once."""
+    if ca_bundle is not None:
+        check_ca_bundle_option(ca_bundle)
     store = SnapshotStore(cache_dir or default_lists_dir())
     if location.startswith(("http://", "https://")):
         data, origin = _download(location, resolver, allow_private, ca_bundle, timeout), location

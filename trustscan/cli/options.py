@@ -14,12 +14,11 @@ from typing import Any
 import click
 
 from trustscan.core.catalog import LANGUAGES
-from trustscan.core.errors import InputFileError, ResolverError
+from trustscan.core.errors import InputFileError, ResolverError, SnapshotError
 from trustscan.core.models import CRITERIA
-from trustscan.core.settings import MAX_CA_BUNDLE_BYTES, AuditSettings, NameServer, parse_nameserver
+from trustscan.core.settings import AuditSettings, NameServer, parse_nameserver
 from trustscan.lists.formats import domain_to_ascii
-from trustscan.lists.store import MAX_SNAPSHOT_BYTES, default_lists_dir
-from trustscan.net.files import check_readable_file
+from trustscan.lists.store import check_list_file, default_lists_dir
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -177,19 +176,31 @@ def settings_from_options(options: dict[str, Any]) -> AuditSettings:
 
 
 def check_input_files(ca_bundle: Path | None, blocklists: Iterable[Path]) -> None:
-    """Refuse a CA bundle or list file that is not a regular file within its cap before any scan starts.
+    """Refuse a CA bundle or list file that is not what it claims to be before any scan starts.
 
     They are read later (the list by the blocklist probe, the bundle by OpenSSL and sslyze by name), and a
-    FIFO or a huge file would otherwise hang or fail an audit half-way; a missing one click refuses itself.
+    FIFO, a huge file, a bundle without a PEM certificate or a file that is no list (binary, empty, broken
+    JSON) would otherwise hang or fail an audit half-way; a missing one click refuses itself.
     """
-    checks = [(path, MAX_SNAPSHOT_BYTES, "blocklist") for path in blocklists]
     if ca_bundle is not None:
-        checks.insert(0, (ca_bundle, MAX_CA_BUNDLE_BYTES, "CA bundle"))
-    for path, cap, kind in checks:
+        check_ca_bundle_option(ca_bundle)
+    for path in blocklists:
         try:
-            check_readable_file(path, cap)
+            check_list_file(path)
         except InputFileError as exc:
-            raise click.UsageError(f"cannot read {kind} {path}: {exc.reason}") from None
+            raise click.UsageError(f"cannot read blocklist {path}: {exc.reason}") from None
+        except SnapshotError as exc:
+            raise click.UsageError(f"blocklist {path} is not a list: {exc}") from None
+
+
+def check_ca_bundle_option(path: Path) -> None:
+    """`--ca-bundle`: a regular file within its cap holding at least one PEM certificate, or a usage error."""
+    from trustscan.collect.tls.certificate import check_ca_bundle  # cryptography's x509, only when given
+
+    try:
+        check_ca_bundle(path)
+    except InputFileError as exc:
+        raise click.UsageError(f"cannot read CA bundle {path}: {exc.reason}") from None
 
 
 def blocklist_settings(

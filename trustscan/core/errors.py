@@ -49,6 +49,13 @@ class SnapshotError(Exception):
     """A snapshot cannot be imported, read or removed; the message is one line for the user."""
 
 
+class NotAList(SnapshotError):  # noqa: N818 - says what the file is not, as the message does
+    """The bytes are no list at all (binary, blank, broken JSON): refused whole, never mined for words.
+
+    Within a list, a line that holds no entry is only rejected (see `trustscan.lists.formats`).
+    """
+
+
 class PortfolioError(ValueError):
     """The portfolio file as a whole cannot be used (missing, not UTF-8, no target column)."""
 

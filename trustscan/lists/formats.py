@@ -3,8 +3,19 @@
 The ministry publishes its list at tinnhiemmang.gov.vn only as web pages (no feed), so users
 save or copy it into a file in whatever shape they have. This module turns such bytes into
 normalised entries (domains in punycode, wildcard domains, IP addresses, CIDR ranges) and
-records every line it could not use with its line number. It never raises on any input: a
-snapshot is data a user handed us, and a bad line must be reported, not crash an audit.
+records every line it could not use with its line number: a bad line is reported, not raised.
+
+What a list is (`check_list`; anything else is refused whole with NotAList, so a wrong file is
+never silently mined for words that look like domains):
+
+- text: UTF-8 (a BOM allowed), or UTF-16 with its BOM; other 8-bit bytes decode as replacement
+  characters and fail line by line (a Windows-1258 note column must not lose the whole list);
+- no NUL and no C0 control character other than tab, line breaks, form feed, ESC and Ctrl-Z:
+  those mark binary data (an image, an archive, a database, an executable);
+- not blank;
+- a document that opens like JSON (`{`, or `[` followed by `"`, `{`, `[` or `]`) is valid JSON:
+  an array, or an object holding at least one array. A truncated JSON report is not a text list;
+  `[Adblock Plus 2.0]` headers and `[2001:db8::1]` lines still open text lists.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from urllib.parse import urlsplit
 import idna
 
 from trustscan.core.csvrows import csv_rows
+from trustscan.core.errors import NotAList
 
 EntryKind = Literal["domain", "wildcard", "ip", "cidr"]
 Format = Literal["text", "csv", "json"]
@@ -32,6 +44,10 @@ MAX_KEPT_REJECTS = 100
 _MAX_EXCERPT = 80
 # RFC 1123 labels in ASCII form; "_" is tolerated because real lists contain such names.
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+# NUL and the C0 controls no text list holds (tab, line breaks, form feed, Ctrl-Z and ESC may occur).
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x19\x1c-\x1f]")
+# `{`, or `[` opening an array of strings, objects or arrays (or an empty one): JSON, not an Adblock header.
+_JSON_OPENING = re.compile(r"\{|\[\s*[\"{\[\]]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
 # Names every hosts file carries for the machine itself; they are not blocklist entries.
 _HOSTS_BOILERPLATE = frozenset({
@@ -77,16 +93,45 @@ class ParsedList:
 
 
 def parse_list(data: bytes, *, filename: str = "") -> ParsedList:
-    """Parse a snapshot file; the format is recognised from its content (and a `.csv` name)."""
-    text = _decode(data)
-    stripped = text.lstrip()
-    if stripped.startswith(("[", "{")):
-        parsed = _parse_json(stripped)
-        if parsed is not None:
-            return parsed
+    """Parse a snapshot file; the format is recognised from its content (and a `.csv` name).
+
+    Raises NotAList when *data* is no list at all (see the module docstring); never anything else.
+    """
+    text, document = _classify(data)
+    if document is not None:
+        return _parse_json(document)
     if filename.lower().endswith(".csv") or _looks_like_csv(text):
         return _parse_csv(text)
     return _parse_text(text)
+
+
+def check_list(data: bytes) -> None:
+    """Raise NotAList unless *data* is a list by the module docstring's definition (no entry is parsed)."""
+    _classify(data)
+
+
+def _classify(data: bytes) -> tuple[str, Any]:
+    """The decoded text, and the JSON document when the text is one; NotAList when it is no list."""
+    text = _decode(data)
+    if not text.strip():
+        raise NotAList("the file is empty")
+    binary = _BINARY.search(text)
+    if binary is not None:
+        line = text.count("\n", 0, binary.start()) + 1
+        raise NotAList(f"binary data, not a text list (byte 0x{ord(binary.group()):02x} on line {line})")
+    stripped = text.lstrip()
+    if not _JSON_OPENING.match(stripped):
+        return text, None
+    try:
+        document = json.loads(stripped)
+    except RecursionError:
+        raise NotAList("JSON nested too deeply") from None
+    except ValueError as exc:
+        raise NotAList(f"not valid JSON: {_excerpt(str(exc))}") from None
+    if not isinstance(document, list | dict) or (
+            isinstance(document, dict) and not any(isinstance(value, list) for value in document.values())):
+        raise NotAList("JSON without an array of entries")
+    return text, document
 
 
 def parse_entry(token: str) -> Entry | str:
@@ -174,8 +219,11 @@ def _as_network(text: str) -> str | None:
 
 
 def _decode(data: bytes) -> str:
-    # UTF-8 (with or without BOM) is what lists use; anything else decodes with replacement
-    # characters, which then fail validation line by line instead of failing the whole file.
+    # UTF-8 (with or without BOM) is what lists use, UTF-16 with a BOM what Excel's "Unicode text"
+    # writes; anything else decodes with replacement characters, which then fail validation line by
+    # line instead of failing the whole file.
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
     return data.decode("utf-8-sig", errors="replace")
 
 
@@ -284,19 +332,13 @@ def _parse_csv(text: str) -> ParsedList:
     return out.result("csv")
 
 
-def _parse_json(text: str) -> ParsedList | None:
-    """A JSON array of strings or objects, or an object holding such arrays; None if not JSON."""
-    try:
-        document = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
+def _parse_json(document: list[Any] | dict[str, Any]) -> ParsedList:
+    """A JSON array of strings or objects, or an object holding such arrays (as `_classify` found it)."""
     if isinstance(document, dict):
         arrays = [value for value in document.values() if isinstance(value, list)]
         items = [item for array in arrays for item in array]
-    elif isinstance(document, list):
-        items = document
     else:
-        return None
+        items = document
     out = _Collector()
     for position, item in enumerate(items, start=1):
         if isinstance(item, str):

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from trustscan.core.errors import InputFileError, SnapshotError
-from trustscan.lists.formats import ParsedList
+from trustscan.core.errors import InputFileError, NotAList, SnapshotError
+from trustscan.lists.formats import ParsedList, check_list
 from trustscan.lists.matcher import Snapshot, SnapshotInfo, snapshot_from_bytes
 from trustscan.net.files import read_capped_file, read_input_file, write_atomically
 
@@ -142,15 +142,24 @@ class SnapshotStore:
 
 
 def load_file(path: Path) -> Snapshot:
-    """A `--blocklist FILE` snapshot; its age is the file's modification time."""
+    """A `--blocklist FILE` snapshot; its age is the file's modification time. NotAList names the file."""
     data = _read_capped(path, str(path))
     try:
         modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     except OSError as exc:
         raise SnapshotError(f"cannot read blocklist {path}: {exc.strerror or exc}") from None
-    snapshot, _ = snapshot_from_bytes(data, name=f"file:{path.name}", source=str(path), imported_at=modified,
-                                      origin="file", filename=path.name)
+    try:
+        snapshot, _ = snapshot_from_bytes(data, name=f"file:{path.name}", source=str(path), imported_at=modified,
+                                          origin="file", filename=path.name)
+    except NotAList as exc:
+        raise NotAList(f"{path} is not a list: {exc}") from None
     return snapshot
+
+
+def check_list_file(path: Path) -> None:
+    """Refuse a `--blocklist FILE` before an audit reads it: InputFileError (FIFO, device, folder,
+    over MAX_SNAPSHOT_BYTES) or NotAList (binary, blank, broken JSON); its entries are not parsed."""
+    check_list(read_capped_file(path, MAX_SNAPSHOT_BYTES))
 
 
 def load_configured(*, files: Iterable[Path] = (), cache_dir: Path | None = None) -> list[Snapshot]:

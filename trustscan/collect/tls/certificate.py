@@ -24,11 +24,15 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 
+from trustscan.core.errors import InputFileError
 from trustscan.core.settings import MAX_CA_BUNDLE_BYTES
 from trustscan.core.timestamps import rfc3339
 from trustscan.net.files import read_capped_file
 
-__all__ = ["analyze_certificate_chain", "describe_certificate_error", "hostname_matches", "load_trust_anchors"]
+__all__ = [
+    "analyze_certificate_chain", "check_ca_bundle", "describe_certificate_error", "hostname_matches",
+    "load_trust_anchors",
+]
 
 #: Errors cryptography raises on first touching a malformed field of a loaded certificate (it parses
 #: extensions, names and keys lazily), and the TypeError/KeyError of code handed such a field.
@@ -52,6 +56,25 @@ def load_trust_anchors(paths: Iterable[Path | str | None]) -> list[x509.Certific
         stat = Path(path).stat()
         anchors.extend(_certificates_in(str(path), stat.st_mtime_ns, stat.st_size))
     return anchors
+
+
+def check_ca_bundle(path: Path | str) -> int:
+    """How many certificates the `--ca-bundle` at *path* holds; InputFileError unless at least one.
+
+    A CA bundle is a regular file of at most MAX_CA_BUNDLE_BYTES holding one or more PEM
+    certificates, every one of them parsable (OpenSSL and sslyze read it by name later, where a
+    wrong file would only turn criterion c into an error). Parsed once: the audit reuses the memo.
+    """
+    try:
+        stat = Path(path).stat()
+    except OSError as exc:
+        raise InputFileError(path, exc.strerror or str(exc)) from None
+    try:
+        return len(_certificates_in(str(path), stat.st_mtime_ns, stat.st_size))
+    except ValueError as exc:
+        framing = "Unable to load PEM" in str(exc)
+        raise InputFileError(path, "holds no PEM certificate (-----BEGIN CERTIFICATE-----)" if framing
+                             else "a PEM certificate in it cannot be parsed") from None
 
 
 @functools.lru_cache(maxsize=32)
