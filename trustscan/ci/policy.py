@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from trustscan.core.errors import PolicyError
+from trustscan.core.errors import PolicyError, YamlInputError
 from trustscan.core.models import CRITERIA, Severity
+from trustscan.core.yamldata import excerpt, load_user_yaml
 from trustscan.net.files import read_input_file
 
 #: What a kind of finding counts as: a definite failure (exit 1), an incomplete audit (exit 3), or nothing.
@@ -102,16 +101,16 @@ def load_policy(path: Path, known_rules: Collection[str] | None = None) -> Polic
 def parse_policy(text: str, source: str, known_rules: Collection[str] | None = None) -> Policy:
     """Validate a policy document. `known_rules`, when given, catches misspelt waiver rule ids."""
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise PolicyError(f"{source}: not valid YAML: {' '.join(str(exc).split())}") from None
+        document = load_user_yaml(text)  # no anchors or aliases, shallow, real dates only
+    except YamlInputError as exc:
+        raise PolicyError(f"{source}: not valid YAML: {exc}") from None
     if not isinstance(document, dict):
         raise PolicyError(f"{source}: a policy is a YAML mapping (see `trustscan audit --help`)")
     unknown = [str(key) for key in document if key not in _KEYS]
     if unknown:
-        raise PolicyError(f"{source}: unknown key {unknown[0]!r}; allowed: {', '.join(_KEYS)}")
+        raise PolicyError(f"{source}: unknown key {excerpt(unknown[0])}; allowed: {', '.join(_KEYS)}")
     if document.get("version", 1) != 1:
-        raise PolicyError(f"{source}: version: only version 1 is supported, got {document.get('version')!r}")
+        raise PolicyError(f"{source}: version: only version 1 is supported, got {excerpt(document.get('version'))}")
     choices = {key: _choice(document, key, source) for key in _CHOICES}
     return Policy(
         criteria=_criteria(document.get("criteria", "all"), source),
@@ -128,7 +127,7 @@ def _choice(document: dict[str, Any], key: str, source: str) -> str:
     allowed = _CHOICES[key]
     value = document.get(key, allowed[0])
     if value not in allowed:
-        raise PolicyError(f"{source}: {key}: must be one of {', '.join(allowed)}, got {value!r}")
+        raise PolicyError(f"{source}: {key}: must be one of {', '.join(allowed)}, got {excerpt(value)}")
     return str(value)
 
 
@@ -141,7 +140,7 @@ def _criteria(value: Any, source: str) -> tuple[str, ...] | None:
     for item in value:
         criterion = _CRITERION_ALIASES.get(str(item), str(item))
         if criterion not in CRITERIA:
-            raise PolicyError(f"{source}: criteria: unknown criterion {item!r}; use a, b, c, d, đ (or dd), e")
+            raise PolicyError(f"{source}: criteria: unknown criterion {excerpt(item)}; use a, b, c, d, đ (or dd), e")
         if criterion not in criteria:
             criteria.append(criterion)
     return tuple(criteria)
@@ -152,7 +151,7 @@ def _severity(value: Any, source: str) -> Severity:
         return Severity(value)
     except ValueError:
         names = ", ".join(s.value for s in Severity)
-        raise PolicyError(f"{source}: min_severity: must be one of {names}, got {value!r}") from None
+        raise PolicyError(f"{source}: min_severity: must be one of {names}, got {excerpt(value)}") from None
 
 
 def _waivers(value: Any, source: str, known_rules: Collection[str] | None) -> tuple[Waiver, ...]:
@@ -167,15 +166,15 @@ def _waivers(value: Any, source: str, known_rules: Collection[str] | None) -> tu
             raise PolicyError(f"{where}: expected a mapping with rule, reason and expires")
         unknown = [str(key) for key in item if key not in _WAIVER_KEYS]
         if unknown:
-            raise PolicyError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(_WAIVER_KEYS)}")
+            raise PolicyError(f"{where}: unknown key {excerpt(unknown[0])}; allowed: {', '.join(_WAIVER_KEYS)}")
         missing = [key for key in _WAIVER_KEYS if item.get(key) in (None, "")]
         if missing:
             raise PolicyError(f"{where}: {missing[0]} is required (a waiver names its rule, reason and expiry date)")
         rule_id = str(item["rule"])
         if known_rules is not None and rule_id not in known_rules:
-            raise PolicyError(f"{where}: unknown rule id {rule_id!r} (see `trustscan rules`)")
+            raise PolicyError(f"{where}: unknown rule id {excerpt(rule_id)} (see `trustscan rules`)")
         if any(w.rule_id == rule_id for w in waivers):
-            raise PolicyError(f"{where}: rule {rule_id} is waived twice")
+            raise PolicyError(f"{where}: rule {excerpt(rule_id, quoted=False)} is waived twice")
         reason = " ".join(str(item["reason"]).split())
         waivers.append(Waiver(rule_id, reason, _date(item["expires"], where)))
     return tuple(waivers)
@@ -190,4 +189,4 @@ def _date(value: Any, where: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise PolicyError(f"{where}: expires: expected a date YYYY-MM-DD, got {value!r}") from None
+        raise PolicyError(f"{where}: expires: expected a date YYYY-MM-DD, got {excerpt(value)}") from None

@@ -33,6 +33,10 @@ class RuleError(ValueError):
     """A rule file is malformed; the message names the file and rule."""
 
 
+class YamlInputError(ValueError):
+    """A user's YAML file is refused as YAML (syntax, anchors, depth, an impossible date); one short line."""
+
+
 class DeclarationError(ValueError):
     """The declaration file is missing, unreadable or invalid; the message is one line."""
 

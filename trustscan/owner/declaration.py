@@ -22,8 +22,9 @@ from typing import Any
 
 import yaml
 
-from trustscan.core.errors import DeclarationError, TargetError
+from trustscan.core.errors import DeclarationError, TargetError, YamlInputError
 from trustscan.core.target import to_ascii
+from trustscan.core.yamldata import load_user_yaml
 from trustscan.net.files import read_input_file
 
 __all__ = [
@@ -149,10 +150,10 @@ def load_declaration(path: Path, *, today: dt.date) -> Declaration:
     raw = read_input_file(path, MAX_FILE_BYTES, DeclarationError, what=f"declaration {path}",
                           too_large=f"declaration {path} is larger than {MAX_FILE_BYTES // 1024} KiB")
     try:
-        document = yaml.load(raw.decode("utf-8"), Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader
+        document = load_user_yaml(raw.decode("utf-8"))  # no anchors or aliases, shallow, real dates only
     except UnicodeDecodeError:
         raise DeclarationError(f"declaration {path} is not UTF-8 text") from None
-    except yaml.YAMLError as exc:
+    except YamlInputError as exc:
         raise DeclarationError(_one_line(f"declaration {path} is not valid YAML: {exc}")) from None
     return parse_declaration(document, today=today)
 
@@ -165,16 +166,6 @@ def dump_declaration(declaration: Declaration) -> str:
     )
     body = yaml.safe_dump(declaration.to_json(), allow_unicode=True, sort_keys=False, width=100)
     return header + body
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader without anchors/aliases: a declaration never needs them, and alias bombs
-    ("billion laughs") would make schema validation walk an exponentially large tree."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            raise yaml.YAMLError("aliases (*name) are not allowed in a declaration")
-        return super().compose_node(parent, index)
 
 
 def _plain(value: Any) -> Any:
