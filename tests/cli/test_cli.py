@@ -125,9 +125,10 @@ def test_idn_target_is_shown_in_both_forms(world: World) -> None:
     result = trustscan("audit", f"{world.idn_host}:{world.https_port}", *world_args(world), "--lang", "en")
     assert f"{world.idn_host} ({world.idn_host_ascii})" in result.stdout
     # The IDN alias serves the good site's security.txt, whose Canonical names the other host:
-    # RFC 9116 §2.5.2 makes that a real finding, so the audit fails on e and only on e.
-    assert result.returncode == 1, result.stdout
-    assert "[c] PASS" in result.stdout and "[e.securitytxt.canonical]" in result.stdout
+    # RFC 9116 §2.5.2 makes that a finding, a warning (the contact point is still usable), so e passes.
+    assert result.returncode == 0, result.stdout
+    assert "[c] PASS" in result.stdout and "[e] PASS" in result.stdout
+    assert "WARN          Canonical matches where the file is served  [e.securitytxt.canonical]" in result.stdout
 
 
 @pytest.mark.world  # the demo brings up its own local world in the subprocess

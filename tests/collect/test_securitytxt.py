@@ -21,10 +21,10 @@ WELL_KNOWN = f"{BASE}/.well-known/security.txt"
 LEGACY = f"{BASE}/security.txt"
 MINIMAL = "Contact: mailto:security@example.vn\nExpires: 2026-01-01T00:00:00Z\n"
 RESULT_KEYS = {
-    "found", "location", "url", "attempts", "status", "content_type", "content_type_ok", "size", "size_ok",
-    "signed", "contacts", "invalid_contacts", "expires_count", "expires", "expires_at", "expires_valid",
-    "expires_in_future", "expires_days_left", "canonical", "canonical_ok", "preferred_languages",
-    "unknown_fields", "syntax_errors",
+    "found", "location", "url", "attempts", "status", "content_type", "media_type_ok", "size", "size_ok",
+    "truncated", "signed", "contacts", "invalid_contacts", "expires_count", "expires", "expires_at",
+    "expires_valid", "expired", "expires_in_future", "expires_days_left", "canonical", "canonical_ok",
+    "preferred_languages", "unknown_fields", "findings", "problems", "advice",
 }
 SIGNED = """-----BEGIN PGP SIGNED MESSAGE-----
 Hash: SHA256
@@ -42,9 +42,14 @@ iQIzBAEBCAAdFiEEabc=
 
 
 def evaluate(text: str, *, url: str = WELL_KNOWN, content_type: str | None = "text/plain; charset=utf-8",
-             size: int = 100, max_size: int = 32768, now: datetime = NOW) -> dict:
-    return evaluate_security_txt(parse_security_txt(text), url=url, content_type=content_type, size=size,
-                                 max_size=max_size, now=now)
+             size: int = 100, now: datetime = NOW) -> dict:
+    return evaluate_security_txt(parse_security_txt(text), url=url, content_type=content_type, size=size, now=now)
+
+
+def ids(parsed_or_facts: object) -> list[tuple[str, int | None]]:
+    if isinstance(parsed_or_facts, dict):
+        return [(f["id"], f["line"]) for f in parsed_or_facts["findings"]]
+    return [(f.id, f.line) for f in parsed_or_facts.findings]  # type: ignore[attr-defined]
 
 
 def fetch(client_kwargs: dict | None = None, **kwargs) -> dict:
@@ -66,21 +71,21 @@ def test_minimal_valid_file() -> None:
     parsed = parse_security_txt(MINIMAL)
     assert parsed.values("contact") == ["mailto:security@example.vn"]
     assert parsed.values("EXPIRES") == ["2026-01-01T00:00:00Z"]
-    assert parsed.syntax_errors == () and parsed.signed is False
+    assert parsed.findings == () and parsed.signed is False
     assert parsed.fields[1].line == 2
 
 
 def test_crlf_and_case_insensitive_names() -> None:
-    parsed = parse_security_txt("cOnTaCt: mailto:a@example.vn\r\nEXPIRES:2026-01-01T00:00:00Z\r\n")
+    parsed = parse_security_txt("cOnTaCt: mailto:a@example.vn\r\nEXPIRES: 2026-01-01T00:00:00Z \r\n")
     assert parsed.values("Contact") == ["mailto:a@example.vn"]
     assert parsed.values("expires") == ["2026-01-01T00:00:00Z"]
-    assert parsed.syntax_errors == ()
+    assert parsed.findings == ()
 
 
 def test_comments_and_blank_lines_are_ignored() -> None:
     parsed = parse_security_txt("# Our policy\n\n   \nContact: tel:+84-24-1234-5678\n# Contact: mailto:x@y\n")
     assert [f.value for f in parsed.fields] == ["tel:+84-24-1234-5678"]
-    assert parsed.fields[0].line == 4 and parsed.syntax_errors == ()
+    assert parsed.fields[0].line == 4 and parsed.findings == ()
 
 
 def test_unknown_field_kept_and_reported() -> None:
@@ -92,12 +97,8 @@ def test_unknown_field_kept_and_reported() -> None:
 
 def test_garbage_lines_recorded_with_line_number() -> None:
     parsed = parse_security_txt("Contact: mailto:a@example.vn\nthis is not a field\n  Indented: x\nEmpty:\n")
-    assert [(e.line, e.reason) for e in parsed.syntax_errors] == [
-        (2, "not a 'Name: value' line or comment"),
-        (3, "not a 'Name: value' line or comment"),
-        (4, "field has an empty value"),
-    ]
-    assert parsed.syntax_errors[0].text == "this is not a field"
+    assert ids(parsed) == [("invalid_line", 2), ("invalid_line", 3), ("empty_value", 4)]
+    assert parsed.findings[0].text == "this is not a field"
     assert parsed.values("contact") == ["mailto:a@example.vn"]
 
 
@@ -106,8 +107,8 @@ def test_pgp_signed_file_with_dash_escaped_lines() -> None:
     assert parsed.signed is True
     assert parsed.values("expires") == ["2026-01-01T00:00:00Z"]  # was "- Expires: ..."
     assert parsed.values("canonical") == ["https://example.vn/.well-known/security.txt"]
-    # "-----not a field" after unescaping is a syntax error; the signature's base64 is not.
-    assert [(e.line, e.text) for e in parsed.syntax_errors] == [(5, "-----not a field, dash-escaped")]
+    # "-----not a field" after unescaping is not a field; the signature's base64 is not read as fields.
+    assert ("invalid_line", 5) in ids(parsed)
     assert not any(f.value.startswith("iQ") for f in parsed.fields)
 
 
@@ -115,18 +116,17 @@ def test_pgp_frame_problems_are_syntax_errors() -> None:
     unterminated = parse_security_txt(
         "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nContact: tel:+84\n")
     assert unterminated.signed and unterminated.values("contact") == ["tel:+84"]
-    assert unterminated.syntax_errors[-1].reason == "signed message has no signature block"
+    assert unterminated.findings[-1].text == "signed message has no signature block"
     outside = parse_security_txt("Contact: mailto:evil@x.vn\n" + SIGNED + "Contact: mailto:late@x.vn\n")
     assert outside.values("contact") == ["mailto:security@example.vn"]
-    assert {e.reason for e in outside.syntax_errors} >= {"text outside the signed message",
-                                                         "text after the signature"}
+    assert {"signed_format_issue", "data_after_sig"} <= {f.id for f in outside.findings}
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_parser_never_raises(text: str) -> None:
     parsed = parse_security_txt(text)
-    facts = evaluate_security_txt(parsed, url=text, content_type=text, size=len(text), max_size=10, now=NOW)
+    facts = evaluate_security_txt(parsed, url=text, content_type=text, size=len(text), now=NOW, requested=text[:3])
     json.dumps(facts)
 
 
@@ -166,27 +166,30 @@ def test_expires_with_offset_converted_to_utc() -> None:
 def test_two_expires_counted_first_used() -> None:
     facts = evaluate("Expires: 2026-01-01T00:00:00Z\nExpires: 2030-01-01T00:00:00Z\n")
     assert facts["expires_count"] == 2 and facts["expires"] == "2026-01-01T00:00:00Z"
+    assert ("multi_expire", 2) in ids(facts) and ("long_expiry", 2) in ids(facts)
 
 
 @pytest.mark.parametrize("value", ["2026-01-01T00:00:00", "2026-01-01", "next year", "2026-02-30T00:00:00Z",
                                    "2026-01-01T00:00:00+24:00", "２０２６-01-01T00:00:00Z"])
 def test_expires_without_timezone_or_garbage_is_invalid(value: str) -> None:
     facts = evaluate(f"Expires: {value}\n")
-    assert facts["expires"] == value and facts["expires_valid"] is False
+    assert facts["expires"] == value and facts["expires_valid"] is False and facts["expired"] is None
     assert facts["expires_at"] is None and facts["expires_in_future"] is None
-    assert facts["expires_days_left"] is None
+    assert facts["expires_days_left"] is None and ("invalid_expiry", 1) in ids(facts)
 
 
 def test_missing_expires_is_unknown_not_safe() -> None:
     facts = evaluate("Contact: mailto:a@example.vn\n")
     assert facts["expires_count"] == 0 and facts["expires"] is None
-    assert facts["expires_valid"] is None and facts["expires_in_future"] is None
+    # False, not None: the rules needing a valid Expires are then not applicable, not errors.
+    assert facts["expires_valid"] is False and facts["expires_in_future"] is None and facts["expired"] is None
+    assert ("no_expire", None) in ids(facts)
 
 
 def test_past_expires() -> None:
     facts = evaluate("Expires: 2024-06-01T12:00:00Z\n")
-    assert facts["expires_valid"] is True and facts["expires_in_future"] is False
-    assert facts["expires_days_left"] == -365
+    assert facts["expires_valid"] is True and facts["expires_in_future"] is False and facts["expired"] is True
+    assert facts["expires_days_left"] == -365 and ("expired", 1) in ids(facts)
 
 
 def test_expiring_in_ten_days() -> None:
@@ -208,11 +211,16 @@ def test_canonical_match_and_mismatch() -> None:
     ("text/plain; charset=iso-8859-1", False), ("text/html; charset=utf-8", False), (None, False),
 ])
 def test_content_type(content_type: str | None, ok: bool) -> None:
-    assert evaluate(MINIMAL, content_type=content_type)["content_type_ok"] is ok
+    facts = evaluate(MINIMAL, content_type=content_type)
+    charset_ok = "iso-8859-1" not in (content_type or "")
+    assert facts["media_type_ok"] is (ok or not charset_ok)
+    assert ("invalid_charset" in {f["id"] for f in facts["findings"]}) is not charset_ok
 
 
 def test_size_limit_and_preferred_languages() -> None:
-    assert evaluate(MINIMAL, size=32769)["size_ok"] is False
+    facts = evaluate(MINIMAL, size=32769)
+    assert facts["size_ok"] is False and facts["findings"][0]["id"] == "large_file"
+    assert facts["findings"][0]["level"] == "recommendation"
     assert evaluate(MINIMAL + "Preferred-Languages: vi, en\n")["preferred_languages"] == "vi, en"
 
 
@@ -227,7 +235,7 @@ def test_found_at_well_known() -> None:
     assert set(result) == RESULT_KEYS
     assert result["found"] is True and result["location"] == "well-known" and result["url"] == WELL_KNOWN
     assert result["attempts"] == [{"url": WELL_KNOWN, "status": 200, "error": None}]
-    assert result["signed"] is True and result["canonical_ok"] is True and result["content_type_ok"] is True
+    assert result["signed"] is True and result["canonical_ok"] is True and result["media_type_ok"] is True
     assert result["size"] == len(SIGNED.encode()) and result["size_ok"] is True
     assert not legacy.called
     json.dumps(result)
@@ -253,7 +261,7 @@ def test_not_found_anywhere() -> None:
     assert result["status"] == 410
     assert result["attempts"][1] == {"url": LEGACY, "status": 410, "error": None}
     assert result["contacts"] == [] and result["expires_count"] == 0 and result["size"] == 0
-    assert result["content_type_ok"] is None and result["size_ok"] is None
+    assert result["media_type_ok"] is None and result["size_ok"] is None
     assert result["expires_valid"] is None and result["canonical_ok"] is None
 
 
@@ -279,8 +287,8 @@ def test_wrong_content_type() -> None:
     respx.get(WELL_KNOWN).mock(return_value=text_response("<html>Not here</html>", "text/html"))
     result = fetch()
     assert result["found"] is True and result["content_type"] == "text/html"
-    assert result["content_type_ok"] is False and result["contacts"] == []
-    assert result["syntax_errors"][0]["line"] == 1
+    assert result["media_type_ok"] is False and result["contacts"] == []
+    assert ("invalid_line", 1) in ids(result) and ("invalid_media", None) in ids(result)
 
 
 @respx.mock
@@ -349,9 +357,10 @@ def test_huge_body_is_capped_without_reading_it_all() -> None:
         return httpx.Response(200, headers={"content-type": "text/plain"}, stream=stream)
 
     result = fetch({"transport": httpx.MockTransport(handler)})
-    assert result["found"] is True and result["size_ok"] is False
-    assert result["size"] == 32769
-    assert stream.chunks_read == 1  # of 80
+    assert result["found"] is True and result["size_ok"] is False and result["truncated"] is True
+    assert result["size"] == 1024 * 1024 + 1  # MAX_PARSE_BYTES, plus the byte that shows there is more
+    assert stream.chunks_read == 17  # of 80: 1 MiB in 64 KiB chunks, and one more
+    assert {f["id"] for f in result["findings"]} >= {"large_file", "truncated"}
 
 
 @respx.mock

@@ -50,8 +50,10 @@ def test_the_payloads_reach_the_report(hostile: Document) -> None:
     text = json.dumps(hostile.report, ensure_ascii=False)
     assert HOSTILE_PAYLOAD.replace('"', '\\"') in text  # the invalid Contact, verbatim
     assert HOSTILE_URL_PAYLOAD.replace('"', '\\"') in text  # inside a Contact URI that parses as https
-    contact = next(v for v in hostile.report["verdicts"] if v["rule_id"] == "e.securitytxt.contact")
-    assert contact["status"] == "fail" and "<script>" in contact["message"]
+    verdicts = {v["rule_id"]: v for v in hostile.report["verdicts"]}
+    contact, conformance = verdicts["e.securitytxt.contact"], verdicts["e.securitytxt.conformance"]
+    assert contact["status"] == "pass" and "<script>alert(2)" in contact["message"]  # the https Contact
+    assert conformance["status"] == "warn" and "<script>alert('contact')" in conformance["message"]
     assert HOSTILE_TITLE.replace('"', '\\"') in text  # the home page title, as the crawler recorded it
 
 

@@ -174,7 +174,7 @@ def test_html_has_every_criterion_with_its_legal_text_and_the_verification_recip
 
 
 def test_html_rewords_verdicts_in_the_requested_language() -> None:
-    report = sample_report(lang="vi", invalid_contacts=["not-a-uri"])
+    report = sample_report(lang="vi", contacts=[], invalid_contacts=["not-a-uri"])
     html = render_document(Document(report), load_catalog("en"), now=NOW)
     assert '<html lang="en">' in html and "Network trust report" in html
     assert "not-a-uri" in html and "How to fix" in html

@@ -28,12 +28,13 @@ def sample_report(*, contacts: list[str] | None = None, invalid_contacts: list[s
     securitytxt = {
         "found": True, "location": "well-known", "url": f"https://{host}/.well-known/security.txt",
         "attempts": [{"url": f"https://{host}/.well-known/security.txt", "status": 200, "error": None}],
-        "status": 200, "content_type": "text/plain; charset=utf-8", "content_type_ok": True, "size": 200,
-        "size_ok": True, "signed": False, "contacts": contacts if contacts is not None else ["mailto:a@b.vn"],
+        "status": 200, "content_type": "text/plain; charset=utf-8", "media_type_ok": True, "size": 200,
+        "size_ok": True, "truncated": False, "signed": False,
+        "contacts": contacts if contacts is not None else ["mailto:a@b.vn"],
         "invalid_contacts": invalid_contacts or [], "expires_count": 1, "expires": "2027-01-01T00:00:00Z",
-        "expires_at": "2027-01-01T00:00:00Z", "expires_valid": True, "expires_in_future": True,
-        "expires_days_left": 300, "expires_too_far": False, "canonical": [], "canonical_ok": True,
-        "preferred_languages": None, "unknown_fields": [], "syntax_errors": [],
+        "expires_at": "2027-01-01T00:00:00Z", "expires_valid": True, "expired": False, "expires_in_future": True,
+        "expires_days_left": 300, "canonical": [], "canonical_ok": True,
+        "preferred_languages": None, "unknown_fields": [], "findings": [], "problems": [], "advice": [],
     }
     evidence = {"securitytxt": Attempt.completed("securitytxt", securitytxt, 0.1)}
     for rule in ruleset.rules:

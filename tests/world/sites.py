@@ -41,6 +41,7 @@ SecTxtKind = Literal[
     "huge",
     "badcanonical",
     "hostile",
+    "warnings",
 ]
 # Criterion a hygiene of the HTTPS site (see hygiene_options): "good" sends the security headers.
 HygieneKind = Literal["good", "noheaders", "exposed", "disclosure", "catchall", "badcookie"]
@@ -103,6 +104,8 @@ SITES: tuple[SiteDef, ...] = (
     SiteDef("sectxt-signed", "PGP clear-signed valid security.txt", sectxt="signed"),
     SiteDef("sectxt-huge", "a 2 MB security.txt", sectxt="huge"),
     SiteDef("sectxt-badcanonical", "Canonical points to another URL", sectxt="badcanonical"),
+    SiteDef("sectxt-warnings", "usable security.txt with RFC 9116 errors: no space, 'English', unknown field",
+            sectxt="warnings"),
     SiteDef("hostile", "markup payloads in the home page title and security.txt Contact", sectxt="hostile",
             title=HOSTILE_TITLE),
     SiteDef("listed-domain", "its own domain is on the world's blocklist snapshot", listed="domain"),
@@ -220,6 +223,9 @@ def site_files(site: SiteDef, *, https_port: int, now: dt.datetime) -> list[File
         "hostile": security_txt(  # one payload parses as a valid https URI, one is an invalid contact
             contact=[contact, f"https://{site.host}/{HOSTILE_URL_PAYLOAD}", HOSTILE_PAYLOAD],
             expires=[year], canonical=canonical),
+        "warnings": security_txt(contact=[contact], expires=[year], canonical=canonical,
+                                 extra=[("Preferred-Languages", "English"), ("X-Bug-Bounty", "yes")]
+                                 ).replace("Contact: ", "Contact:", 1),
         "signed": _clearsign(valid),
         "huge": _pad(valid, 2 * 1024 * 1024),
     }[kind]
@@ -234,7 +240,7 @@ def _clearsign(text: str) -> str:
         "iHUEARYIAB0WIQTrdXN0c2Nhbi1sb2NhbHdvcmxkLWZha2UFAmY0AAAACgkQAAAA\n"
         "AAAAAAAA8PEA/0ZBS0UtU0lHTkFUVVJFLU5PVC1WQUxJRC1KVVNULUZPUi1URVNU\n"
         "AP9GQUtFLVNJR05BVFVSRS1OT1QtVkFMSUQtSlVTVC1GT1ItVEVTVFM=\n"
-        "=tRsT\n"
+        "=17h0\n"  # the RFC 4880 §6.1 CRC-24 of the data above, so only the signature itself is fake
     )
     return (
         "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n"

@@ -54,10 +54,13 @@ HTTPS = ProbeSpec("https", _https, facts=(
 SECURITYTXT = ProbeSpec("securitytxt", _securitytxt, facts=(
     "found", "location", "url", "status",
     "attempts",  # every location and hop tried: {url, status, error}
-    "content_type", "content_type_ok", "size", "size_ok", "signed",
-    "contacts", "invalid_contacts", "expires", "expires_count", "expires_valid", "expires_at",
+    "content_type", "media_type_ok", "size", "size_ok", "truncated", "signed",
+    "contacts", "invalid_contacts", "expires", "expires_count", "expires_valid", "expires_at", "expired",
     "expires_in_future", "expires_days_left", "canonical", "canonical_ok", "preferred_languages",
-    "unknown_fields", "syntax_errors",
+    "unknown_fields",
+    "findings",  # every RFC 9116 problem: {id, line, level (error|recommendation), text}
+    "problems",  # "line N: id (text)" of each error no rule of its own judges
+    "advice",  # the same for recommendations (unknown fields, Expires over a year ahead, ...)
 ))
 
 EXPOSURE = ProbeSpec("exposure", _exposure, facts=(

@@ -2,260 +2,142 @@
 
 Two layers, as in Internet.nl's checks/tasks/securitytxt.py: `fetch_security_txt` retrieves the
 file (well-known location, then the legacy one), while `parse_security_txt` and
-`evaluate_security_txt` are pure functions that turn its text into JSON-serialisable facts.
-An OpenPGP signature is recognised but NOT verified: `signed` only says the file has that shape.
+`evaluate_security_txt` are pure functions that turn its bytes into JSON-serialisable facts:
+the fields, and every RFC 9116 problem as a finding {id, line, level, text} (securitytxt_syntax
+for the grammar and the OpenPGP frame, securitytxt_values for the field values and Content-Type).
+An OpenPGP signature's framing and packet type are checked, but the signature is NOT verified.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from trustscan.collect.http.securitytxt_syntax import Finding, ParsedSecurityTxt, finding, parse_security_txt
+from trustscan.collect.http.securitytxt_values import (
+    KNOWN_FIELDS,
+    canonical_matches,
+    contact_ok,
+    content_type_findings,
+    parse_expires,
+    value_findings,
+)
 from trustscan.core.errors import ProbeError, describe_error
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped
 
+__all__ = ["evaluate_security_txt", "fetch_security_txt", "parse_expires", "parse_security_txt"]
+
 MAX_REDIRECTS = 3
 LOCATIONS = (("well-known", "/.well-known/security.txt"), ("legacy", "/security.txt"))
-# RFC 9116 §2.5 plus the IANA "security.txt Fields" registry (§6.4), which since added CSAF.
-KNOWN_FIELDS = frozenset({"acknowledgments", "canonical", "contact", "csaf", "encryption", "expires",
-                          "hiring", "policy", "preferred-languages"})
-_BEGIN_SIGNED = "-----BEGIN PGP SIGNED MESSAGE-----"
-_BEGIN_SIGNATURE = "-----BEGIN PGP SIGNATURE-----"
-_END_SIGNATURE = "-----END PGP SIGNATURE-----"
-# RFC 9116 §4 ABNF: field-name is one or more VCHAR except ":", then ":" OWS value.
-_FIELD = re.compile(r"([!-9;-~]+):[ \t]*(.*?)[ \t]*")
-# RFC 9116 §2.5.5 uses RFC 3339 §5.6 date-time: a timezone is mandatory. ASCII digits only.
-_DATE_TIME = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))", re.ASCII
-)
-_MAX_ERROR_TEXT = 200
-
-
-@dataclass(frozen=True)
-class Field:
-    """One `Name: value` line; `name` is as written, `key` is its case-insensitive form."""
-
-    name: str
-    value: str
-    line: int
-
-    @property
-    def key(self) -> str:
-        return self.name.lower()
-
-
-@dataclass(frozen=True)
-class SyntaxIssue:
-    """A line that is neither a field, a comment nor blank, or a broken signature frame."""
-
-    line: int
-    text: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class ParsedSecurityTxt:
-    """Everything read from one security.txt, in file order; unknown fields are kept."""
-
-    fields: tuple[Field, ...] = ()
-    signed: bool = False
-    syntax_errors: tuple[SyntaxIssue, ...] = ()
-
-    def values(self, key: str) -> list[str]:
-        """Values of every field named `key` (case-insensitive), in file order."""
-        return [f.value for f in self.fields if f.key == key.lower()]
-
-
-def parse_security_txt(text: str) -> ParsedSecurityTxt:
-    """Parse security.txt text; never raises, malformed lines become `syntax_errors`."""
-    lines = _split_lines(text)
-    body, signed, errors = _unwrap_signed(list(enumerate(lines, start=1)))
-    fields: list[Field] = []
-    for number, line in body:
-        item = _parse_line(number, line)
-        if isinstance(item, Field):
-            fields.append(item)
-        elif item is not None:
-            errors.append(item)
-    errors.sort(key=lambda e: e.line)
-    return ParsedSecurityTxt(fields=tuple(fields), signed=signed, syntax_errors=tuple(errors))
-
-
-def _split_lines(text: str) -> list[str]:
-    """Split on CRLF, LF or lone CR only (str.splitlines would also split on U+2028 and friends)."""
-    lines = re.split(r"\r\n|\r|\n", text.removeprefix("\ufeff"))
-    return lines[:-1] if lines and lines[-1] == "" else lines
-
-
-def _issue(number: int, line: str, reason: str) -> SyntaxIssue:
-    return SyntaxIssue(line=number, text=line[:_MAX_ERROR_TEXT], reason=reason)
-
-
-def _parse_line(number: int, line: str) -> Field | SyntaxIssue | None:
-    """One line of the §4 grammar: blank, `#` comment, or `Name: value`."""
-    if not line.strip() or line.startswith("#"):
-        return None
-    match = _FIELD.fullmatch(line)
-    if match is None:
-        return _issue(number, line, "not a 'Name: value' line or comment")
-    if not match.group(2):
-        return _issue(number, line, "field has an empty value")
-    return Field(name=match.group(1), value=match.group(2), line=number)
-
-
-Numbered = list[tuple[int, str]]
-
-
-def _unwrap_signed(numbered: Numbered) -> tuple[Numbered, bool, list[SyntaxIssue]]:
-    """Return the signed body of an RFC 4880 §7 cleartext-signed file (RFC 9116 §2.3).
-
-    Unsigned text is returned unchanged. Line numbers stay those of the original file.
-    """
-    begin = next((i for i, (_, line) in enumerate(numbered) if line.rstrip() == _BEGIN_SIGNED), None)
-    if begin is None:
-        return numbered, False, []
-    # Text outside the signed frame is not covered by the signature, so it is not read as fields.
-    errors = [_issue(n, line, "text outside the signed message")
-              for n, line in numbered[:begin] if line.strip()]
-    rest = numbered[begin + 1 :]
-    blank = next((i for i, (_, line) in enumerate(rest) if not line.strip()), None)
-    if blank is None:
-        errors.append(_issue(numbered[begin][0], _BEGIN_SIGNED, "no blank line after the armor headers"))
-        return [], True, errors
-    errors += [_issue(n, line, "malformed armor header") for n, line in rest[:blank] if ":" not in line]
-    body: Numbered = []
-    for offset, (number, line) in enumerate(rest[blank + 1 :]):
-        if line.rstrip() == _BEGIN_SIGNATURE:
-            errors += _check_signature_block(rest[blank + 1 + offset + 1 :], number)
-            return body, True, errors
-        if line.startswith("- "):  # RFC 4880 §7.1 dash-escaping
-            body.append((number, line[2:]))
-        elif line.startswith("-"):
-            errors.append(_issue(number, line, "line starting with '-' is not dash-escaped"))
-        else:
-            body.append((number, line))
-    errors.append(_issue(numbered[-1][0], numbered[-1][1], "signed message has no signature block"))
-    return body, True, errors
-
-
-def _check_signature_block(after: Numbered, begin_line: int) -> list[SyntaxIssue]:
-    """The signature must be closed, and nothing may follow it."""
-    end = next((i for i, (_, line) in enumerate(after) if line.rstrip() == _END_SIGNATURE), None)
-    if end is None:
-        return [_issue(begin_line, _BEGIN_SIGNATURE, "signature block is not terminated")]
-    return [_issue(n, line, "text after the signature") for n, line in after[end + 1 :] if line.strip()]
+# RFC 9116 sets no size limit (§6.2 lets a parser set one). Above LARGE_FILE the file is a warning;
+# only the first MAX_PARSE_BYTES are read and parsed (to the last whole line), the rest is not fetched.
+LARGE_FILE = 32 * 1024
+MAX_PARSE_BYTES = 1024 * 1024
+# Every finding id, stable (never reused), with the rule that reports it. Ids are the reference
+# validator's (DigitalTrustCenter's sectxt, which Internet.nl runs) wherever it has one.
+FINDING_IDS: dict[str, str] = {
+    # RFC 9116 §2.2, §4: encoding and lines
+    "bom_in_file": "conformance", "utf8": "conformance", "no_line_separators": "conformance",
+    "invalid_line": "conformance", "empty_key": "conformance", "empty_value": "conformance",
+    "no_space": "conformance", "prec_ws": "conformance",
+    # §2.5: fields and values
+    "no_contact": "contact", "invalid_contact": "conformance", "no_uri": "conformance", "no_https": "conformance",
+    "no_expire": "conformance", "multi_expire": "conformance", "invalid_expiry": "conformance",
+    "expired": "expires", "long_expiry": "recommended", "multi_lang": "conformance", "invalid_lang": "conformance",
+    "no_csaf_file": "conformance", "multiple_csaf_fields": "recommended", "no_canonical_match": "canonical",
+    "unknown_field": "recommended",
+    # §2.3 and RFC 4880 §7: the cleartext signature
+    "signed_format_issue": "conformance", "data_after_sig": "conformance", "too_many_line_separators": "conformance",
+    "pgp_data_error": "conformance", "pgp_error": "conformance",
+    # §3: where and how it is served; §6.2 size
+    "location": "well_known", "no_content_type": "media_type", "invalid_media": "media_type",
+    "invalid_charset": "conformance", "large_file": "size", "truncated": "size",
+}
+# Findings that a rule of their own judges (rules/e-securitytxt.yaml); every other "error" finding
+# is an RFC 9116 conformance problem (e.securitytxt.conformance, a warning naming its line).
+JUDGED_APART = frozenset({"location", "no_content_type", "invalid_media", "no_contact", "expired",
+                          "no_canonical_match", "large_file", "truncated"})
 
 
 def evaluate_security_txt(
-    parsed: ParsedSecurityTxt, *, url: str, content_type: str | None, size: int, max_size: int,
-    now: datetime,
+    parsed: ParsedSecurityTxt, *, url: str, content_type: str | None, size: int, now: datetime,
+    location: str = "well-known", requested: str | None = None, truncated: bool = False,
 ) -> dict[str, Any]:
     """Facts about a retrieved file; `now` is taken as UTC if naive."""
+    now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    urls = (url,) if requested is None or requested == url else (requested, url)
+    findings = list(parsed.findings) + value_findings(parsed, urls=urls, now=now)
+    findings += content_type_findings(content_type)
+    if location != "well-known":
+        findings.append(finding("location", None, url))
+    if size > LARGE_FILE:
+        findings.append(finding("large_file", None, f"{size} bytes", "recommendation"))
+    if truncated:
+        findings.append(finding("truncated", None, f"only the first {MAX_PARSE_BYTES} bytes were parsed",
+                                "recommendation"))
+    findings.sort(key=lambda f: f.line or 0)
     contacts = parsed.values("contact")
     expires = parsed.values("expires")
     canonical = parsed.values("canonical")
     languages = parsed.values("preferred-languages")
     return {
         "content_type": content_type,
-        "content_type_ok": _content_type_ok(content_type),
+        "media_type_ok": not any(f.id in ("no_content_type", "invalid_media") for f in findings),
         "size": size,
-        "size_ok": size <= max_size,
+        "size_ok": size <= LARGE_FILE,
+        "truncated": truncated,
         "signed": parsed.signed,
-        "contacts": [c for c in contacts if _contact_ok(c)],
-        "invalid_contacts": [c for c in contacts if not _contact_ok(c)],
+        "contacts": [c for c in contacts if contact_ok(c)],
+        "invalid_contacts": [c for c in contacts if not contact_ok(c)],
         "expires_count": len(expires),
         "expires": expires[0] if expires else None,
-        **_expiry_facts(expires[0] if expires else None, now),
+        **_expiry_facts(expires, now),
         "canonical": canonical,
-        "canonical_ok": _canonical_ok(url, canonical),
+        "canonical_ok": canonical_matches(urls, canonical) if canonical else None,
         "preferred_languages": languages[0] if languages else None,
         "unknown_fields": [f.name for f in parsed.fields if f.key not in KNOWN_FIELDS],
-        "syntax_errors": [asdict(e) for e in parsed.syntax_errors],
+        "findings": [f.as_fact() for f in findings],
+        "problems": [_describe(f) for f in findings if f.level == "error" and f.id not in JUDGED_APART],
+        "advice": [_describe(f) for f in findings if f.level == "recommendation" and f.id not in JUDGED_APART],
     }
 
 
-def _content_type_ok(content_type: str | None) -> bool:
-    """RFC 9116 §3: media type text/plain; a charset parameter, if given, must be utf-8."""
-    if content_type is None:
-        return False
-    media_type, *params = content_type.split(";")
-    charsets = [v.strip().strip('"').lower() for k, _, v in (p.partition("=") for p in params)
-                if k.strip().lower() == "charset"]
-    return media_type.strip().lower() == "text/plain" and all(c == "utf-8" for c in charsets)
+def _describe(f: Finding) -> str:
+    """`line 3: no_space` (plus the excerpt), the form a rule's message names a problem in."""
+    where = f"line {f.line}: " if f.line is not None else ""
+    return f"{where}{f.id}" + (f" ({f.text})" if f.text else "")
 
 
-def _contact_ok(value: str) -> bool:
-    """RFC 9116 §2.5.3: a URI with scheme mailto:, tel: or https: (plain http: is not allowed)."""
-    scheme, colon, rest = value.partition(":")
-    if not colon or not rest or any(ch.isspace() for ch in value):
-        return False
-    scheme = scheme.lower()
-    if scheme == "mailto":
-        return "@" in rest
-    if scheme == "tel":
-        return any(ch in "0123456789" for ch in rest)
-    if scheme == "https":
-        try:
-            return bool(urlsplit(value).hostname)
-        except ValueError:
-            return False
-    return False
+def _expiry_facts(values: list[str], now: datetime) -> dict[str, Any]:
+    """§2.5.5: Expires is required; a stale file SHOULD NOT be trusted.
 
-
-def parse_expires(value: str) -> datetime | None:
-    """An RFC 3339 date-time with timezone, as aware UTC; None if it is not one."""
-    m = _DATE_TIME.fullmatch(value)
-    if m is None:
-        return None
-    year, month, day, hour, minute, second, fraction, _zulu, sign, off_h, off_m = m.groups()
-    try:
-        offset = timedelta(hours=int(off_h), minutes=int(off_m)) if sign else timedelta()
-        tz = timezone(-offset if sign == "-" else offset)
-        micro = int((fraction or "0")[:6].ljust(6, "0"))
-        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tz)
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError):  # 2025-02-30, offset 24:00, or year 9999 shifted past UTC
-        return None
-
-
-def _expiry_facts(raw: str | None, now: datetime) -> dict[str, Any]:
-    """RFC 9116 §2.5.5: Expires is required; a stale file SHOULD NOT be trusted."""
-    moment = parse_expires(raw) if raw is not None else None
-    if moment is None:
-        return {"expires_at": None, "expires_valid": None if raw is None else False,
+    `expires_valid` is False (not unknown) when the field is missing, so the rules that need a
+    valid Expires are not applicable rather than errors; `expired` is True if any valid Expires
+    has passed (a file that says it is stale is stale).
+    """
+    moments = [m for m in (parse_expires(v) for v in values) if m is not None]
+    first = parse_expires(values[0]) if values else None
+    if first is None:
+        expired = any(m < now for m in moments) if moments else None
+        return {"expires_at": None, "expires_valid": False, "expired": expired,
                 "expires_in_future": None, "expires_days_left": None}
-    now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
-    return {"expires_at": moment.isoformat().replace("+00:00", "Z"), "expires_valid": True,
-            "expires_in_future": moment > now, "expires_days_left": (moment - now).days}
-
-
-def _canonical_ok(url: str, canonical: list[str]) -> bool | None:
-    """RFC 9116 §2.5.2: if Canonical is present, the URL the file came from must be listed."""
-    return _normalise_url(url) in {_normalise_url(c) for c in canonical} if canonical else None
-
-
-def _normalise_url(url: str) -> str:
-    """Compare Canonical URIs (RFC 9116 §2.5.2) case-insensitively on scheme and host."""
-    try:
-        parts = urlsplit(url.strip())
-        netloc = parts.netloc.lower().removesuffix(":443" if parts.scheme.lower() == "https" else ":80")
-    except ValueError:
-        return url
-    return f"{parts.scheme.lower()}://{netloc}{parts.path or '/'}{'?' + parts.query if parts.query else ''}"
+    return {"expires_at": first.isoformat().replace("+00:00", "Z"), "expires_valid": True,
+            "expired": any(m < now for m in moments), "expires_in_future": first > now,
+            "expires_days_left": (first - now).days}
 
 
 def empty_facts() -> dict[str, Any]:
     """Content-derived facts when no file was found: empty, never values that read as safe."""
     return {
-        "content_type": None, "content_type_ok": None, "size": 0, "size_ok": None, "signed": False,
-        "contacts": [], "invalid_contacts": [], "expires_count": 0, "expires": None, "expires_at": None,
-        "expires_valid": None, "expires_in_future": None, "expires_days_left": None, "canonical": [],
-        "canonical_ok": None, "preferred_languages": None, "unknown_fields": [], "syntax_errors": [],
+        "content_type": None, "media_type_ok": None, "size": 0, "size_ok": None, "truncated": False,
+        "signed": False, "contacts": [], "invalid_contacts": [], "expires_count": 0, "expires": None,
+        "expires_at": None, "expires_valid": None, "expired": None, "expires_in_future": None,
+        "expires_days_left": None, "canonical": [], "canonical_ok": None, "preferred_languages": None,
+        "unknown_fields": [], "findings": [], "problems": [], "advice": [],
     }
 
 
@@ -269,7 +151,7 @@ class _Retrieved:
 
 
 async def fetch_security_txt(
-    client: httpx.AsyncClient, base_url: str, *, now: datetime, max_size: int = 32768
+    client: httpx.AsyncClient, base_url: str, *, now: datetime, max_size: int = MAX_PARSE_BYTES
 ) -> dict[str, Any]:
     """Retrieve and evaluate security.txt: RFC 9116 §3 location first, then the legacy one.
 
@@ -280,9 +162,13 @@ async def fetch_security_txt(
     for location, path in LOCATIONS:
         got = await _get_following_redirects(client, base + path, attempts, max_size)
         if got is not None:
-            parsed = parse_security_txt(got.body.decode("utf-8", errors="replace"))
-            facts = evaluate_security_txt(parsed, url=got.url, content_type=got.content_type,
-                                          size=len(got.body), max_size=max_size, now=now)
+            body, truncated = got.body, len(got.body) > max_size
+            if truncated:  # parse the whole lines within the cap; the rest was never fetched
+                body = body[:max_size]
+                body = body[: body.rfind(b"\n") + 1]
+            facts = evaluate_security_txt(parse_security_txt(body), url=got.url, content_type=got.content_type,
+                                          size=len(got.body), now=now, location=location,
+                                          requested=base + path, truncated=truncated)
             return {"found": True, "location": location, "url": got.url, "attempts": attempts,
                     "status": 200, **facts}
     statuses = [a["status"] for a in attempts if a["status"] is not None]
