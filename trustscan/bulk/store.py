@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,22 +111,29 @@ class SiteRow:
 
 
 class ResultStore:
-    """Owns one SQLite connection; use as a context manager."""
+    """Owns one SQLite connection; use as a context manager.
+
+    `create=False` opens an existing database read-only and never changes a byte or a file: the
+    `portfolio` command and the checks `bulk` makes before it takes the lock read it that way.
+    """
 
     def __init__(self, path: Path, *, create: bool = True) -> None:
         if not create and not path.is_file():
             raise StoreError(f"no results database at {path}")
         try:
-            self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
             if create:
+                self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30.0)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
                 self._db.executescript(_SCHEMA)
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+            else:
+                self._db = _connect_read_only(path)
             version = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path} is not a usable trustscan database: {exc}") from None
+            reason = "an empty file" if _is_empty(path) else str(exc)
+            raise StoreError(f"{path} is not a usable trustscan database: {reason}") from None
         if version is None or version[0] != SCHEMA_VERSION:
             raise StoreError(f"{path} has an unsupported schema version {version and version[0]!r}")
 
@@ -223,6 +231,27 @@ class ResultStore:
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection that leaves the database and its folder exactly as they were.
+
+    A plain `mode=ro` connection to a WAL database creates `-wal` and `-shm` files it cannot remove
+    afterwards. Without a `-wal` file no writer is active and every row is in the database file, so
+    it is opened `immutable` (no locks, no side files); with one (a bulk run in progress, or killed),
+    it is opened `mode=ro`, which reads the rows the writer has committed to the WAL.
+    """
+    uri = "file:" + urllib.parse.quote(str(path.resolve()))
+    live = path.with_name(path.name + "-wal").exists()
+    return sqlite3.connect(uri + ("?mode=ro" if live else "?mode=ro&immutable=1"), uri=True,
+                           isolation_level=None, timeout=30.0)
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False
 
 
 def _planned_site(row: tuple[Any, ...]) -> PlannedSite:

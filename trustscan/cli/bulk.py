@@ -21,7 +21,7 @@ from click.core import ParameterSource
 
 from trustscan import __version__
 from trustscan.bulk.dashboard import build_dashboard
-from trustscan.bulk.portfolio import load_portfolio
+from trustscan.bulk.portfolio import Portfolio, load_portfolio
 from trustscan.bulk.store import ResultStore, SiteRow
 from trustscan.cli.common import load_rules, write_file
 from trustscan.cli.exitcodes import BULK_EXITS, PORTFOLIO_EXITS, ExitCode
@@ -66,8 +66,40 @@ def bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool
     """Audit every site of PORTFOLIO (text: one target per line; or CSV) into the --db database."""
     ruleset = load_rules()
     settings = settings_from_options(scan)
+    # Every input is checked before the lock file or the database is created: a refusal writes nothing.
+    loaded = _check_inputs(ctx, portfolio, db_path, resume)
     with _exclusive(db_path):
-        _bulk(ctx, portfolio, db_path, resume, settings, concurrency, per_ip, quiet, lang, ruleset)
+        _bulk(loaded, portfolio, db_path, settings, concurrency, per_ip, quiet, lang, ruleset)
+
+
+def _check_inputs(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool) -> Portfolio | None:
+    """The new run's portfolio (None for --resume), once every input is known good; UsageError otherwise.
+
+    An existing --db is opened read-only here: it must be a trustscan database (never someone else's
+    SQLite file, which `bulk` would otherwise add its tables to), and a resumption must be possible.
+    """
+    if resume:
+        given = [f"--{n.replace('_', '-')}" for n in _AUDIT_OPTIONS
+                 if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE]
+        if given:
+            raise click.UsageError(f"--resume reuses the run's own settings; drop {', '.join(given)}")
+        if not db_path.exists():
+            raise click.UsageError(f"nothing to resume: no results database at {db_path}")
+        with _open_store(db_path, create=False) as store:
+            _resume_plan(store, portfolio, db_path)
+        return None
+    if portfolio is None:
+        raise click.UsageError("give a PORTFOLIO file (or --resume to continue an unfinished run)")
+    if db_path.exists() and not (db_path.is_file() and db_path.stat().st_size == 0):
+        _open_store(db_path, create=False).close()
+    return _load_new_portfolio(portfolio)
+
+
+def _open_store(db_path: Path, *, create: bool) -> ResultStore:
+    try:
+        return ResultStore(db_path, create=create)
+    except StoreError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def _stored_settings(data: dict[str, Any]) -> AuditSettings:
@@ -100,26 +132,17 @@ def _exclusive(db_path: Path) -> Iterator[None]:
         yield
 
 
-def _bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, settings: AuditSettings,
+def _bulk(loaded: Portfolio | None, portfolio: Path | None, db_path: Path, settings: AuditSettings,
           concurrency: int, per_ip: int, quiet: bool, lang: str, ruleset: Any) -> None:
     from trustscan.bulk.scheduler import BulkLimits
     from trustscan.cli.progress import BulkProgress
 
-    try:
-        store = ResultStore(db_path)
-    except StoreError as exc:
-        raise click.UsageError(str(exc)) from None
-    with store:
-        if resume:
-            given = [f"--{n.replace('_', '-')}" for n in _AUDIT_OPTIONS
-                     if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE]
-            if given:
-                raise click.UsageError(f"--resume reuses the run's own settings; drop {', '.join(given)}")
+    with _open_store(db_path, create=True) as store:
+        if loaded is None or portfolio is None:  # --resume
+            # Checked again under the lock: another process may have finished the run meanwhile.
             run_id, settings, lang, jobs = _resume_plan(store, portfolio, db_path)
         else:
-            if portfolio is None:
-                raise click.UsageError("give a PORTFOLIO file (or --resume to continue an unfinished run)")
-            run_id, jobs = _new_run(store, portfolio, settings, lang)
+            run_id, jobs = _new_run(store, portfolio, loaded, settings, lang)
         catalog = load_catalog(lang)
         info = store.run(run_id)
         assert info is not None
@@ -146,9 +169,8 @@ def _bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: boo
     sys.exit(ExitCode.FAIL if counts["fail"] else ExitCode.INCOMPLETE if counts["error"] else ExitCode.OK)
 
 
-def _new_run(store: ResultStore, path: Path, settings: AuditSettings, lang: str) -> tuple[int, list[BulkJob]]:
-    from trustscan.bulk.scheduler import BulkJob
-
+def _load_new_portfolio(path: Path) -> Portfolio:
+    """The portfolio of a new run, its skipped lines reported; UsageError when it holds no valid target."""
     try:
         portfolio = load_portfolio(path)
     except PortfolioError as exc:
@@ -160,6 +182,13 @@ def _new_run(store: ResultStore, path: Path, settings: AuditSettings, lang: str)
         click.echo(f"trustscan: {path}:{problem.line}: skipped: {format_value(problem.reason)}{shown}", err=True)
     if not portfolio.entries:
         raise click.UsageError(f"no valid target in {path}")
+    return portfolio
+
+
+def _new_run(store: ResultStore, path: Path, portfolio: Portfolio, settings: AuditSettings,
+             lang: str) -> tuple[int, list[BulkJob]]:
+    from trustscan.bulk.scheduler import BulkJob
+
     run_id = store.create_run(portfolio=str(path), digest=portfolio.digest, settings=settings.to_json(),
                               language=lang, tool_version=__version__, entries=portfolio.entries)
     return run_id, [BulkJob(entry.key, entry.target) for entry in portfolio.entries]
@@ -219,7 +248,7 @@ async def _scan(jobs: list[BulkJob], settings: AuditSettings, limits: BulkLimits
 @lang_option("Language of the dashboard's labels.")
 def portfolio_command(db_path: Path, output_format: str, output: Path | None, run_id: int | None, lang: str) -> None:
     try:
-        with ResultStore(db_path, create=False) as store:
+        with ResultStore(db_path, create=False) as store:  # read-only: the database is never changed
             dashboard = build_dashboard(store, run_id)
     except StoreError as exc:
         raise click.UsageError(str(exc)) from None
