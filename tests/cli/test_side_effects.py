@@ -1,16 +1,19 @@
 """Side effects (issue 9, item 8): a refused command writes nothing, and `portfolio` never changes its database.
 
-Each test takes the folder's file tree (names and bytes) before and after the command.
+Each test takes the folder's file tree (names and bytes) before and after the command; no test connects.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.support.no_network import forbid_connections
+from tests.support.publish_samples import sample_report
 from trustscan.bulk.portfolio import parse_text
 from trustscan.bulk.store import ResultStore, SiteRow
 from trustscan.cli.main import main
@@ -168,3 +171,42 @@ def test_portfolio_sees_the_rows_of_a_run_in_progress_and_changes_nothing(tmp_pa
 def test_portfolio_of_a_missing_database_creates_nothing(tmp_path: Path) -> None:
     assert_refused(invoke("portfolio", str(tmp_path / "none.db")))
     assert tree(tmp_path) == {}
+
+
+# --- every command: a refused input leaves the working folder as it was --------------------------------
+
+
+REFUSED_COMMANDS = [
+    ["keygen", "k.pem", "--passphrase-file", "missing.txt"],
+    ["keygen", "sub/k.pem"],
+    ["sign", "missing.json", "--key", "key.pem", "-o", "out.json"],
+    ["sign", "junk.json", "--key", "key.pem", "-o", "out.json"],
+    ["sign", "report.json", "--key", "junk.json", "-o", "out.json"],
+    ["badge", "junk.json", "-o", "badge.svg"],
+    ["report", "junk.json", "-o", "page.html"],
+    ["verify", "junk.json", "--key", "missing.pub"],
+    ["diff", "junk.json", "report.json", "--format", "json"],
+    ["portfolio", "junk.json", "-o", "dash.html"],
+    ["audit", "[64:ff9b::a00:1]", "-o", "out.json", "--output-dir", "reports", "--emit", "sarif"],
+    ["audit", "example.invalid", "--ca-bundle", "missing.pem", "-o", "out.json", "--output-dir", "reports"],
+    ["audit", "example.invalid", "--sign-key", "junk.json", "-o", "out.json"],
+    ["audit", "example.invalid", "--policy", "junk.json", "--output-dir", "reports"],
+    ["declare", "-o", "decl.yaml", "--organisation", "Org", "--system", "S", "--site", "not a host!",
+     "--security-level", "2"],
+    ["lists", "import", "tnm", "http://0177.0.0.1/list.txt", "--cache-dir", "cache"],
+    ["lists", "import", "tnm", "junk.json", "--cache-dir", "cache"],
+    ["bulk", "junk.json", "--db", "r.db"],
+]
+
+
+@pytest.mark.parametrize("args", REFUSED_COMMANDS, ids=lambda args: " ".join(args[:2]))
+def test_a_refused_command_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    (tmp_path / "junk.json").write_bytes(b"\x00\x01 not json, not a list, not a key")
+    (tmp_path / "report.json").write_text(json.dumps(sample_report()))
+    assert invoke("keygen", str(tmp_path / "key.pem")).exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    attempts = forbid_connections(monkeypatch)
+    before = tree(tmp_path)
+    result = invoke(*args)
+    assert_refused(result)
+    assert tree(tmp_path) == before and attempts == []
