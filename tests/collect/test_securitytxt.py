@@ -24,7 +24,7 @@ RESULT_KEYS = {
     "found", "location", "url", "attempts", "status", "content_type", "media_type_ok", "size", "size_ok",
     "truncated", "signed", "contacts", "invalid_contacts", "expires_count", "expires", "expires_at",
     "expires_valid", "expired", "expires_in_future", "expires_days_left", "canonical", "canonical_ok",
-    "preferred_languages", "unknown_fields", "findings", "problems", "advice",
+    "preferred_languages", "unknown_fields", "findings", "findings_total", "problems", "advice",
 }
 SIGNED = """-----BEGIN PGP SIGNED MESSAGE-----
 Hash: SHA256

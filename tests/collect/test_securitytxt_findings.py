@@ -8,8 +8,10 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from trustscan.collect.http.securitytxt import evaluate_security_txt
+from trustscan.collect.http.securitytxt import FINDING_IDS, evaluate_security_txt
 from trustscan.collect.http.securitytxt_syntax import _crc24, _packet_tag, parse_security_txt
 from trustscan.collect.http.securitytxt_values import (
     a_year_after,
@@ -87,3 +89,27 @@ def test_findings_name_their_lines_and_are_json_facts() -> None:
     assert facts["advice"] == ["line 4: unknown_field (X)"]
     assert facts["findings"][0] == {"id": "no_space", "line": 1, "level": "error",
                                     "text": "Contact:mailto:a@example.vn"}
+
+
+def test_a_huge_language_tag_is_refused_without_recursing() -> None:
+    tag = "en-" + "-".join(["abcde"] * 100_000)  # well-formed; langcodes alone would exhaust the stack
+    assert invalid_language_tags(tag + ", vi") == [tag]
+    assert invalid_language_tags("en-" + "-".join(["abcde"] * 20)) != []  # fits the cap; variants unregistered
+
+
+def test_the_report_keeps_a_bounded_number_of_findings() -> None:
+    body = b"Contact: mailto:a@example.vn\nExpires: 2026-01-01T00:00:00Z\n" + b"X-Field: y\n" * 50_000
+    facts = evaluate_security_txt(parse_security_txt(body), url="https://x.vn/.well-known/security.txt",
+                                  content_type="text/plain", size=len(body), now=datetime(2025, 6, 1, tzinfo=UTC))
+    assert len(facts["findings"]) == len(facts["advice"]) == len(facts["unknown_fields"]) == 100
+    assert facts["findings_total"] == 50_001  # each unknown field, and the size
+    assert facts["findings"][0]["id"] == "large_file"  # whole-file findings come first, so the cap keeps them
+    assert facts["findings"][1] == {"id": "unknown_field", "line": 3, "level": "recommendation", "text": "X-Field"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary())
+def test_bytes_never_raise(body: bytes) -> None:
+    facts = evaluate_security_txt(parse_security_txt(body), url="https://x.vn/.well-known/security.txt",
+                                  content_type="text/plain", size=len(body), now=datetime(2025, 6, 1, tzinfo=UTC))
+    assert all(f["id"] in FINDING_IDS for f in facts["findings"])

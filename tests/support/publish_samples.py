@@ -34,7 +34,8 @@ def sample_report(*, contacts: list[str] | None = None, invalid_contacts: list[s
         "invalid_contacts": invalid_contacts or [], "expires_count": 1, "expires": "2027-01-01T00:00:00Z",
         "expires_at": "2027-01-01T00:00:00Z", "expires_valid": True, "expired": False, "expires_in_future": True,
         "expires_days_left": 300, "canonical": [], "canonical_ok": True,
-        "preferred_languages": None, "unknown_fields": [], "findings": [], "problems": [], "advice": [],
+        "preferred_languages": None, "unknown_fields": [], "findings": [], "findings_total": 0, "problems": [],
+        "advice": [],
     }
     evidence = {"securitytxt": Attempt.completed("securitytxt", securitytxt, 0.1)}
     for rule in ruleset.rules:

@@ -58,7 +58,8 @@ SECURITYTXT = ProbeSpec("securitytxt", _securitytxt, facts=(
     "contacts", "invalid_contacts", "expires", "expires_count", "expires_valid", "expires_at", "expired",
     "expires_in_future", "expires_days_left", "canonical", "canonical_ok", "preferred_languages",
     "unknown_fields",
-    "findings",  # every RFC 9116 problem: {id, line, level (error|recommendation), text}
+    "findings",  # the RFC 9116 problems (the first 100): {id, line, level (error|recommendation), text}
+    "findings_total",
     "problems",  # "line N: id (text)" of each error no rule of its own judges
     "advice",  # the same for recommendations (unknown fields, Expires over a year ahead, ...)
 ))

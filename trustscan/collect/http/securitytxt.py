@@ -57,6 +57,9 @@ FINDING_IDS: dict[str, str] = {
     "location": "well_known", "no_content_type": "media_type", "invalid_media": "media_type",
     "invalid_charset": "conformance", "large_file": "size", "truncated": "size",
 }
+# A hostile file can hold a problem on each of its lines: the report keeps the first MAX_LISTED of
+# each list (in line order) and the total count, so its size does not grow with the file's.
+MAX_LISTED = 100
 # Findings that a rule of their own judges (rules/e-securitytxt.yaml); every other "error" finding
 # is an RFC 9116 conformance problem (e.securitytxt.conformance, a warning naming its line).
 JUDGED_APART = frozenset({"location", "no_content_type", "invalid_media", "no_contact", "expired",
@@ -99,10 +102,12 @@ def evaluate_security_txt(
         "canonical": canonical,
         "canonical_ok": canonical_matches(urls, canonical) if canonical else None,
         "preferred_languages": languages[0] if languages else None,
-        "unknown_fields": [f.name for f in parsed.fields if f.key not in KNOWN_FIELDS],
-        "findings": [f.as_fact() for f in findings],
-        "problems": [_describe(f) for f in findings if f.level == "error" and f.id not in JUDGED_APART],
-        "advice": [_describe(f) for f in findings if f.level == "recommendation" and f.id not in JUDGED_APART],
+        "unknown_fields": [f.name for f in parsed.fields if f.key not in KNOWN_FIELDS][:MAX_LISTED],
+        "findings": [f.as_fact() for f in findings[:MAX_LISTED]],
+        "findings_total": len(findings),
+        "problems": [_describe(f) for f in findings if f.level == "error" and f.id not in JUDGED_APART][:MAX_LISTED],
+        "advice": [_describe(f) for f in findings
+                   if f.level == "recommendation" and f.id not in JUDGED_APART][:MAX_LISTED],
     }
 
 
@@ -137,7 +142,7 @@ def empty_facts() -> dict[str, Any]:
         "signed": False, "contacts": [], "invalid_contacts": [], "expires_count": 0, "expires": None,
         "expires_at": None, "expires_valid": None, "expired": None, "expires_in_future": None,
         "expires_days_left": None, "canonical": [], "canonical_ok": None, "preferred_languages": None,
-        "unknown_fields": [], "findings": [], "problems": [], "advice": [],
+        "unknown_fields": [], "findings": [], "findings_total": 0, "problems": [], "advice": [],
     }
 
 

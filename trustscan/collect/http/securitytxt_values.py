@@ -22,6 +22,8 @@ CSAF_FILE = "provider-metadata.json"  # CSAF 2.0 §7.1.8 / IANA registry entry f
 _DATE_TIME = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([Zz])|([+-])(\d\d):(\d\d))", re.ASCII
 )
+# RFC 5646 §4.4.1 has implementations keep at least 35 characters of a tag; trustscan reads 128.
+MAX_TAG_CHARS = 128
 # RFC 5646 §2.1 Language-Tag ABNF (langtag / privateuse / grandfathered), case-insensitive.
 _LANGTAG = re.compile(
     r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4}|[a-z]{5,8})"  # language [-extlang]
@@ -115,9 +117,15 @@ def invalid_language_tags(value: str) -> list[str]:
     and made of registered subtags (the IANA Language Subtag Registry that `langcodes` ships)."""
     import langcodes  # the registry is parsed on first use; keep the probe module cheap to import
 
+    verdicts: dict[str, bool] = {}  # each distinct tag is looked up once
     bad = []
     for tag in (t.strip(" \t") for t in value.split(",")):
-        if not _LANGTAG.fullmatch(tag) or not langcodes.tag_is_valid(tag):
+        if tag not in verdicts:
+            # langcodes parses subtags recursively: a tag beyond MAX_TAG_CHARS (no registered tag
+            # comes near it) is refused before it could exhaust the stack.
+            verdicts[tag] = (len(tag) <= MAX_TAG_CHARS and _LANGTAG.fullmatch(tag) is not None
+                             and langcodes.tag_is_valid(tag))
+        if not verdicts[tag]:
             bad.append(tag)
     return bad
 
