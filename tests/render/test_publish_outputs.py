@@ -19,11 +19,18 @@ from trustscan.render.badge import embed_html, render_svg, shields_endpoint, sum
 from trustscan.render.formats import FORMATS
 from trustscan.render.formats.html import render_document
 from trustscan.render.textwidth import text_width
+from trustscan.report.schema import check_report, report_schema
 
 NOW = SCAN_TIME + timedelta(hours=1)
 PAYLOADS = ("<script>alert(1)</script>", "\"><img src=x onerror=alert(2)>", "'><svg onload=alert(3)>",
             "</title><script>alert(4)</script>", "javascript:alert(5)")
 SVG = "{http://www.w3.org/2000/svg}"
+DECLARATION = {
+    "schema_version": "1.0", "organisation": "Sở TT&TT", "system": "Cổng", "sites": ["cổng.example.gov.vn"],
+    "security_level": 3, "approval": {"number": "12/QĐ", "date": "2025-01-02", "issuer": "UBND"},
+    "last_assessment": "2025-06-01", "security_contact": "mailto:a@b.vn", "evidence_class": "declared",
+    "privacy_commitment": {"statement": "Chỉ với sự đồng ý", "signed_by": "Giám đốc", "signed_on": "2025-06-01"},
+}
 
 
 def signed_document(report: dict[str, Any] | None = None, *, now=NOW) -> Document:  # type: ignore[no-untyped-def]
@@ -31,14 +38,29 @@ def signed_document(report: dict[str, Any] | None = None, *, now=NOW) -> Documen
     return parse_document(envelope_bytes(envelope))
 
 
-def poisoned(report: Any, payload: str) -> Any:
-    """Every string from the site's side of the report (values, not the keys the renderer relies on) + payload."""
+def poisoned(report: Any, payload: str, schema: dict[str, Any] | None = None) -> Any:
+    """Every free-text string of the report + payload, the report staying valid by the schema.
+
+    A string the schema constrains (an enum, a const, a pattern such as the rule id or the ASCII host,
+    a date) keeps its value; every other string, and every string inside free-form objects (a
+    verdict's `observed`, a probe's `data`), gets the payload: schema-valid hostile values.
+    """
+    root = report_schema()
+    schema = root if schema is None else schema
+    if "$ref" in schema:
+        schema = root["$defs"][schema["$ref"].removeprefix("#/$defs/")]
     if isinstance(report, dict):
-        keep = {"status", "criterion", "rule_id", "message_id", "overall", "schema_version", "port", "label"}
-        return {k: v if k in keep else poisoned(v, payload) for k, v in report.items()}
+        properties = schema.get("properties", {})
+        extra = schema.get("additionalProperties", {})
+        free = not properties and not isinstance(extra, dict | bool)
+        keep = {"message_id"}  # the catalogue key of the wording, not text from the site
+        return {key: value if key in keep else
+                poisoned(value, payload, {} if free else properties.get(key, extra if isinstance(extra, dict) else {}))
+                for key, value in report.items()}
     if isinstance(report, list):
-        return [poisoned(item, payload) for item in report]
-    return report + payload if isinstance(report, str) else report
+        return [poisoned(item, payload, schema.get("items", {})) for item in report]
+    constrained = any(word in schema for word in ("enum", "const", "pattern", "format"))
+    return report + payload if isinstance(report, str) and not constrained else report
 
 
 class ActiveContent(HTMLParser):
@@ -196,8 +218,9 @@ def test_html_shows_evidence_class_and_declaration_when_present() -> None:
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_hostile_values_everywhere_stay_text(payload: str, lang: str) -> None:
     report = poisoned(sample_report(contacts=[f"https://x.vn/{payload}"], invalid_contacts=[payload]), payload)
-    report["declaration"] = {"organisation": payload, "evidence_class": "declared"}
-    report["criteria"]["c"]["evidence_class"] = payload
+    report["declaration"] = poisoned(DECLARATION, payload, {"$ref": "#/$defs/declaration"})
+    report["criteria"]["c"]["evidence_class"] = "declared"
+    assert check_report(report) == report  # hostile, yet a report: the schema is no excuse to skip escaping
     html = render_document(signed_document(report), load_catalog(lang), now=NOW)
     assert active_content(html) == []
     assert "alert(" in html  # the payload is shown, as text

@@ -15,6 +15,7 @@ same bytes every time and its digest does not depend on whitespace or key order.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +32,7 @@ from trustscan.publish.dsse import Envelope, sign_envelope, verify_signature
 from trustscan.publish.keys import key_id
 from trustscan.report.schema import (
     ReportFile,
+    check_report,
     check_report_shape,
     is_envelope,
     load_report_file,
@@ -156,9 +158,14 @@ def build_statement(report: Mapping[str, Any], declared_at: datetime, valid_days
 
 def sign_report(report: Mapping[str, Any], private_key: Ed25519PrivateKey, *, now: datetime,
                 valid_days: int = DEFAULT_VALID_DAYS) -> dict[str, Any]:
-    """The DSSE envelope (as JSON) declaring *report*; write it with :func:`envelope_bytes`."""
-    check_report_shape(report)
+    """The DSSE envelope (as JSON) declaring *report*; write it with :func:`envelope_bytes`.
+
+    Only a report valid by the schema is signed (DocumentError otherwise), and only one that reads
+    back the same: a float such as 2.0**53 is written as an integer RFC 8785 cannot take back.
+    """
+    check_report(report)
     payload = canonical_json(build_statement(report, now, valid_days))
+    canonical_json(json.loads(payload))
     return sign_envelope(PAYLOAD_TYPE, payload, private_key).to_json()
 
 
@@ -209,6 +216,12 @@ def _statement(envelope: Envelope) -> dict[str, Any]:
     problems = _statement_problems(statement)
     if problems:
         raise EnvelopeCorrupt(f"the signed payload is not a trustscan self-declaration: {problems}")
+    # The same one validation a plain report file gets: a signature never makes its content trusted.
+    # Not damage (EnvelopeCorrupt) but a malformed document (DocumentError, exit 2): its signer signed it so.
+    try:
+        check_report(statement["predicate"]["report"])
+    except DocumentError as exc:
+        raise DocumentError(f"the signed report is {exc}") from None
     return dict(statement)
 
 

@@ -4,9 +4,10 @@ Every command that takes a report from disk comes through here: `sign`, `verify`
 `badge`, `diff` and `audit --baseline`. A file holds either a report or a DSSE envelope that claims
 to hold one; this module reads both, validates a plain report against
 `reports/schema/report.schema.json`, and hands an envelope on unopened: opening and checking it
-is `trustscan.publish.attestation`'s job. A report inside a signature is whatever its signer
-signed, so it is held only to :func:`check_report_shape` (the fields the statement's subject and
-every renderer rely on) and rendered defensively; a signature never makes its content trusted.
+is `trustscan.publish.attestation`'s job, which holds the report inside to the same
+:func:`check_report` before anything renders it: a signature never makes its content trusted.
+:func:`check_report` caps the nesting depth too (MAX_REPORT_DEPTH), and its message names the
+first problem by path and reason in a few words, never by repeating the value.
 
 Errors are :class:`ReportFileError` (a :class:`DocumentError`), one line each; the path-level
 functions put the file's path in front.
@@ -43,6 +44,9 @@ __all__ = [
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 _TOO_LARGE = f"larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB; not a trustscan report"
 _REPORT_KEYS = ("schema_version", "tool", "target", "overall", "criteria", "verdicts")
+#: A report nests about 8 levels (evidence > probe > data > certificate > chain > ...); 64 is generous.
+MAX_REPORT_DEPTH = 64
+_MAX_ERRORS_RANKED = 50  # best_match ranks the first problems found, not every one of a huge document
 
 
 @dataclass(frozen=True)
@@ -64,18 +68,76 @@ def report_schema() -> dict[str, Any]:
 def _validator() -> Any:
     import jsonschema  # only commands that read a report file pay for the validator's import
 
-    return jsonschema.Draft202012Validator(report_schema())
+    return jsonschema.Draft202012Validator(report_schema(), format_checker=jsonschema.FormatChecker())
 
 
 def check_report(value: Any) -> dict[str, Any]:
     """*value* if it is a trustscan report by the schema; else ReportFileError naming the first problem."""
+    import itertools
+
     import jsonschema.exceptions
 
-    error = jsonschema.exceptions.best_match(_validator().iter_errors(value))
+    deep = _too_deep(value, MAX_REPORT_DEPTH)
+    if deep is not None:
+        raise ReportFileError(f"not a trustscan report ({_where(deep)}: nested deeper than {MAX_REPORT_DEPTH} levels)")
+    errors = itertools.islice(_validator().iter_errors(value), _MAX_ERRORS_RANKED)
+    error = jsonschema.exceptions.best_match(errors)
     if error is not None:
-        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
-        raise ReportFileError(f"not a trustscan report ({where}: {' '.join(error.message.split())[:200]})")
+        raise ReportFileError(f"not a trustscan report ({_where(error.absolute_path)}: {_reason(error)})")
     return dict(value)
+
+
+def _where(path: Any) -> str:
+    text = "/".join(str(part) for part in path) or "(top level)"
+    return text if len(text) <= 120 else "…" + text[-119:]
+
+
+def _reason(error: Any) -> str:
+    """A few words for one schema violation; the offending value is named by its type, not repeated."""
+    kind, expected, instance = error.validator, error.validator_value, error.instance
+    if kind == "type":
+        return f"expected {' or '.join(expected) if isinstance(expected, list) else expected}, " \
+               f"got {_json_type(instance)}"
+    if kind == "required" and isinstance(instance, Mapping):
+        missing = next((key for key in expected if key not in instance), "?")
+        return f"missing required property {_short(missing)}"
+    if kind == "additionalProperties" and isinstance(instance, Mapping):
+        allowed = error.schema.get("properties", {})
+        extra = next((key for key in instance if key not in allowed), "?")
+        return f"unexpected property {_short(extra)}"
+    if kind in ("enum", "const"):
+        choices = expected if kind == "enum" else [expected]
+        return f"{_short(instance)} is not one of {', '.join(_short(choice, 20) for choice in choices)}"
+    return _short(" ".join(error.message.split()), 120)
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = repr(value) if not isinstance(value, Mapping | list) else f"<{_json_type(value)}>"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _too_deep(value: Any, limit: int) -> list[str | int] | None:
+    """The path of the first value nested deeper than *limit* levels, or None (iterative, O(1) per value)."""
+    stack: list[tuple[Any, int, Any]] = [(value, 0, None)]  # (value, depth, (key, parent trail) or None)
+    while stack:
+        item, depth, trail = stack.pop()
+        if depth > limit:
+            path: list[str | int] = []
+            while trail is not None:
+                key, trail = trail
+                path.append(key)
+            return [*path[::-1][:8], "…"]
+        if isinstance(item, Mapping):
+            stack.extend((child, depth + 1, (str(key), trail)) for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1, (index, trail)) for index, child in enumerate(item))
+    return None
 
 
 def check_report_shape(value: Any) -> None:
