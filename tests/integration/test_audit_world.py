@@ -69,6 +69,10 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         "c.tls.dh_params": "skip", "e.securitytxt.canonical": "warn"}),
     "sectxt-warnings": ({"c": "pass", "e": "pass"}, {
         "c.tls.dh_params": "skip", "e.securitytxt.conformance": "warn", "e.securitytxt.recommended": "warn"}),
+    # No Expires: a warning; the rules that need a valid Expires are not applicable (skip), not errors.
+    "sectxt-noexpires": ({"c": "pass", "e": "pass"}, {"c.tls.dh_params": "skip", "e.securitytxt.expires": "skip",
+                                                      "e.securitytxt.expires_soon": "skip",
+                                                      "e.securitytxt.conformance": "warn"}),
     # Markup in the title and security.txt: the invalid Contact is a warning beside the valid ones.
     "hostile": ({"c": "pass", "e": "pass"}, {"c.tls.dh_params": "skip", "e.securitytxt.conformance": "warn"}),
     "listed-domain": ({"c": "pass", "e": "pass"}, {"c.tls.dh_params": "skip"}),

@@ -42,6 +42,7 @@ SecTxtKind = Literal[
     "badcanonical",
     "hostile",
     "warnings",
+    "noexpires",
 ]
 # Criterion a hygiene of the HTTPS site (see hygiene_options): "good" sends the security headers.
 HygieneKind = Literal["good", "noheaders", "exposed", "disclosure", "catchall", "badcookie"]
@@ -106,6 +107,7 @@ SITES: tuple[SiteDef, ...] = (
     SiteDef("sectxt-badcanonical", "Canonical points to another URL", sectxt="badcanonical"),
     SiteDef("sectxt-warnings", "usable security.txt with RFC 9116 errors: no space, 'English', unknown field",
             sectxt="warnings"),
+    SiteDef("sectxt-noexpires", "security.txt without Expires", sectxt="noexpires"),
     SiteDef("hostile", "markup payloads in the home page title and security.txt Contact", sectxt="hostile",
             title=HOSTILE_TITLE),
     SiteDef("listed-domain", "its own domain is on the world's blocklist snapshot", listed="domain"),
@@ -226,6 +228,7 @@ def site_files(site: SiteDef, *, https_port: int, now: dt.datetime) -> list[File
         "warnings": security_txt(contact=[contact], expires=[year], canonical=canonical,
                                  extra=[("Preferred-Languages", "English"), ("X-Bug-Bounty", "yes")]
                                  ).replace("Contact: ", "Contact:", 1),
+        "noexpires": security_txt(contact=[contact], expires=[], canonical=canonical),
         "signed": _clearsign(valid),
         "huge": _pad(valid, 2 * 1024 * 1024),
     }[kind]
