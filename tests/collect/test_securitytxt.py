@@ -112,7 +112,7 @@ def test_pgp_signed_file_with_dash_escaped_lines() -> None:
     assert not any(f.value.startswith("iQ") for f in parsed.fields)
 
 
-def test_pgp_frame_problems_are_syntax_errors() -> None:
+def test_pgp_frame_problems_are_findings() -> None:
     unterminated = parse_security_txt(
         "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nContact: tel:+84\n")
     assert unterminated.signed and unterminated.values("contact") == ["tel:+84"]
