@@ -28,7 +28,7 @@ from trustscan.core.target import Target
 from trustscan.judge.engine import evaluate, roll_up
 from trustscan.judge.facts import check_rule_facts
 from trustscan.judge.ruleset import Ruleset, load_ruleset
-from trustscan.net.resolve import Resolver, is_public
+from trustscan.net.resolve import Resolver, non_public_reason
 from trustscan.owner.declaration import Declaration
 from trustscan.report.document import AuditOutcome
 
@@ -78,9 +78,10 @@ async def run_audit(
         reason = f"not run: {dns_attempt.error}"
         evidence.update({spec.name: Attempt.failed(spec.name, reason) for spec in probes})
     else:
-        if not settings.allow_private and not is_public(addresses[0]):
+        why = None if settings.allow_private else non_public_reason(addresses[0])
+        if why is not None:
             raise AddressPolicyError(
-                f"{target.ascii_host} resolves to non-public address {addresses[0]}; "
+                f"{target.ascii_host} resolves to non-public address {addresses[0]}, {why}; "
                 "use --allow-private to audit intranet or local sites"
             )
         evidence.update(await collect(target, addresses, settings, resolver, deadline, transport, probes))

@@ -120,7 +120,8 @@ def test_an_ip_literal_target_is_refused_before_any_connection(monkeypatch: pyte
     result = CliRunner().invoke(main, ["audit", "[64:ff9b::a00:1]"])
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "non-public address 64:ff9b::a00:1" in lines[0] and "--allow-private" in lines[0]
+    assert len(lines) == 1 and "--allow-private" in lines[0]
+    assert "non-public address 64:ff9b::a00:1, NAT64 64:ff9b::/96 address of 10.0.0.1, private-use" in lines[0]
     assert attempts == []
 
 

@@ -30,10 +30,15 @@ def is_public(address: str) -> bool:
 
     The table is `trustscan.net.addresses`; False (never an exception) for text that is not an address.
     """
+    return non_public_reason(address) is None
+
+
+def non_public_reason(address: str) -> str | None:
+    """Why `address` is not public, in a few words naming the block and its RFC; None when it is public."""
     try:
-        return judge_address(address).public
+        return judge_address(address).reason
     except ValueError:
-        return False
+        return "not an IP address"
 
 
 @dataclass(frozen=True)
