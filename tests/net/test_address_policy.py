@@ -244,3 +244,17 @@ def test_dnsbl_asks_about_public_addresses_and_the_ipv4_address_a_form_carries()
     lookups = asyncio.run(dnsbl_lookups(resolver, domains=[], addresses=["64:ff9b::a00:1", "64:ff9b::808:808"],  # type: ignore[arg-type]
                                         domain_zones=[], ip_zones=["zen.test"]))
     assert resolver.queries == ["8.8.8.8.zen.test"] and [lookup["subject"] for lookup in lookups] == ["8.8.8.8"]
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::a00:1", "::ffff:0:7f00:1", "2002:c0a8:101::1"])
+def test_a_bulk_site_on_a_refused_address_is_an_error_row_without_traffic(monkeypatch: pytest.MonkeyPatch,
+                                                                          address: str) -> None:
+    from trustscan.bulk.scheduler import BulkJob, audit_one
+    from trustscan.core.catalog import load_catalog
+
+    attempts = forbid_connections(monkeypatch)
+    row = asyncio.run(audit_one(BulkJob(f"[{address}]:443", parse_target(f"[{address}]")), AuditSettings(timeout=5),
+                                ruleset=load_ruleset(), catalog=load_catalog("en")))
+    assert row.overall == "error" and row.error is not None
+    assert row.error.startswith(f"address refused: {address} resolves to non-public address {address}, ")
+    assert attempts == []
