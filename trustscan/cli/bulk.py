@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import os
 import shlex
 import signal
 import sys
@@ -36,9 +37,10 @@ from trustscan.cli.options import (
     settings_from_options,
 )
 from trustscan.core.catalog import Catalog, format_value, load_catalog
-from trustscan.core.errors import PortfolioError, StoreError, TargetError
+from trustscan.core.errors import InputFileError, PortfolioError, StoreError, TargetError
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import parse_target
+from trustscan.net.files import check_readable_file
 from trustscan.render.dashboard import DASHBOARD_FORMATS, render_dashboard
 
 if TYPE_CHECKING:  # the scheduler (dnspython, the scanner) and the progress bar (rich) load only for a run
@@ -78,6 +80,7 @@ def _check_inputs(ctx: click.Context, portfolio: Path | None, db_path: Path, res
     An existing --db is opened read-only here: it must be a trustscan database (never someone else's
     SQLite file, which `bulk` would otherwise add its tables to), and a resumption must be possible.
     """
+    check_database_file(db_path)
     if resume:
         given = [f"--{n.replace('_', '-')}" for n in _AUDIT_OPTIONS
                  if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE]
@@ -93,6 +96,20 @@ def _check_inputs(ctx: click.Context, portfolio: Path | None, db_path: Path, res
     if db_path.exists() and not (db_path.is_file() and db_path.stat().st_size == 0):
         _open_store(db_path, create=False).close()
     return _load_new_portfolio(portfolio)
+
+
+def check_database_file(db_path: Path) -> None:
+    """An existing results database must be a regular file before SQLite opens it (UsageError otherwise).
+
+    SQLite would block on a FIFO or read a device such as /dev/zero; a database has no size cap of its
+    own (SQLite reads pages on demand), so only its kind is checked. A missing one is for the caller.
+    """
+    if not os.path.lexists(db_path):
+        return
+    try:
+        check_readable_file(db_path, sys.maxsize)
+    except InputFileError as exc:
+        raise click.UsageError(f"cannot use results database {db_path}: {exc.reason}") from None
 
 
 def _open_store(db_path: Path, *, create: bool) -> ResultStore:
@@ -247,6 +264,7 @@ async def _scan(jobs: list[BulkJob], settings: AuditSettings, limits: BulkLimits
 @click.option("--run", "run_id", type=click.IntRange(min=1), help="Run to show (default: the latest).")
 @lang_option("Language of the dashboard's labels.")
 def portfolio_command(db_path: Path, output_format: str, output: Path | None, run_id: int | None, lang: str) -> None:
+    check_database_file(db_path)
     try:
         with ResultStore(db_path, create=False) as store:  # read-only: the database is never changed
             dashboard = build_dashboard(store, run_id)

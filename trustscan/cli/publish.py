@@ -82,6 +82,9 @@ def _read_passphrase(path: Path | None, *, prompt: str, confirm: bool = False) -
         # A FIFO, a device, a folder, or more than a passphrase file holds, is refused before any read.
         data = read_input_file(path, MAX_PASSPHRASE_FILE_BYTES, click.UsageError, what=str(path))
         secret = data.splitlines()[0] if data.strip() else b""
+        if b"\x00" in data or not _typable(secret):  # a binary file, not a passphrase anyone could type
+            raise click.UsageError(f"{path}: not a passphrase file (binary data); its first line must be the "
+                                   "passphrase as UTF-8 text")
         if not secret or len(secret) > MAX_PASSPHRASE_BYTES:
             raise click.UsageError(f"{path}: the first line must hold a passphrase of 1-{MAX_PASSPHRASE_BYTES} bytes")
         return secret
@@ -89,6 +92,15 @@ def _read_passphrase(path: Path | None, *, prompt: str, confirm: bool = False) -
         text = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, default="", show_default=False)
         return text.encode("utf-8") or None
     return None
+
+
+def _typable(secret: bytes) -> bool:
+    """UTF-8 text without control characters (a tab aside), as the terminal prompt would give."""
+    try:
+        text = secret.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(char == "\t" or char.isprintable() or char == " " for char in text)
 
 
 def load_signing_key(path: Path, passphrase_file: Path | None) -> Ed25519PrivateKey:
