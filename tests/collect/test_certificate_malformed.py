@@ -182,3 +182,26 @@ def test_a_certificate_with_no_subject_is_analysed() -> None:
             .not_valid_after(NOW + timedelta(days=1)).sign(signer, hashes.SHA256()))
     analysis = analyze_certificate_chain([cert], HOST, NOW, [])
     assert analysis["subject"] == "" and analysis["san"] == [] and analysis["hostname_match"] is False
+
+
+@pytest.mark.parametrize("case", ["duplicate SAN", "SAN name not IA5"])
+def test_the_deep_path_names_the_defect_too(case: str) -> None:
+    """sslyze's certificate plugin (`--deep`) keeps only the trace of its failure; it reads as well."""
+    from traceback import TracebackException
+    from types import SimpleNamespace
+
+    from sslyze import ScanCommand, ScanCommandAttemptStatusEnum, ScanCommandErrorReasonEnum
+    from sslyze.plugins.certificate_info._cert_chain_analyzer import CertificateDeploymentAnalyzer
+
+    from trustscan.collect.tls.deep import _outcome
+
+    make, expected = MALFORMED[case]
+    pem = make().public_bytes(serialization.Encoding.PEM).decode()
+    with pytest.raises(MALFORMED_CERTIFICATE_ERRORS) as raised:
+        CertificateDeploymentAnalyzer(x509.DNSName(HOST), [pem], None, []).perform()
+    attempt = SimpleNamespace(status=ScanCommandAttemptStatusEnum.ERROR, result=None,
+                              error_reason=ScanCommandErrorReasonEnum.BUG_IN_SSLYZE,
+                              error_trace=TracebackException.from_exception(raised.value))
+    outcome = _outcome(SimpleNamespace(certificate_info=attempt), ScanCommand.CERTIFICATE_INFO)
+    assert isinstance(outcome, CheckFailed) and expected in outcome.reason
+    _reads_well(outcome.reason)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from traceback import TracebackException
 from typing import Any
 
 from cryptography import x509
@@ -30,7 +31,8 @@ from trustscan.core.timestamps import rfc3339
 from trustscan.net.files import read_capped_file
 
 __all__ = [
-    "analyze_certificate_chain", "check_ca_bundle", "describe_certificate_error", "hostname_matches",
+    "analyze_certificate_chain", "check_ca_bundle", "describe_certificate_error", "describe_certificate_trace",
+    "hostname_matches",
     "load_trust_anchors",
 ]
 
@@ -39,6 +41,7 @@ __all__ = [
 MALFORMED_CERTIFICATE_ERRORS = (ValueError, TypeError, KeyError, UnsupportedAlgorithm, x509.DuplicateExtension)
 _ASN1_LOCATION = re.compile(r'location: \[([^\]]*)\]')
 _ASN1_KIND = re.compile(r"kind: (\w+)")
+_DUPLICATE_OID = re.compile(r"Duplicate ([0-9.]+) extension")
 
 
 def load_trust_anchors(paths: Iterable[Path | str | None]) -> list[x509.Certificate]:
@@ -157,6 +160,19 @@ def describe_certificate_error(exc: BaseException) -> str:
         where = " > ".join(fields[:1] + fields[-1:] if len(fields) > 1 else fields) or "a field"
         return f"malformed certificate: cannot parse {where} ({kind.group(1) if kind else 'invalid DER'})"
     return f"malformed certificate: {type(exc).__name__}: {_short(text)}"
+
+
+def describe_certificate_trace(trace: TracebackException) -> str | None:
+    """`describe_certificate_error` for an exception known only by its trace (sslyze keeps no more of
+    a failed scan command); None when it is not a malformed-certificate error."""
+    kind, text = trace.exc_type, str(trace)
+    if kind is None or not issubclass(kind, MALFORMED_CERTIFICATE_ERRORS):
+        return None
+    duplicate = _DUPLICATE_OID.search(text) if issubclass(kind, x509.DuplicateExtension) else None
+    if duplicate is not None:
+        return describe_certificate_error(x509.DuplicateExtension(text, x509.ObjectIdentifier(duplicate.group(1))))
+    return describe_certificate_error(kind(text) if issubclass(kind, ValueError | TypeError | KeyError)
+                                      else ValueError(text))
 
 
 def _short(text: str, limit: int = 120) -> str:

@@ -42,6 +42,7 @@ from sslyze.errors import (
 from sslyze.scanner.scanner_observer import ScannerObserver
 
 from trustscan.collect.base import Deadline
+from trustscan.collect.tls.certificate import describe_certificate_trace
 from trustscan.collect.tls.compat import served_certificate
 from trustscan.collect.tls.facts import (
     NO_CERTIFICATE,
@@ -233,6 +234,10 @@ def _outcome(attempts: Any, command: ScanCommand) -> Any:
     if attempt.status == ScanCommandAttemptStatusEnum.COMPLETED and attempt.result is not None:
         return attempt.result
     if attempt.status == ScanCommandAttemptStatusEnum.ERROR:
+        malformed = describe_certificate_trace(attempt.error_trace) \
+            if command is ScanCommand.CERTIFICATE_INFO and attempt.error_trace else None
+        if malformed is not None:  # the server's certificate, not sslyze, is at fault: say so in words
+            return CheckFailed(malformed)
         reason = attempt.error_reason.value if attempt.error_reason else "ERROR"
         detail = "".join(attempt.error_trace.format_exception_only()).strip() if attempt.error_trace else ""
         return CheckFailed(f"{reason}: {detail.splitlines()[-1]}" if detail else reason)
