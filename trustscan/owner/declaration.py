@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from trustscan.core.errors import DeclarationError, TargetError, YamlInputError
+from trustscan.core.schemaerrors import describe_violation
 from trustscan.core.target import to_ascii
 from trustscan.core.yamldata import load_user_yaml
 from trustscan.net.files import read_input_file
@@ -114,8 +115,7 @@ def parse_declaration(document: Any, *, today: dt.date) -> Declaration:
     validator = jsonschema.Draft202012Validator(declaration_schema(), format_checker=jsonschema.FormatChecker())
     error = jsonschema.exceptions.best_match(validator.iter_errors(document))
     if error is not None:
-        where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
-        raise DeclarationError(_one_line(f"invalid declaration: {where}: {error.message}"))
+        raise DeclarationError(_one_line(f"invalid declaration: {describe_violation(error)}"))
     approval, privacy = document["approval"], document["privacy_commitment"]
     dates = {
         "approval/date": dt.date.fromisoformat(approval["date"]),

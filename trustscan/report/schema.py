@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from trustscan.core.errors import ReportFileError
+from trustscan.core.schemaerrors import describe_violation, json_path
 from trustscan.net.files import read_input_file
 
 __all__ = [
@@ -79,47 +80,13 @@ def check_report(value: Any) -> dict[str, Any]:
 
     deep = _too_deep(value, MAX_REPORT_DEPTH)
     if deep is not None:
-        raise ReportFileError(f"not a trustscan report ({_where(deep)}: nested deeper than {MAX_REPORT_DEPTH} levels)")
+        raise ReportFileError(
+            f"not a trustscan report ({json_path(deep)}: nested deeper than {MAX_REPORT_DEPTH} levels)")
     errors = itertools.islice(_validator().iter_errors(value), _MAX_ERRORS_RANKED)
     error = jsonschema.exceptions.best_match(errors)
     if error is not None:
-        raise ReportFileError(f"not a trustscan report ({_where(error.absolute_path)}: {_reason(error)})")
+        raise ReportFileError(f"not a trustscan report ({describe_violation(error)})")
     return dict(value)
-
-
-def _where(path: Any) -> str:
-    text = "/".join(str(part) for part in path) or "(top level)"
-    return text if len(text) <= 120 else "…" + text[-119:]
-
-
-def _reason(error: Any) -> str:
-    """A few words for one schema violation; the offending value is named by its type, not repeated."""
-    kind, expected, instance = error.validator, error.validator_value, error.instance
-    if kind == "type":
-        return f"expected {' or '.join(expected) if isinstance(expected, list) else expected}, " \
-               f"got {_json_type(instance)}"
-    if kind == "required" and isinstance(instance, Mapping):
-        missing = next((key for key in expected if key not in instance), "?")
-        return f"missing required property {_short(missing)}"
-    if kind == "additionalProperties" and isinstance(instance, Mapping):
-        allowed = error.schema.get("properties", {})
-        extra = next((key for key in instance if key not in allowed), "?")
-        return f"unexpected property {_short(extra)}"
-    if kind in ("enum", "const"):
-        choices = expected if kind == "enum" else [expected]
-        return f"{_short(instance)} is not one of {', '.join(_short(choice, 20) for choice in choices)}"
-    return _short(" ".join(error.message.split()), 120)
-
-
-def _short(value: Any, limit: int = 40) -> str:
-    text = repr(value) if not isinstance(value, Mapping | list) else f"<{_json_type(value)}>"
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _json_type(value: Any) -> str:
-    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def _too_deep(value: Any, limit: int) -> list[str | int] | None:
