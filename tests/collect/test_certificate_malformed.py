@@ -17,6 +17,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, padding, rsa, x25519
 from cryptography.x509.oid import NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trustscan.collect.tls.certificate import (
     MALFORMED_CERTIFICATE_ERRORS,
@@ -88,12 +90,17 @@ def san_not_a_sequence() -> x509.Certificate:
     return patched(build(), lambda tbs: tbs.replace(b"\x30\x0b\x82\x09", b"\x31\x0b\x82\x09", 1))
 
 
+def unknown_string_type() -> x509.Certificate:  # the issuer CN's tag becomes 0: cryptography raises KeyError: 0
+    return patched(build(), lambda tbs: tbs.replace(b"\x0c\x09" + HOST.encode(), b"\x00\x09" + HOST.encode(), 1))
+
+
 MALFORMED = {
     "duplicate SAN": (duplicate_san, "subjectAltName extension (2.5.29.17) appears twice"),
     "duplicate basicConstraints": (duplicate_basic_constraints, "basicConstraints extension (2.5.29.19) appears twice"),
     "issuer not UTF-8": (bad_issuer_utf8, "cannot parse issuer"),
     "SAN name not IA5": (bad_san_name, "cannot parse subject_alternative_name > DNSName"),
     "SAN not a sequence": (san_not_a_sequence, "cannot parse subject_alternative_name"),
+    "name of an unknown string type": (unknown_string_type, "cannot read its issuer name"),  # found by the fuzz test
 }
 
 
@@ -120,13 +127,15 @@ def test_the_served_chain_check_names_the_defect(case: str) -> None:
     make, expected = MALFORMED[case]
     pem = make().public_bytes(serialization.Encoding.PEM).decode()
     outcome = validate_served_chain(HOST, (pem,), None)
-    assert isinstance(outcome, CheckFailed) or case == "issuer not UTF-8"  # sslyze never reads the issuer name
+    # sslyze never reads the issuer name
+    assert isinstance(outcome, CheckFailed) or case in ("issuer not UTF-8", "name of an unknown string type")
     if isinstance(outcome, CheckFailed):
         assert expected in outcome.reason
         _reads_well(outcome.reason)
 
 
-@pytest.mark.parametrize("case", ["duplicate SAN", "duplicate basicConstraints", "issuer not UTF-8"])
+@pytest.mark.parametrize("case", ["duplicate SAN", "duplicate basicConstraints", "issuer not UTF-8",
+                                  "name of an unknown string type"])
 def test_analysis_of_a_malformed_leaf_is_an_error_fact_with_the_reason(case: str) -> None:
     make, expected = MALFORMED[case]
     cert = make()
@@ -204,4 +213,46 @@ def test_the_deep_path_names_the_defect_too(case: str) -> None:
                               error_trace=TracebackException.from_exception(raised.value))
     outcome = _outcome(SimpleNamespace(certificate_info=attempt), ScanCommand.CERTIFICATE_INFO)
     assert isinstance(outcome, CheckFailed) and expected in outcome.reason
+    _reads_well(outcome.reason)
+
+
+@cache
+def _leaf_der() -> bytes:
+    return build().public_bytes(serialization.Encoding.DER)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=4))
+def test_fuzz_damaged_certificates(flips: list[tuple[int, int]]) -> None:
+    """Bytes of a real certificate changed: it does not load, or it is analysed, or refused in words."""
+    der = bytearray(_leaf_der())
+    for position, value in flips:
+        der[position % len(der)] = value
+    try:
+        cert = x509.load_der_x509_certificate(bytes(der))
+    except x509.InvalidVersion as exc:  # sslyze loads the served chain itself: this reaches the probe
+        _reads_well(describe_certificate_error(exc))
+        return
+    except ValueError:
+        return  # not loadable: the TLS layer never hands it over
+    try:
+        analyze_certificate_chain([cert], HOST, NOW, [])
+    except MALFORMED_CERTIFICATE_ERRORS as exc:
+        _reads_well(describe_certificate_error(exc))
+
+
+def test_an_impossible_version_reaches_the_probe_as_words() -> None:
+    """Version 5 (the field holds 4): cryptography refuses to load it, and sslyze loads the served chain."""
+    import base64
+
+    cert = build()
+    tbs = cert.tbs_certificate_bytes
+    bad_tbs = tbs.replace(b"\xa0\x03\x02\x01\x02", b"\xa0\x03\x02\x01\x04", 1)
+    signature = _rsa().sign(bad_tbs, padding.PKCS1v15(), hashes.SHA256())
+    der = cert.public_bytes(serialization.Encoding.DER).replace(tbs, bad_tbs).replace(cert.signature, signature)
+    body = base64.encodebytes(der).decode().replace("\n", "")
+    pem = "-----BEGIN CERTIFICATE-----\n" + "\n".join(body[i:i + 64] for i in range(0, len(body), 64)) \
+        + "\n-----END CERTIFICATE-----\n"
+    outcome = validate_served_chain(HOST, (pem,), None)
+    assert isinstance(outcome, CheckFailed) and "its version field is 4" in outcome.reason
     _reads_well(outcome.reason)

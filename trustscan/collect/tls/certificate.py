@@ -14,7 +14,7 @@ import functools
 import ipaddress
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from traceback import TracebackException
@@ -38,7 +38,8 @@ __all__ = [
 
 #: Errors cryptography raises on first touching a malformed field of a loaded certificate (it parses
 #: extensions, names and keys lazily), and the TypeError/KeyError of code handed such a field.
-MALFORMED_CERTIFICATE_ERRORS = (ValueError, TypeError, KeyError, UnsupportedAlgorithm, x509.DuplicateExtension)
+MALFORMED_CERTIFICATE_ERRORS = (ValueError, TypeError, KeyError, UnsupportedAlgorithm, x509.DuplicateExtension,
+                                x509.InvalidVersion)
 _ASN1_LOCATION = re.compile(r'location: \[([^\]]*)\]')
 _ASN1_KIND = re.compile(r"kind: (\w+)")
 _DUPLICATE_OID = re.compile(r"Duplicate ([0-9.]+) extension")
@@ -140,26 +141,59 @@ def analyze_certificate_chain(
     }
 
 
-def describe_certificate_error(exc: BaseException) -> str:
+def describe_certificate_error(exc: BaseException, chain: Sequence[x509.Certificate] = ()) -> str:
     """One readable line for a certificate that loaded but cannot be analysed (RFC 5280 defects).
 
-    cryptography reports a duplicate extension by its OID and a DER defect as a Rust ParseError
-    ("kind: InvalidValue, location: [...]"); the line names the extension or the field instead.
+    cryptography reports a duplicate extension by its OID, a DER defect as a Rust ParseError
+    ("kind: InvalidValue, location: [...]") and some defects as a bare KeyError or TypeError; the
+    line names the extension or the field instead, found by reading each part of each certificate
+    of *chain* (the served chain, when known) in turn.
     """
     if isinstance(exc, x509.DuplicateExtension):
         return (f"malformed certificate: the {_oid_label(exc.oid)} extension ({exc.oid.dotted_string}) "
                 "appears twice (RFC 5280 4.2 allows each extension once)")
+    if isinstance(exc, x509.InvalidVersion):
+        return f"malformed certificate: its version field is {exc.parsed_version} (RFC 5280 4.1.2.1: v1 to v3)"
     if isinstance(exc, UnsupportedAlgorithm):
         return f"malformed certificate: unsupported algorithm ({_short(str(exc))})"
-    text = str(exc)
+    for position, cert in enumerate(chain):
+        defect = _defect(cert)
+        if defect is not None:
+            return defect + (f" (certificate {position + 1} of the chain)" if position else "")
+    return _parse_error_text(str(exc)) or "malformed certificate: a field of an unexpected type cannot be read"
+
+
+#: The parts of a certificate cryptography parses only when they are first read.
+_LAZY_PARTS: tuple[tuple[str, Callable[[x509.Certificate], object]], ...] = (
+    ("subject name", lambda cert: cert.subject.rfc4514_string()),
+    ("issuer name", lambda cert: cert.issuer.rfc4514_string()),
+    ("extensions", lambda cert: list(cert.extensions)),
+    ("validity dates", lambda cert: (cert.not_valid_before_utc, cert.not_valid_after_utc)),
+)
+
+
+def _defect(cert: x509.Certificate) -> str | None:
+    """The first part of *cert* that cannot be read, in words; None when every part reads."""
+    for label, read in _LAZY_PARTS:
+        try:
+            read(cert)
+        except x509.DuplicateExtension as exc:
+            return describe_certificate_error(exc)
+        except (ValueError, TypeError, KeyError) as exc:
+            return _parse_error_text(str(exc)) or f"malformed certificate: cannot read its {label}"
+    return None
+
+
+def _parse_error_text(text: str) -> str | None:
+    """A Rust ParseError's location and kind as words, or None when *text* is no ParseError."""
     location = _ASN1_LOCATION.search(text)
-    if location is not None:
-        parts = (part.strip().strip('"').split("::")[-1] for part in location.group(1).split(","))
-        fields = [part for part in parts if part and not part.isdigit()]
-        kind = _ASN1_KIND.search(text)
-        where = " > ".join(fields[:1] + fields[-1:] if len(fields) > 1 else fields) or "a field"
-        return f"malformed certificate: cannot parse {where} ({kind.group(1) if kind else 'invalid DER'})"
-    return f"malformed certificate: {type(exc).__name__}: {_short(text)}"
+    if location is None:
+        return None
+    parts = (part.strip().strip('"').split("::")[-1] for part in location.group(1).split(","))
+    fields = [part for part in parts if part and not part.isdigit()]
+    kind = _ASN1_KIND.search(text)
+    where = " > ".join(fields[:1] + fields[-1:] if len(fields) > 1 else fields) or "a field"
+    return f"malformed certificate: cannot parse {where} ({kind.group(1) if kind else 'invalid DER'})"
 
 
 def describe_certificate_trace(trace: TracebackException) -> str | None:

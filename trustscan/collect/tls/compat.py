@@ -35,6 +35,7 @@ from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from cryptography.x509 import DNSName, IPAddress
 from nassl._nassl import OpenSSLError, WantReadError, WantX509LookupError
 from nassl.legacy_ssl_client import LegacySslClient
@@ -215,8 +216,19 @@ def validate_served_chain(
     try:
         deployment = CertificateDeploymentAnalyzer(subject, list(chain_pem), None, stores).perform()
     except MALFORMED_CERTIFICATE_ERRORS as exc:  # a malformed certificate from a hostile server
-        return CheckFailed(describe_certificate_error(exc))
+        return CheckFailed(describe_certificate_error(exc, _loadable(chain_pem)))
     return served_certificate(deployment, ca_bundle)
+
+
+def _loadable(chain_pem: tuple[str, ...]) -> list[x509.Certificate]:
+    """The certificates of *chain_pem* that load at all (to find which part of which one is malformed)."""
+    loaded = []
+    for pem in chain_pem:
+        try:
+            loaded.append(x509.load_pem_x509_certificate(pem.encode("ascii", "replace")))
+        except (ValueError, x509.InvalidVersion):
+            continue
+    return loaded
 
 
 # --- sslyze's Heartbleed, CCS injection and ROBOT checks ---------------------------------------

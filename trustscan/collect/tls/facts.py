@@ -290,7 +290,7 @@ def _certificate_facts(facts: TlsFacts, errors: dict[str, str]) -> dict[str, Any
         analysis = analyze_certificate_chain(served.chain, facts.hostname, facts.checked_at, anchors)
     except MALFORMED_CERTIFICATE_ERRORS as exc:
         # A server's malformed certificate: its facts are unknown (error verdicts), said in words.
-        errors[CERTIFICATE_CHECK] = describe_certificate_error(exc)
+        errors[CERTIFICATE_CHECK] = describe_certificate_error(exc, served.chain)
         return None
     analysis["trusted"] = bool(served.trusted_by)
     analysis["trusted_by"] = list(served.trusted_by)
