@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trustscan.ci.policy import parse_policy
 from trustscan.core.errors import PolicyError, YamlInputError
@@ -41,7 +43,8 @@ def test_the_bomb_is_the_size_the_issue_reports() -> None:
     ("expires: 2026-13-01\n", "is not a real date"),
     ("a: " + "[" * (MAX_USER_YAML_DEPTH + 1) + "]" * (MAX_USER_YAML_DEPTH + 1) + "\n", "nested deeper than"),
     ("a: !!python/object/apply:os.system [echo]\n", "could not determine a constructor"),
-    ("a: !!int 0x" + "Z" * 10_000 + "\n", "invalid literal"),
+    ("a: !!int 0x" + "Z" * 10_000 + "\n", "malformed value (invalid literal"),
+    ("a: !!int\n", "malformed value (string index out of range)"),  # found by the fuzz test below
     ("{[1]: 2}\n", "unhashable key"),
     ("a: [1, 2\n", "expected ',' or ']'"),
 ])
@@ -108,3 +111,22 @@ def test_cli_refuses_hostile_yaml_fast_in_one_short_line(tmp_path: Path, option:
     assert len(lines) == 1 and len(lines[0]) < 400 and "internal error" not in lines[0], result.stderr
     assert "not valid YAML" in lines[0]
     assert time.monotonic() - started < 20
+
+
+_YAML_PIECES = st.sampled_from([*"ab:-[]{},&*!?|>'\"#\n ", "  ", "2026-02-30", "2026-09-30", "waivers:", "- ",
+                                "rule: c.tls.tls13", "criteria:", "!!binary", "!!int", "&x", "*x", "<<: ", "~",
+                                "0x1F", "1e400", ".nan", "version: 1", "\t", "\u00a0", "\ufeff"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_YAML_PIECES, max_size=60).map("".join))
+def test_fuzz_the_user_yaml_loader_and_the_policy(text: str) -> None:
+    """Whatever the text, a value or one short refusal line: never another exception."""
+    try:
+        load_user_yaml(text)
+    except YamlInputError as refused:
+        assert "\n" not in str(refused) and len(str(refused)) <= 2 * MAX_EXCERPT + 30
+    try:
+        parse_policy(text, "p.yaml", {"c.tls.tls13"})
+    except PolicyError as refused:
+        assert "\n" not in str(refused) and len(str(refused)) < 400

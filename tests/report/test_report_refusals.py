@@ -19,6 +19,8 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.support.publish_samples import sample_report
 from trustscan.cli.main import main
@@ -156,3 +158,29 @@ def test_a_number_that_would_not_read_back_is_refused_at_signing() -> None:
     report["verdicts"][0]["observed"] = {"size": 2.0**53}  # written as 9007199254740992, an unsafe integer
     with pytest.raises(DocumentError, match="canonicalised"):
         sign_report(report, _key(), now=NOW)
+
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+_JSON = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=20)
+_PATHS = st.sampled_from(["criteria.a", "criteria.dd.counts", "verdicts.0", "verdicts.0.observed", "target",
+                          "target.port", "evidence", "tool", "verdicts.1.references", "criteria"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(_PATHS, _JSON)
+def test_fuzz_a_report_with_any_value_anywhere(path: str, value: Any) -> None:
+    """Valid, or one short ReportFileError naming a path: never another exception, never a long line."""
+    report = copy.deepcopy(_report())
+    _set(path, value)(report)
+    try:
+        check_report(report)
+    except ReportFileError as refused:
+        assert str(refused).startswith("not a trustscan report (") and len(str(refused)) < 300
+
+
+@settings(max_examples=200, deadline=None)
+@given(_JSON)
+def test_fuzz_any_json_document(value: Any) -> None:
+    with pytest.raises(ReportFileError):
+        check_report(value)

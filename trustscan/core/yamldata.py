@@ -79,8 +79,9 @@ def load_user_yaml(text: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         raise YamlInputError(f"{_cut(problem)}{where}") from None
-    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:  # e.g. `!!int 0xZZ`, `!!binary` junk
-        raise YamlInputError(_cut(" ".join(str(exc).split()) or type(exc).__name__)) from None
+    except (yaml.YAMLError, ValueError, TypeError, LookupError, ArithmeticError) as exc:  # `!!int 0xZZ`, `!!int`
+        detail = " ".join(str(exc).split())
+        raise YamlInputError(_cut(f"malformed value ({detail})" if detail else "malformed value")) from None
 
 
 def _cut(text: str, limit: int = 2 * MAX_EXCERPT) -> str:
