@@ -25,15 +25,20 @@ MAX_SCRIPT_SCAN = 256 * 1024  # characters of one inline script searched for sig
 
 _DISPLAY_NONE = re.compile(r"(?:^|;)\s*display\s*:\s*none", re.IGNORECASE)
 _VISIBILITY = re.compile(r"(?:^|;)\s*visibility\s*:\s*(?:hidden|collapse)", re.IGNORECASE)
-_FONT_ZERO = re.compile(r"(?:^|;)\s*font-size\s*:\s*0(?:\.0+)?\s*(?:px|pt|em|rem|%)?\s*(?:!important)?\s*(?:;|$)",
+# Each optional part carries its own leading spaces: `\s*(?:px)?\s*` would let a run of spaces be split
+# between the two stars in every way, cubic on `font-size:0` + a megabyte of spaces (issue 9 item 9).
+_FONT_ZERO = re.compile(r"(?:^|;)\s*font-size\s*:\s*0(?:\.0+)?(?:\s*(?:px|pt|em|rem|%))?(?:\s*!important)?\s*(?:;|$)",
                         re.IGNORECASE)
-_OPACITY_ZERO = re.compile(r"(?:^|;)\s*opacity\s*:\s*0(?:\.0+)?\s*(?:!important)?\s*(?:;|$)", re.IGNORECASE)
+_OPACITY_ZERO = re.compile(r"(?:^|;)\s*opacity\s*:\s*0(?:\.0+)?(?:\s*!important)?\s*(?:;|$)", re.IGNORECASE)
 _OFFSET = re.compile(r"(?:^|;)\s*(left|top|right|bottom|text-indent|margin-left|margin-top)\s*:\s*-\s*"
                      r"(\d{1,9}(?:\.\d+)?)\s*(px|em|rem|pt|%)?", re.IGNORECASE)
 _ZERO_BOX = re.compile(r"(?:^|;)\s*(?:width|height|max-height|max-width)\s*:\s*0(?:px)?\s*(?:;|$)", re.IGNORECASE)
 _OVERFLOW_HIDDEN = re.compile(r"overflow\s*:\s*hidden", re.IGNORECASE)
-# A simple rule in a <style> block: `.name { ... }` or `#name { ... }` (comma lists allowed).
-_STYLE_RULE = re.compile(r"([^{}]{1,500})\{([^{}]{0,2000})\}")
+# A rule in a <style> block is read as `selectors { declarations }` (comma lists allowed) with at most
+# this many characters of each; the rule is found by scanning for braces, once (see _style_rules).
+_MAX_SELECTORS, _MAX_DECLARATIONS = 500, 2000
+_BRACE = re.compile(r"[{}]")
+_MAX_STYLE = 200_000  # characters of one <style> block read
 _SIMPLE_SELECTOR = re.compile(r"^\s*([.#])([A-Za-z_][\w-]{0,100})\s*$")
 _REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?["']?([^"']*)""", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
@@ -174,16 +179,51 @@ def _hidden_selectors(soup: BeautifulSoup) -> dict[str, str]:
     """`.class` / `#id` selectors hidden by the page's own <style> blocks (simple selectors only)."""
     selectors: dict[str, str] = {}
     for style in soup.find_all("style")[:20]:
-        css = re.sub(r"/\*.*?\*/", "", style.get_text()[:200_000], flags=re.DOTALL)
-        for match in _STYLE_RULE.finditer(css):
-            reason = hiding_style(match.group(2).strip())
+        for selector_list, declarations in _style_rules(_without_comments(style.get_text()[:_MAX_STYLE])):
+            reason = hiding_style(declarations.strip())
             if not reason:
                 continue
-            for selector in match.group(1).split(","):
+            for selector in selector_list.split(","):
                 simple = _SIMPLE_SELECTOR.match(selector)
                 if simple:
                     selectors[simple.group(1) + simple.group(2)] = reason
     return selectors
+
+
+def _without_comments(css: str) -> str:
+    r"""CSS without its /* comments */ in one pass; an unclosed comment runs to the end (CSS Syntax 3 §4.3.2).
+
+    A lazy `/\*.*?\*/` would search to the end once for every unclosed `/*`: quadratic.
+    """
+    kept: list[str] = []
+    position = 0
+    while (start := css.find("/*", position)) >= 0:
+        kept.append(css[position:start])
+        end = css.find("*/", start + 2)
+        if end < 0:
+            return "".join(kept)
+        position = end + 2
+    kept.append(css[position:])
+    return "".join(kept)
+
+
+def _style_rules(css: str) -> list[tuple[str, str]]:
+    r"""(selectors, declarations) of each innermost `selectors { declarations }` rule, in one pass.
+
+    The same rules as the pattern `([^{}]{1,500})\{([^{}]{0,2000})\}` found (at most the last 500
+    characters before the brace, at most 2000 inside; a rule nested in `@media {...}` counts), without
+    its backtracking: it retried up to 500 characters at every position of a brace-less block.
+    """
+    rules = []
+    previous = -1  # the brace before the current one
+    braces = [match.start() for match in _BRACE.finditer(css)]
+    for index, brace in enumerate(braces):
+        if css[brace] == "{" and brace - previous > 1 and index + 1 < len(braces):
+            close = braces[index + 1]
+            if css[close] == "}" and close - brace - 1 <= _MAX_DECLARATIONS:
+                rules.append((css[max(previous + 1, brace - _MAX_SELECTORS):brace], css[brace + 1:close]))
+        previous = brace
+    return rules
 
 
 def _script(tag: Tag, base: str, hider: _Hider) -> dict[str, Any]:
