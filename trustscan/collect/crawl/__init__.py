@@ -49,7 +49,7 @@ def _crawl_facts(needed: Mapping[str, Attempt]) -> dict[str, Any]:
 async def _content(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
     from trustscan.collect.crawl.content import analyse_content
 
-    return analyse_content(_crawl_facts(needed), context.target.ascii_host)
+    return analyse_content(_crawl_facts(needed), context.target.ascii_host, context.deadline.at)
 
 
 async def _privacy(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:

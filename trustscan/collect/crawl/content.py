@@ -8,6 +8,8 @@ is reported once with the number of other pages it was also seen on.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -29,12 +31,18 @@ def html_pages(crawl: dict[str, Any]) -> list[dict[str, Any]]:
     return pages
 
 
-def analyse_content(crawl: dict[str, Any], host: str) -> dict[str, Any]:
-    """The facts criterion đ's rules read; see rules/dd-content.yaml."""
+def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf) -> dict[str, Any]:
+    """The facts criterion đ's rules read; see rules/dd-content.yaml.
+
+    `deadline` (time.monotonic()) is checked between pages: past it, ProbeError, never facts from a
+    part of the pages.
+    """
     pages = html_pages(crawl)
     lexicon = gambling_lexicon()
     spam_links, spam_text, miners, obfuscated, redirects, password_forms, no_integrity = ([] for _ in range(7))
     for page in pages:
+        if time.monotonic() >= deadline:
+            raise ProbeError("audit deadline reached during the content analysis")
         url, html = page.get("final_url") or page["url"], page["html"]
         for link in html["links"]:
             if not link.get("hidden") or not is_offsite(link.get("url"), host):

@@ -19,7 +19,7 @@ from urllib.parse import urldefrag, urlsplit
 import httpx
 
 from trustscan.collect.crawl.decode import decode_html
-from trustscan.collect.crawl.extract import extract_page
+from trustscan.collect.crawl.extract import extract_page, in_time
 from trustscan.core.errors import ProbeError, describe_error
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped
 
@@ -194,7 +194,14 @@ async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
     if body is None:
         return page
     if _is_html(page["content_type"], body):
-        page["html"] = await asyncio.to_thread(analyse_html, body, page["content_type"], page["final_url"])
+        try:
+            # The body is already cut at max_body; the analysis stops between its steps at the deadline,
+            # even in a worker thread the crawl has stopped waiting for.
+            page["html"] = await asyncio.to_thread(analyse_html, body, page["content_type"], page["final_url"],
+                                                   limits.deadline)
+        except TimeoutError:
+            page["error"] = "crawl deadline reached before the page was analysed"
+            return page
     page["elapsed"] = round(time.monotonic() - clock, 3)
     return page
 
@@ -208,10 +215,14 @@ async def _read_page(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
     return await read_capped(response, cap)
 
 
-def analyse_html(body: bytes, content_type: str | None, url: str) -> dict[str, Any]:
-    """Decode and extract one page (CPU-bound; run in a thread so the deadline keeps ticking)."""
+def analyse_html(body: bytes, content_type: str | None, url: str, deadline: float = float("inf")) -> dict[str, Any]:
+    """Decode and extract one page (CPU-bound; run in a thread so the deadline keeps ticking).
+
+    Raises TimeoutError when `deadline` (time.monotonic()) passes before or between its steps.
+    """
+    in_time(deadline)
     decoded = decode_html(body, content_type)
-    facts = extract_page(decoded.text, url)
+    facts = extract_page(decoded.text, url, deadline)
     facts["encoding"] = decoded.encoding
     facts["encoding_source"] = decoded.source
     facts["parse_notes"] = list(decoded.notes) + facts["parse_notes"]

@@ -6,11 +6,15 @@ a visitor and why: injected gambling links on .gov.vn/.edu.vn sites are hidden w
 (`display:none`, `position:absolute;left:-9999px`, `font-size:0`), the `hidden` attribute, a hidden
 ancestor, or a class/id hidden by a simple rule in the page's own `<style>` blocks.
 Lists are capped so that a hostile page cannot make the report unbounded; caps are noted.
+Given a deadline (a time.monotonic() instant), the work stops between steps once it has passed:
+`TimeoutError`, never facts from a page analysed in part.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -64,15 +68,22 @@ def hiding_style(style: str) -> str | None:
     return None
 
 
-def extract_page(text: str, base_url: str) -> dict[str, Any]:
-    """Facts about one HTML page; never raises (parser failures become `parse_notes`)."""
+def in_time(deadline: float) -> None:
+    """Raise TimeoutError once `deadline` (time.monotonic()) has passed: the analysis must stop there."""
+    if time.monotonic() >= deadline:
+        raise TimeoutError("crawl deadline reached")
+
+
+def extract_page(text: str, base_url: str, deadline: float = math.inf) -> dict[str, Any]:
+    """Facts about one HTML page; raises only TimeoutError, at `deadline` (parser failures become `parse_notes`)."""
     notes: list[str] = []
+    in_time(deadline)
     try:
         soup = BeautifulSoup(text, "html.parser")
     except Exception as exc:  # noqa: BLE001 - bs4 rejects some markup; a hostile page must not crash us
         return {**_empty(), "parse_notes": [f"HTML could not be parsed: {type(exc).__name__}"]}
     try:
-        return _extract(soup, base_url, notes)
+        return _extract(soup, base_url, notes, deadline)
     except RecursionError:
         return {**_empty(), "parse_notes": [*notes, "HTML nested too deeply to analyse"]}
 
@@ -82,9 +93,10 @@ def _empty() -> dict[str, Any]:
             "forms": [], "meta_refresh": [], "hidden_blocks": [], "parse_notes": []}
 
 
-def _extract(soup: BeautifulSoup, base_url: str, notes: list[str]) -> dict[str, Any]:
+def _extract(soup: BeautifulSoup, base_url: str, notes: list[str], deadline: float) -> dict[str, Any]:
+    in_time(deadline)
     base = _base_url(soup, base_url)
-    hidden_selectors = _hidden_selectors(soup)
+    hidden_selectors = _hidden_selectors(soup, deadline)
     hider = _Hider(hidden_selectors)
     title_tag = soup.find("title")
     html_tag = soup.find("html")
@@ -98,24 +110,30 @@ def _extract(soup: BeautifulSoup, base_url: str, notes: list[str]) -> dict[str, 
          "text": _clip(_text(tag) or _attr(tag, "title") or _attr(tag, "alt")), "hidden": hider.reason(tag)}
         for tag in soup.find_all(["a", "area"]) if _attr(tag, "href")
     ))
+    in_time(deadline)
     facts["scripts"] = _capped(notes, "scripts", MAX_SCRIPTS, (_script(tag, base, hider)
                                                                 for tag in soup.find_all("script")))
+    in_time(deadline)
     facts["iframes"] = _capped(notes, "iframes", MAX_IFRAMES, (
         {"src": _clip(_attr(tag, "src")), "url": _resolve(base, _attr(tag, "src")), "hidden": hider.reason(tag)}
         for tag in soup.find_all(["iframe", "frame"])
     ))
+    in_time(deadline)
     facts["forms"] = _capped(notes, "forms", MAX_FORMS, (_form(i, tag, base, hider)
                                                           for i, tag in enumerate(soup.find_all("form"))))
+    in_time(deadline)
     facts["meta_refresh"] = [
         {"content": _clip(_attr(tag, "content")), "url": _refresh_target(base, _attr(tag, "content"))}
         for tag in soup.find_all("meta")
         if _attr(tag, "http-equiv").strip().lower() == "refresh"
     ][:10]
+    in_time(deadline)
     facts["hidden_blocks"] = _capped(notes, "hidden blocks", MAX_HIDDEN_BLOCKS, (
         {"element": _describe(tag), "hidden": reason, "text": _clip(_text(tag)),
          "links": len(tag.find_all(["a", "area"]))}
         for tag, reason in hider.hidden_roots(soup) if _text(tag)
     ))
+    in_time(deadline)
     facts["parse_notes"] = notes
     return facts
 
@@ -175,10 +193,11 @@ class _Hider:
         return roots
 
 
-def _hidden_selectors(soup: BeautifulSoup) -> dict[str, str]:
+def _hidden_selectors(soup: BeautifulSoup, deadline: float) -> dict[str, str]:
     """`.class` / `#id` selectors hidden by the page's own <style> blocks (simple selectors only)."""
     selectors: dict[str, str] = {}
     for style in soup.find_all("style")[:20]:
+        in_time(deadline)
         for selector_list, declarations in _style_rules(_without_comments(style.get_text()[:_MAX_STYLE])):
             reason = hiding_style(declarations.strip())
             if not reason:

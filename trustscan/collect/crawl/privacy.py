@@ -25,6 +25,7 @@ from trustscan.collect.crawl.content import html_pages
 from trustscan.collect.crawl.crawl import MAX_BODY
 from trustscan.collect.crawl.decode import decode_html
 from trustscan.collect.crawl.lexicon import Lexicon, fold, privacy_vocabulary, trackers
+from trustscan.core.errors import ProbeError
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped
 
 MAX_POLICY_FETCHES = 3
@@ -137,11 +138,15 @@ async def analyse_privacy(client: httpx.AsyncClient, crawl: dict[str, Any], *, t
     policy: dict[str, Any] | None = None
     attempts = []
     for candidate in candidates[:MAX_POLICY_FETCHES]:
-        fetched = await fetch_text(client, candidate["url"], timeout=min(timeout, deadline - time.monotonic()))
+        fetched = await fetch_text(client, candidate["url"], timeout=min(timeout, deadline - time.monotonic()),
+                                   deadline=deadline)
         attempts.append({"url": candidate["url"], "status": fetched.get("status"), "error": fetched.get("error")})
         if fetched.get("text") is not None:
             policy = {**candidate, **fetched}
             break
+    if policy is None and candidates and time.monotonic() >= deadline:
+        # Not "no policy": the candidates were not all read. An error, never a verdict on half the evidence.
+        raise ProbeError("audit deadline reached before the policy page could be read")
     said = consent_in_policy(policy["text"]) if policy else {"consent_terms": [], "law_references": []}
     forms = personal_data_forms(pages)
     trackers_seen, cookies = first_view_trackers(crawl["pages"][0])
@@ -168,8 +173,12 @@ class _Page:
     content_type: str | None
 
 
-async def fetch_text(client: httpx.AsyncClient, url: str, *, timeout: float) -> dict[str, Any]:
-    """The visible text of an HTML page (redirects followed); never raises for what the server does."""
+async def fetch_text(client: httpx.AsyncClient, url: str, *, timeout: float,
+                     deadline: float = float("inf")) -> dict[str, Any]:
+    """The visible text of an HTML page (redirects followed); never raises for what the server does.
+
+    The page is not parsed once `deadline` (time.monotonic()) has passed.
+    """
     if timeout <= 0:
         return {"status": None, "error": "audit deadline near", "text": None}
 
@@ -198,6 +207,8 @@ async def fetch_text(client: httpx.AsyncClient, url: str, *, timeout: float) -> 
         return {"status": None, "error": f"{type(exc).__name__}: {str(exc)[:200]}", "text": None}
     if isinstance(got, dict):
         return got
+    if time.monotonic() >= deadline:
+        return {"status": 200, "error": "audit deadline reached before the page was read", "text": None}
     text = await asyncio.to_thread(_visible_text, got.body, got.content_type)
     return {"status": 200, "final_url": got.url, "text": text, "error": None}
 
