@@ -54,7 +54,7 @@ from trustscan.collect.tls.facts import (
     TlsFacts,
     facts_dict,
 )
-from trustscan.collect.tls.handshake import AuditDeadlineReached, connect_pinned
+from trustscan.collect.tls.handshake import connect_pinned, stop_if_expired
 from trustscan.core.errors import ProbeError
 
 # protocol key (facts.PROTOCOLS) -> the sslyze scan command enumerating its suites.
@@ -192,16 +192,16 @@ def scan_tls(
     where to connect. `timeout` is the per-connection network timeout in seconds, cut to what is
     left of `deadline`; past the deadline the scan does not start (ProbeError "audit deadline reached").
     """
-    _check_deadline(deadline)
+    stop_if_expired(deadline)
     if deadline is not None:
         timeout = deadline.bound(timeout)
     request = build_scan_request(host, ip, port, ca_bundle=ca_bundle, timeout=timeout)
     try:
         check_reachable(request.server_location.hostname, ip, port, timeout)
     except ProbeError:
-        _check_deadline(deadline)  # a wait cut short by the deadline says nothing about the server
+        stop_if_expired(deadline)  # a wait cut short by the deadline says nothing about the server
         raise
-    _check_deadline(deadline)
+    stop_if_expired(deadline)
     attempts = run_scan(request, host, ip, port).scan_result
     assert attempts is not None  # run_scan guarantees it
     facts = TlsFacts(
@@ -218,11 +218,6 @@ def scan_tls(
                           lambda r: _certificate(r, ca_bundle)),
     )
     return facts_dict(facts)
-
-
-def _check_deadline(deadline: Deadline | None) -> None:
-    if deadline is not None and deadline.expired:
-        raise AuditDeadlineReached()
 
 
 # --- sslyze results -> typed facts -------------------------------------------------------------

@@ -54,6 +54,12 @@ class AuditDeadlineReached(ProbeError):
         super().__init__("audit deadline reached")
 
 
+def stop_if_expired(deadline: Deadline | None) -> None:
+    """Raise AuditDeadlineReached once the deadline has passed: no scan step starts after it."""
+    if deadline is not None and deadline.expired:
+        raise AuditDeadlineReached()
+
+
 def connect_pinned(ip: str, port: int, timeout: float) -> socket.socket:
     """A TCP connection to the pinned address; ProbeError naming the failure if there is none."""
     where = f"{ip}:{port}"
@@ -129,16 +135,12 @@ class Handshaker:
 
     def network_timeout(self) -> float:
         """The timeout for the next connection: `timeout`, cut to what is left of the deadline."""
-        if self.deadline is None:
-            return self.timeout
-        if self.deadline.expired:
-            raise AuditDeadlineReached()
-        return self.deadline.bound(self.timeout)
+        stop_if_expired(self.deadline)
+        return self.timeout if self.deadline is None else self.deadline.bound(self.timeout)
 
     def check_deadline(self) -> None:
         """Raise AuditDeadlineReached if the deadline has passed (a cut-off wait proves nothing)."""
-        if self.deadline is not None and self.deadline.expired:
-            raise AuditDeadlineReached()
+        stop_if_expired(self.deadline)
 
     def _prepared(self, version: OpenSslVersionEnum, ciphers: str, legacy: bool,
                   exclude: LegacyVersionsMask | None, purpose: str) -> tuple[TlsClient, float]:
