@@ -120,7 +120,7 @@ CRAWL_EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         "dd.scripts.cryptominer": "fail", "dd.scripts.obfuscated": "fail", "dd.redirects.offsite": "fail",
         "dd.forms.password_offsite": "fail", "dd.scripts.integrity": "warn"}),
     "content-noconsent": ({"b": "fail", "dd": "pass"}, {
-        "b.privacy.consent": "warn", "b.forms.consent": "fail", "b.tracking.first_view": "warn",
+        "b.privacy.consent": "fail", "b.forms.consent": "fail", "b.tracking.first_view": "fail",
         "dd.scripts.integrity": "warn"}),
 }
 

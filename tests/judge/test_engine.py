@@ -120,3 +120,49 @@ def test_roll_up(ruleset: Ruleset) -> None:
 def test_malformed_rules_are_rejected(bad: str) -> None:
     with pytest.raises(RuleError):
         parse_rules(bad, "bad.yaml")
+
+
+CORE_RULES = """
+rules:
+  - id: b.test.core
+    criterion: b
+    severity: high
+    core: true
+    check: {fact: p.ok, op: "true"}
+    cases: {pass: {p: {ok: true}}, fail: {p: {ok: false}}, error: {p: error}}
+  - id: b.test.advice
+    criterion: b
+    severity: high
+    core: false
+    check: {fact: p.nice, op: "true"}
+    cases: {pass: {p: {nice: true}}, fail: {p: {nice: false}}, error: {p: error}}
+  - id: b.test.unmarked
+    criterion: b
+    severity: low
+    check: {fact: p.other, op: "true"}
+    cases: {pass: {p: {other: true}}, fail: {p: {other: false}}, error: {p: error}}
+"""
+
+
+def test_only_a_core_rule_fails_its_criterion() -> None:
+    ruleset = Ruleset(tuple(parse_rules(CORE_RULES, "core.yaml")), "sha256:" + "0" * 64)
+    assert [rule.core for rule in ruleset.rules] == [True, False, True]  # unmarked = core (safe reading)
+
+    def b(**facts: bool) -> tuple[str, dict[str, str]]:
+        verdicts = evaluate(ruleset, ev(p=facts))
+        return roll_up(ruleset, verdicts)["b"].status.value, {v.rule_id: v.status.value for v in verdicts}
+
+    # An advisory rule's violation, even of high severity, is a warning: the criterion still passes.
+    assert b(ok=True, nice=False, other=True) == ("pass", {
+        "b.test.core": "pass", "b.test.advice": "warn", "b.test.unmarked": "pass"})
+    assert b(ok=False, nice=True, other=True)[0] == "fail"
+    assert b(ok=True, nice=True, other=False)[0] == "fail"
+
+
+@pytest.mark.parametrize("marks", ["core: true, on_violation: warn", "core: false, on_violation: fail",
+                                   "core: 'yes'", "on_violation: maybe"])
+def test_contradictory_or_malformed_core_marks_are_refused(marks: str) -> None:
+    text = (f"rules: [{{id: c.y, criterion: c, severity: high, {marks}, check: {{fact: p.a, op: 'true'}}, "
+            "cases: {pass: {p: {a: true}}, fail: {p: {a: false}}, error: {p: error}}}]")
+    with pytest.raises(RuleError, match="core|on_violation"):
+        parse_rules(text, "bad.yaml")

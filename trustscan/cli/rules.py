@@ -12,8 +12,13 @@ from trustscan.core.catalog import load_catalog
 @click.command(name="rules")
 @lang_option("Language of messages and the report.")
 def list_rules(lang: str) -> None:
-    """List every rule: id, criterion, severity and title."""
+    """List every rule: id, criterion, severity, core or advice, and title.
+
+    A core rule's failure fails its criterion; advice only warns.
+    """
     catalog = load_catalog(lang)
     for rule in load_rules().rules:
         label = "đ" if rule.criterion == "dd" else rule.criterion
-        click.echo(f"{rule.id:<32} {label:<2} {rule.severity.value:<9} {catalog.text(rule.message_id('title'))}")
+        kind = catalog.text("rule.core" if rule.core else "rule.advisory")
+        click.echo(f"{rule.id:<32} {label:<2} {rule.severity.value:<9} {kind:<11} "
+                   f"{catalog.text(rule.message_id('title'))}")

@@ -3,7 +3,8 @@
 Verdict semantics (sslyze's attempt model carried through): a rule whose probe errored is
 `error`, whose probe was skipped is `skip`, whose facts are unknown (None) is `error`. Only a
 rule that actually saw its facts can pass, and a criterion rolls up to `pass` only if no
-verdict failed or errored and at least one passed.
+verdict failed or errored and at least one passed. Only a core rule's violation fails a criterion;
+an advisory rule's violation is a warning, and warnings alone never fail it (judge/ruleset.py).
 """
 
 from __future__ import annotations
@@ -136,6 +137,9 @@ def evaluate(ruleset: Ruleset, evidence: Mapping[str, Attempt]) -> list[Verdict]
 def roll_up(ruleset: Ruleset, verdicts: list[Verdict]) -> dict[str, CriterionResult]:
     """Per-criterion status: fail > error > manual > pass; warnings pass; no passing rule is an error.
 
+    `fail`: a core rule was violated. Advisory rules never produce a `fail` verdict (their violation
+    is `warn`), and the roll-up counts failures of core rules only, so that holds here too.
+
     `manual`: a rule marked `on_missing: manual` was skipped because its input (the owner's
     declaration) was not supplied, so the scan alone cannot decide the criterion, however well
     its observable rules did. A failing observable rule still fails it.
@@ -147,10 +151,12 @@ def roll_up(ruleset: Ruleset, verdicts: list[Verdict]) -> dict[str, CriterionRes
         counts = Counter(v.status.value for v in mine)
         summary = {status.value: counts.get(status.value, 0) for status in VerdictStatus}
         manual_ids = {rule.id for rule in rules if rule.on_missing == "manual"}
+        core_ids = {rule.id for rule in rules if rule.core}
+        core_failed = any(v.rule_id in core_ids and v.status is VerdictStatus.FAIL for v in mine)
         owner_input_missing = any(v.rule_id in manual_ids and v.status is VerdictStatus.SKIP for v in mine)
         if not rules:
             status = CriterionStatus.NOT_CHECKED
-        elif counts["fail"]:
+        elif core_failed:
             status = CriterionStatus.FAIL
         elif counts["error"]:
             status = CriterionStatus.ERROR

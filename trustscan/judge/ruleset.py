@@ -5,6 +5,12 @@ probe facts (or the name of a Python predicate for logic YAML cannot say simply)
 and its own pass/fail/error cases. Its Vietnamese and English wording sits in the same YAML
 (`messages:`), but is checked and served by the message catalogue (core/catalog.py) under ids
 derived from the rule id (`<id>.title`, `.pass`, `.fail`, `.fix`); the Rule carries only those ids.
+
+Core and advisory rules: a *core* rule states the criterion's requirement itself, so its violation is
+a `fail` verdict and fails the criterion; any other rule is advice, its violation a `warn` verdict that
+never fails the criterion. A rule file says `core: true` or `core: false`; the older spelling
+`on_violation: warn` means `core: false`. A rule that says neither is core (the safe reading: an
+unmarked rule can fail its criterion, never silently pass it); saying both, contradictorily, is refused.
 """
 
 from __future__ import annotations
@@ -56,7 +62,8 @@ class Rule:
     criterion: str
     severity: Severity
     check: Condition
-    on_violation: VerdictStatus = VerdictStatus.FAIL
+    #: A core rule's violation fails the criterion; an advisory rule's only warns (module docstring).
+    core: bool = True
     when: Condition | None = None
     observe: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
@@ -68,6 +75,11 @@ class Rule:
     #: "manual": when this rule's input was not supplied (its probe skipped), the criterion cannot be
     #: decided by a scan and rolls up as `manual` (criterion a without the owner's declaration).
     on_missing: str | None = None
+
+    @property
+    def on_violation(self) -> VerdictStatus:
+        """The verdict of a violation: `fail` for a core rule, `warn` for advice."""
+        return VerdictStatus.FAIL if self.core else VerdictStatus.WARN
 
     @property
     def probes(self) -> tuple[str, ...]:
@@ -131,15 +143,13 @@ def _parse_rule(raw: Any, source: str) -> Rule:
         raise RuleError(f"{source}: every rule needs an id")
     where = f"{source}: rule {raw['id']}"
     allowed = {"id", "criterion", "severity", "check", "when", "on_violation", "observe", "references", "messages",
-               "cases", "evidence", "on_missing"}
+               "cases", "evidence", "on_missing", "core"}
     unknown = set(raw) - allowed
     if unknown:
         raise RuleError(f"{where}: unknown keys {sorted(unknown)}")
     if raw.get("criterion") not in CRITERIA:
         raise RuleError(f"{where}: criterion must be one of {CRITERIA}")
-    on_violation = raw.get("on_violation", "fail")
-    if on_violation not in ("fail", "warn"):
-        raise RuleError(f"{where}: on_violation must be fail or warn")
+    core = _core(raw, where)
     try:
         severity = Severity(raw["severity"])
     except (KeyError, ValueError):  # missing, or not a severity name
@@ -161,7 +171,7 @@ def _parse_rule(raw: Any, source: str) -> Rule:
         severity=severity,
         check=_parse_condition(raw.get("check"), where),
         when=_parse_condition(raw["when"], where) if "when" in raw else None,
-        on_violation=VerdictStatus(on_violation),
+        core=core,
         observe=tuple(raw.get("observe") or ()),
         references=tuple(raw.get("references") or ()),
         cases=cases,
@@ -169,6 +179,21 @@ def _parse_rule(raw: Any, source: str) -> Rule:
         evidence_class=evidence_class,
         on_missing=raw.get("on_missing"),
     )
+
+
+def _core(raw: dict[str, Any], where: str) -> bool:
+    """Whether the rule is core: `core:`, else `on_violation:` (warn = advisory), else core."""
+    on_violation = raw.get("on_violation")
+    if on_violation not in (None, "fail", "warn"):
+        raise RuleError(f"{where}: on_violation must be fail or warn")
+    core = raw.get("core")
+    if core is None:
+        return on_violation != "warn"
+    if not isinstance(core, bool):
+        raise RuleError(f"{where}: core must be true or false")
+    if on_violation is not None and core != (on_violation == "fail"):
+        raise RuleError(f"{where}: core: {str(core).lower()} contradicts on_violation: {on_violation}")
+    return core
 
 
 def _parse_condition(raw: Any, where: str) -> Condition:
