@@ -79,6 +79,7 @@ def match_facts(
     if len(empty) == len(infos):
         raise ProbeError(f"every blocklist snapshot is empty ({', '.join(empty)}); {NO_SNAPSHOT_HINT}")
     ip_matches = [match for ip in addresses for match in snapshots.match_ip(ip)]
+    unreadable = [s for s in snapshots.snapshots if s.info.rejected]
     return {
         "host": host,
         "has_host": host is not None,
@@ -91,6 +92,13 @@ def match_facts(
         "max_age_days": max_age_days,
         "stale_snapshots": [i.name for i in infos if i.age_days(now) > max_age_days],
         "empty_snapshots": empty,
+        # Entries no rule could match: counted and quoted (criterion d warns), never dropped silently.
+        "unreadable_count": sum(s.info.rejected for s in unreadable),
+        "unreadable_snapshots": [s.info.name for s in unreadable],
+        "unreadable_examples": [
+            {"snapshot": s.info.name, "line": r.line, "text": r.text, "reason": r.reason}
+            for s in unreadable for r in s.unreadable
+        ],
         "domain_matches": snapshots.match_host(host) if host else [],
         "ip_matches": ip_matches,
     }
@@ -133,6 +141,7 @@ async def _blocklist(context: ProbeContext, needed: Mapping[str, Attempt]) -> di
 BLOCKLIST = ProbeSpec("blocklist", _blocklist, facts=(
     "host", "has_host", "hosts_checked", "registrable_domain", "addresses_checked",
     "snapshots", "snapshot_count", "entries_total", "max_age_days", "stale_snapshots", "empty_snapshots",
+    "unreadable_count", "unreadable_snapshots", "unreadable_examples",
     "domain_matches", "ip_matches",
     "dnsbl_enabled", "dnsbl_lookups", "dnsbl_matches", "dnsbl_listed",
 ))

@@ -128,6 +128,8 @@ def _format_mapping(value: Mapping[str, Any]) -> str:
     if "host" in value and isinstance(value.get("matches"), list):  # an outbound host found on a list
         lists = ", ".join(str(m.get("snapshot")) for m in value["matches"] if isinstance(m, Mapping))
         return f"{value['host']} ({lists})"
+    if "snapshot" in value and "line" in value and "reason" in value:  # an unreadable list entry (criterion d)
+        return f"{value['snapshot']}:{value['line']} «{value.get('text', '')}» ({value['reason']})"
     if "url" in value:  # a fetch attempt or redirect hop
         return f"{value['url']} → {value.get('status') or value.get('error') or '—'}"
     return "; ".join(f"{k}={format_value(v)}" for k, v in value.items())

@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import idna
 
@@ -135,10 +135,14 @@ def _classify(data: bytes) -> tuple[str, Any]:
 
 
 def parse_entry(token: str) -> Entry | str:
-    """One token as an Entry (line 0), or the reason it is not a domain, URL, IP or range."""
-    raw = token.strip().strip("\"'").strip()
+    """One token as an Entry (line 0), or the reason it is not a domain, URL, IP or range.
+
+    Every list format reaches this one function, so a name is read the same way in a text list,
+    a hosts file, a CSV cell and a JSON item (see `domain_to_ascii` for names).
+    """
+    raw = _trim(token)
     if raw.startswith("||"):  # Adblock-style `||example.vn^`
-        raw = raw[2:].split("^", 1)[0]
+        raw = _trim(raw[2:].split("^", 1)[0])
     if not raw:
         return "empty"
     if len(raw) > 2048:
@@ -152,31 +156,26 @@ def parse_entry(token: str) -> Entry | str:
         network = _as_network(raw)
         if network is not None:
             return Entry("cidr", network, 0)
-    if "://" in raw or "/" in raw or ":" in raw or "?" in raw:
+    # A bare `user@host` stays a name (and fails): in a table it is far more often an e-mail
+    # address than a URL, and the mail domain is not what the list names.
+    if any(mark in raw for mark in ("://", "/", ":", "?")):
         return _url_entry(raw)
-    if raw.startswith(("*.", ".")):  # `.example.vn` means the same as `*.example.vn` in many lists
-        base = domain_to_ascii(raw.lstrip("*").lstrip("."))
-        if base is None:
-            return "not a valid wildcard domain"
-        if "." not in base:
-            return "wildcard over a whole top-level domain is too broad"
-        return Entry("wildcard", f"*.{base}", 0)
-    name = domain_to_ascii(raw)
-    if name is None:
-        return "not a domain name, URL, IP address or CIDR range"
-    if "." not in name:
-        return "not a fully qualified domain name"
-    return Entry("domain", name, 0)
+    return _host_entry(raw, "not a domain name, URL, IP address or CIDR range")
 
 
 def domain_to_ascii(name: str) -> str | None:
-    """Lower-case punycode form of a domain name (IDNA 2008 + UTS #46), or None if it is not one."""
-    name = name.strip().rstrip(".").lower()
+    """Lower-case punycode form of a domain name (IDNA 2008 + UTS #46), or None if it is not one.
+
+    Case, a trailing dot (also the ideographic one UTS #46 maps to `.`), full-width letters and
+    invisible characters pasted with the name are normalised away; `core.target.to_ascii` reads an
+    audited name the same way (tests/lists/test_normalise.py holds the two to that).
+    """
+    name = _trim(name).rstrip(".").lower()
     if not name or len(name) > 253:
         return None
     if not name.isascii():
         try:
-            name = idna.encode(name, uts46=True).decode("ascii")
+            name = idna.encode(name, uts46=True).decode("ascii").rstrip(".")
         except (idna.IDNAError, UnicodeError, ValueError):
             return None
     labels = name.split(".")
@@ -187,7 +186,28 @@ def domain_to_ascii(name: str) -> str | None:
     return name
 
 
+def _host_entry(host: str, invalid: str) -> Entry | str:
+    """A host as an entry: an address, a wildcard (`*.example.vn`, `.example.vn`) or a domain."""
+    address = _as_ip(host)
+    if address is not None:
+        return Entry("ip", address, 0)
+    if host.startswith(("*.", ".")):  # `.example.vn` means the same as `*.example.vn` in many lists
+        base = domain_to_ascii(host.lstrip("*").lstrip("."))
+        if base is None:
+            return "not a valid wildcard domain"
+        if "." not in base:
+            return "wildcard over a whole top-level domain is too broad"
+        return Entry("wildcard", f"*.{base}", 0)
+    name = domain_to_ascii(host)
+    if name is None:
+        return invalid
+    if "." not in name:
+        return "not a fully qualified domain name"
+    return Entry("domain", name, 0)
+
+
 def _url_entry(raw: str) -> Entry | str:
+    """A URL, or a host with a port, path or userinfo (`user@host:8080/x`), reduced to its host."""
     candidate = raw if "://" in raw else f"http://{raw}"
     try:
         host = urlsplit(candidate).hostname
@@ -195,20 +215,35 @@ def _url_entry(raw: str) -> Entry | str:
         return "malformed URL"
     if not host:
         return "URL without a host"
-    address = _as_ip(host)
-    if address is not None:
-        return Entry("ip", address, 0)
-    name = domain_to_ascii(host)
-    if name is None or "." not in name:
-        return "URL host is not a valid domain name"
-    return Entry("domain", name, 0)
+    # Browsers read a percent-encoded host (`b%E1%BB%99.vn`) as the name it spells.
+    return _host_entry(unquote(host), "URL host is not a valid domain name")
+
+
+def _trim(text: str) -> str:
+    """Without surrounding white space, quotes and invisible format characters (zero-width space,
+    joiners, BOM, bidi marks) that copying from web pages and spreadsheets leaves around an entry."""
+    start, end = 0, len(text)
+    while start < end and _is_padding(text[start]):
+        start += 1
+    while end > start and _is_padding(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+def _is_padding(char: str) -> bool:
+    return char.isspace() or char in "\"'" or unicodedata.category(char) == "Cf"
 
 
 def _as_ip(text: str) -> str | None:
+    """The canonical text of an address; an IPv4-mapped IPv6 form (`::ffff:203.0.113.7`) is the
+    IPv4 address it maps (RFC 4291 §2.5.5.2), so both spellings are one entry."""
     try:
-        return str(ipaddress.ip_address(text.strip("[]")))
+        address = ipaddress.ip_address(text.strip("[]"))
     except ValueError:
         return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
 
 
 def _as_network(text: str) -> str | None:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from trustscan.lists.formats import Entry, ParsedList, domain_to_ascii, parse_list
+from trustscan.lists.formats import Entry, ParsedList, Rejected, domain_to_ascii, parse_list
+from trustscan.net.addresses import embedded_ipv4
 from trustscan.net.domains import registrable_domain
 
 if TYPE_CHECKING:
@@ -62,12 +63,21 @@ class SnapshotInfo:
         }
 
 
+#: How many unreadable entries of a snapshot an audit's evidence quotes (all are counted).
+QUOTED_UNREADABLE = 3
+
+
 @dataclass(frozen=True)
 class Snapshot:
-    """One list snapshot: its metadata and its parsed entries."""
+    """One list snapshot: its metadata, its parsed entries and the first entries it could not read.
+
+    `info.rejected` counts every unreadable entry; `unreadable` quotes the first few, so an
+    audit can warn about them with line numbers instead of dropping them silently.
+    """
 
     info: SnapshotInfo
     entries: tuple[Entry, ...]
+    unreadable: tuple[Rejected, ...] = ()
 
 
 def snapshot_from_bytes(
@@ -79,7 +89,7 @@ def snapshot_from_bytes(
         name=name, source=source, imported_at=imported_at, sha256=hashlib.sha256(data).hexdigest(),
         entries=len(parsed.entries), rejected=parsed.rejected_count, format=parsed.format, origin=origin,
     )
-    return Snapshot(info, parsed.entries), parsed
+    return Snapshot(info, parsed.entries, parsed.rejected[:QUOTED_UNREADABLE]), parsed
 
 
 def host_candidates(host: str) -> list[str]:
@@ -149,21 +159,31 @@ class SnapshotSet:
         return _unique(found)
 
     def match_ip(self, ip: str) -> list[dict[str, str]]:
-        """Matches of an address: kind `ip` (listed exactly) or `cidr` (inside a listed range)."""
+        """Matches of an address: kind `ip` (listed exactly) or `cidr` (inside a listed range).
+
+        An IPv6 form that carries an IPv4 address (IPv4-mapped, NAT64 64:ff9b::/96, 6to4, SIIT,
+        IPv4-compatible; `trustscan.net.addresses.embedded_ipv4`) also matches the IPv4 entries
+        of the address it carries, with `via` naming the form: a DNS64 resolver hands out
+        64:ff9b::cb00:7107 for a site on 203.0.113.7, and the connection reaches 203.0.113.7,
+        so that listed server is the one audited. The address policy and the DNSBL lookups read
+        these forms the same way.
+        """
         address = _as_address(ip)
         if address is None:
             return []
-        candidates = [address]
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            candidates.append(address.ipv4_mapped)  # ::ffff:203.0.113.7 is 203.0.113.7
+        candidates: list[tuple[_IPAddress, str | None]] = [(address, None)]
+        carried = embedded_ipv4(address)
+        if carried is not None:
+            candidates.append(carried)
         found: list[dict[str, str]] = []
-        for candidate in candidates:
-            found += _matches(self._ips.get(candidate, ()), "ip", str(address))
+        for candidate, via in candidates:
+            extra = {"via": f"{via} of {candidate}"} if via else {}
+            found += _matches(self._ips.get(candidate, ()), "ip", str(address), extra)
             for (version, prefix), networks in self._networks.items():
                 if version != candidate.version:
                     continue
                 network = ipaddress.ip_network(f"{candidate}/{prefix}", strict=False)
-                found += _matches(networks.get(network, ()), "cidr", str(address))
+                found += _matches(networks.get(network, ()), "cidr", str(address), extra)
         return _unique(found)
 
 
@@ -174,8 +194,10 @@ def _as_address(text: str) -> _IPAddress | None:
         return None
 
 
-def _matches(sources: Iterable[tuple[str, str]], kind: str, matched: str) -> list[dict[str, str]]:
-    return [{"snapshot": name, "entry": entry, "kind": kind, "matched": matched} for name, entry in sources]
+def _matches(sources: Iterable[tuple[str, str]], kind: str, matched: str,
+             extra: Mapping[str, str] | None = None) -> list[dict[str, str]]:
+    return [{"snapshot": name, "entry": entry, "kind": kind, "matched": matched, **(extra or {})}
+            for name, entry in sources]
 
 
 def _unique(found: list[dict[str, str]]) -> list[dict[str, str]]:
