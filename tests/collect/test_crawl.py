@@ -92,6 +92,20 @@ def test_huge_bodies_are_capped_and_downloads_skipped() -> None:
     assert "/doc.pdf" not in calls
 
 
+def test_a_page_not_read_to_its_end_cannot_pass_but_what_was_seen_still_fails() -> None:
+    spam = '<div hidden><a href="https://casino.example/">casino</a></div>'
+    cut = analyse_content(crawl(pages({"/": "<p>" + "x" * 2000 + spam}), max_body=1000), "site.test")
+    assert cut["pages_fully_read"] is None and cut["hidden_spam_links"] == []  # the rules say error
+    assert cut["pages_not_fully_read"] == [{"page": "https://site.test/", "reason": "longer than the crawl's "
+                                            "body cap: only the first 1000 bytes were read"}]
+    deep = analyse_content(crawl(pages({"/": spam + "<b>" * 2100 + spam.replace("casino.", "bet.")})), "site.test")
+    assert deep["pages_fully_read"] is None and deep["pages_not_fully_read"][0]["reason"].startswith(
+        "HTML parsing stopped at line 1")
+    assert [f["target"] for f in deep["hidden_spam_links"]] == ["https://casino.example/"]  # seen: the rule fails
+    whole = analyse_content(crawl(pages({"/": spam})), "site.test")
+    assert whole["pages_fully_read"] is True and whole["pages_not_fully_read"] == []
+
+
 def test_slow_server_cannot_hold_the_crawl_past_its_deadline() -> None:
     async def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path != "/":

@@ -119,6 +119,10 @@ CRAWL_EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "content-malware": ({"b": "pass", "dd": "fail"}, {
         "dd.scripts.cryptominer": "fail", "dd.scripts.obfuscated": "fail", "dd.redirects.offsite": "fail",
         "dd.forms.password_offsite": "fail", "dd.scripts.integrity": "warn"}),
+    # Spam past the parser's nesting limit: not seen, so not a fail, but never a pass (extract.py).
+    "content-deep": ({"b": "pass", "dd": "error"}, {
+        "dd.links.hidden_spam": "error", "dd.scripts.cryptominer": "error", "dd.scripts.obfuscated": "error",
+        "dd.redirects.offsite": "error", "dd.forms.password_offsite": "error"}),
     "content-noconsent": ({"b": "fail", "dd": "pass"}, {
         "b.privacy.consent": "fail", "b.forms.consent": "fail", "b.tracking.first_view": "fail",
         "dd.scripts.integrity": "warn"}),
@@ -285,6 +289,10 @@ def test_crawl_findings_name_page_element_and_reason(outcomes: dict[str, AuditOu
     encoded = outcomes["content-1258"].attempts["crawl"].data["pages"][0]["html"]
     assert (encoded["encoding"], encoded["encoding_source"]) == ("cp1258", "meta")
     assert outcomes["content-1258"].attempts["privacy"].data["policy_url"].endswith("/cs.html")
+    # Spam past the parser's nesting limit is not seen: the page is named as not read, never passed.
+    deep = outcomes["content-deep"].attempts["content"].data
+    assert deep["hidden_spam_links"] == [] and deep["pages_fully_read"] is None
+    assert deep["pages_not_fully_read"][0]["reason"].startswith("HTML parsing stopped at line")
     # The clean site has more pages than the default limit: the crawl stops there and says so.
     clean = outcomes["content-clean"].attempts["crawl"].data
     assert (clean["pages_fetched"], clean["stopped"], clean["complete"]) == (30, "max_pages", False)

@@ -123,9 +123,11 @@ def _noconsent(host: str) -> dict[str, bytes]:
 def _windows_1258(host: str) -> dict[str, bytes]:
     # nginx labels every page "charset=utf-8": the page contradicts its header, as often seen in the
     # wild. The policy is linked by its Vietnamese text only (the URL says nothing), so finding it
-    # proves the text was decoded. The markup is malformed on purpose (unclosed and stray tags).
+    # proves the text was decoded. The markup is malformed on purpose (unclosed and stray tags), except
+    # the <title>: one left open swallows the whole page in a browser (RCDATA, HTML §13.2.5.2), and so
+    # in the crawl's parser, which would then rightly find no policy link at all.
     home = (f'<!doctype html><html lang="vi"><head><meta charset="windows-1258"><title>Sở Giáo dục {host}'
-            "</head><body><h1>Trang thông tin điện tử<p><b><i>Thông báo tuyển sinh</b></i>"
+            "</title></head><body><h1>Trang thông tin điện tử<p><b><i>Thông báo tuyển sinh</b></i>"
             "<table><tr><td>Ngày 1/9<td>Khai giảng</table></div></span>"
             '<a href="/cs.html">Chính sách bảo vệ dữ liệu cá nhân</a><a href="/lich.html">Lịch học'
             "<form action=/dang-ky method=post><input name=ho_ten><input type=checkbox name=x> "
@@ -135,6 +137,16 @@ def _windows_1258(host: str) -> dict[str, bytes]:
     calendar = '<html><head><meta charset="windows-1258"></head><body><p>Lịch học kỳ I <a href="/">Về trang chủ'
     return {"/index.html": encode_windows_1258(home), "/cs.html": encode_windows_1258(policy),
             "/lich.html": encode_windows_1258(calendar)}
+
+
+# Injected spam placed after markup nested deeper than the parser's 2048 levels: a browser shows it
+# (Blink flattens past 512 levels), libxml2 stops there. The page must not pass: criterion đ says error.
+DEEP_NESTING = "<font>" * 2100
+
+
+def _deep(host: str) -> dict[str, bytes]:
+    body = f"<h1>{host}</h1>{PRIVACY_FOOTER}{DEEP_NESTING}{HIDDEN_CASINO_FOOTER}"
+    return {"/index.html": page(host, body, footer=False).encode()}
 
 
 #: site name -> (what it shows, its pages); the home page replaces the default one.
@@ -147,6 +159,7 @@ CONTENT_SITES: dict[str, tuple[str, Callable[[str], dict[str, bytes]]]] = {
                         _malware),
     "content-noconsent": ("personal-data form without consent, policy without consent, Google Analytics", _noconsent),
     "content-1258": ("windows-1258 pages labelled utf-8 by the server, malformed HTML", _windows_1258),
+    "content-deep": ("hidden casino links after 2100 unclosed <font> tags, deeper than the parser reads", _deep),
 }
 
 

@@ -96,7 +96,7 @@ class ProbeSpec:
 
     `needs`: the probes whose attempts `run` receives (the registry orders them first).
     `facts`: the fact paths (without the probe name; see the module docstring) it produces.
-    Keep a probe module cheap to import: sslyze, nassl and bs4 are imported inside `run`.
+    Keep a probe module cheap to import: sslyze, nassl and lxml are imported inside `run`.
     """
 
     name: str

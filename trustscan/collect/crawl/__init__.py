@@ -2,7 +2,7 @@
 
 `crawl` fetches, then `content` (đ indicators, no I/O), `privacy` (b; fetches the policy page)
 and `links_reputation` (đ; reads the blocklist snapshots) each receive its attempt. A crawl that
-failed makes them fail too. bs4 is imported only when a probe runs (the registry imports this
+failed makes them fail too. lxml is imported only when a probe runs (the registry imports this
 package to find the probes).
 """
 
@@ -74,7 +74,8 @@ CRAWL = ProbeSpec("crawl", _crawl, facts=(
 ))
 
 CONTENT = ProbeSpec("content", _content, needs=("crawl",), facts=(
-    "pages_analysed", "hidden_spam_links", "hidden_spam_text", "cryptominers", "obfuscated_scripts",
+    "pages_analysed", "pages_not_fully_read", "pages_fully_read",
+    "hidden_spam_links", "hidden_spam_text", "cryptominers", "obfuscated_scripts",
     "offsite_redirects", "unsafe_password_forms", "scripts_without_integrity",
 ))
 

@@ -40,10 +40,14 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
     pages = html_pages(crawl)
     lexicon = gambling_lexicon()
     spam_links, spam_text, miners, obfuscated, redirects, password_forms, no_integrity = ([] for _ in range(7))
+    not_read: list[dict[str, Any]] = []
     for page in pages:
         if time.monotonic() >= deadline:
             raise ProbeError("audit deadline reached during the content analysis")
         url, html = page.get("final_url") or page["url"], page["html"]
+        unread = _unread_part(page)
+        if unread:
+            not_read.append({"page": url, "reason": unread})
         for link in html["links"]:
             if not link.get("hidden") or not is_offsite(link.get("url"), host):
                 continue
@@ -86,6 +90,10 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
                 password_forms.append(_finding(url, form["element"], reason, target=form.get("action_url")))
     return {
         "pages_analysed": len(pages),
+        # What a page hides past the point where it could not be read cannot pass: None makes the rules
+        # that read it say error, unless something already found on the pages makes them fail.
+        "pages_not_fully_read": not_read[:MAX_FINDINGS],
+        "pages_fully_read": True if not not_read else None,
         "hidden_spam_links": _merge(spam_links),
         "hidden_spam_text": _merge(spam_text),
         "cryptominers": _merge(miners),
@@ -94,6 +102,16 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
         "unsafe_password_forms": _merge(password_forms),
         "scripts_without_integrity": _merge(no_integrity),
     }
+
+
+def _unread_part(page: dict[str, Any]) -> str | None:
+    """Why part of a page was not analysed (cut at the body cap, or the parser stopped), or None."""
+    if page.get("truncated"):
+        return f"longer than the crawl's body cap: only the first {page.get('bytes')} bytes were read"
+    if page["html"].get("fully_read") is False:
+        notes = [note for note in page["html"].get("parse_notes") or [] if "not read" in note or "parsed" in note]
+        return notes[0] if notes else "the HTML parser could not read the page to its end"
+    return None
 
 
 def _password_form_problem(form: dict[str, Any], host: str) -> str | None:

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from bs4 import BeautifulSoup
 
 from trustscan.collect.crawl.content import html_pages
 from trustscan.collect.crawl.crawl import MAX_BODY
 from trustscan.collect.crawl.decode import decode_html
-from trustscan.collect.crawl.lexicon import Lexicon, fold, privacy_vocabulary, trackers
+from trustscan.collect.crawl.extract import visible_text
+from trustscan.collect.crawl.lexicon import Lexicon, privacy_vocabulary, trackers
 from trustscan.core.errors import ProbeError
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped
 
@@ -214,11 +214,4 @@ async def fetch_text(client: httpx.AsyncClient, url: str, *, timeout: float,
 
 
 def _visible_text(body: bytes, content_type: str | None) -> str:
-    decoded = decode_html(body, content_type)
-    try:
-        soup = BeautifulSoup(decoded.text, "html.parser")
-        for tag in soup.find_all(["script", "style", "template"]):
-            tag.decompose()
-        return " ".join(soup.get_text(" ").split())
-    except Exception:  # noqa: BLE001 - bs4 can reject hostile markup; fall back to the raw text
-        return " ".join(fold(decoded.text).split())
+    return visible_text(decode_html(body, content_type).text)
