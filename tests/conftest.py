@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator
 
 import pytest
 
+from tests.support import services
 from tests.world import World, find_nginx, running_world
 
 
@@ -24,6 +26,31 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         pytest.skip(reason)
     with running_world(tmp_path_factory.mktemp("world")) as w:
         yield w
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[services.Postgres]:
+    """One real PostgreSQL for the session (Debian's binaries; see tests/support/services.py)."""
+    services.require(services.find_postgres_bin(), "PostgreSQL")
+    with services.running_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(postgres_server: services.Postgres) -> str:
+    """The URL of a fresh, empty database of the session's PostgreSQL, for one test."""
+    return postgres_server.create_database(f"t{next(_database_numbers)}")
+
+
+_database_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[services.Redis]:
+    """One real Redis for the session (Debian's redis-server on a loopback port)."""
+    services.require(services.find_redis_server(), "redis-server")
+    with services.running_redis() as server:
+        yield server
 
 
 @pytest.fixture(autouse=True, scope="session")

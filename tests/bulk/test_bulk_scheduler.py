@@ -7,7 +7,6 @@ and on its address, while it ran.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,8 +151,8 @@ def test_audit_one_keeps_the_full_report() -> None:
 
 # --- the results database ---------------------------------------------------------------------------
 
-def make_store(tmp_path: Path) -> tuple[ResultStore, int]:
-    store = ResultStore(tmp_path / "r.db")
+def make_store(location: Path | str) -> tuple[ResultStore, int]:
+    store = ResultStore(location)
     entries = parse_text("a.gov.vn\nb.gov.vn\nc.gov.vn\n").entries
     run_id = store.create_run(portfolio="p.txt", digest="d", settings={"timeout": 1}, language="vi",
                               tool_version="t", entries=entries)
@@ -164,23 +163,63 @@ def row(site: str, overall: str = "pass") -> SiteRow:
     return SiteRow(site, overall, {"c": overall}, None, None, 0.1, "2025-01-01T00:00:00Z")
 
 
-def test_store_records_each_site_once_and_finds_the_unfinished_run(tmp_path: Path) -> None:
-    store, run_id = make_store(tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Each store test runs on both backends: an SQLite file and a real PostgreSQL database."""
+    return tmp_path / "r.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+def test_store_records_each_site_once_and_finds_the_unfinished_run(location: Path | str) -> None:
+    store, run_id = make_store(location)
     with store:
-        assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        store.record(run_id, row("a.gov.vn:443"))
-        with pytest.raises(sqlite3.IntegrityError):
-            store.record(run_id, row("a.gov.vn:443", "fail"))  # the unique constraint, not luck
-        with pytest.raises(sqlite3.IntegrityError):
+        assert store.record(run_id, row("a.gov.vn:443"))
+        assert not store.record(run_id, row("a.gov.vn:443", "fail"))  # the unique key, not luck: first stands
+        with pytest.raises(StoreError, match="not planned"):
             store.record(run_id, row("unplanned.gov.vn:443"))  # only planned sites can have a row
         store.record(run_id, row("b.gov.vn:443", "fail"))
         assert store.finished_sites(run_id) == {"a.gov.vn:443", "b.gov.vn:443"}
+        assert store.has_result(run_id, "a.gov.vn:443") and not store.has_result(run_id, "c.gov.vn:443")
         assert store.counts(run_id) == {"pass": 1, "fail": 1, "error": 0}
         unfinished = store.latest_unfinished()
         assert unfinished is not None and (unfinished.id, unfinished.done, unfinished.total) == (run_id, 2, 3)
         store.set_status(run_id, "complete")
         assert store.latest_unfinished() is None
         assert [p.site for p, r in store.results(run_id) if r is None] == ["c.gov.vn:443"]
+
+
+def test_sqlite_store_uses_wal(tmp_path: Path) -> None:
+    with ResultStore(tmp_path / "r.db") as store:
+        assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_store_keeps_text_with_nul_and_streams_long_runs_in_pages(location: Path | str) -> None:
+    """PostgreSQL refuses NUL in text; a hostile CSV label must not stop the run on either backend."""
+    text = "".join(f"s{i}.gov.vn\n" for i in range(450))
+    entries = parse_text(text).entries
+    with ResultStore(location) as store:
+        first = store.create_run(portfolio="p\x00.txt", digest="d", settings={}, language="vi", tool_version="t",
+                                 entries=entries[:2])
+        run_id = store.create_run(portfolio="p.txt", digest="d", settings={}, language="vi", tool_version="t",
+                                  entries=entries)
+        assert (first, run_id) == (1, 2)
+        store.record(run_id, SiteRow("s7.gov.vn:443", "error", {}, None, "bad\x00byte", 0.5, "t"))
+        seen = list(store.results(run_id))
+        assert [p.position for p, _ in seen] == list(range(450))  # 3 pages, none lost or repeated
+        assert [r.error for _, r in seen if r is not None] == ["bad\ufffdbyte"]
+        assert store.run(1).portfolio == "p\ufffd.txt"  # type: ignore[union-attr]
+
+
+def test_read_only_store_refuses_writes(location: Path | str) -> None:
+    make_store(location)[0].close()
+    with ResultStore(location, create=False) as store, pytest.raises(Exception):  # noqa: B017 - either backend's
+        store.set_status(1, "complete")
+    with ResultStore(location, create=False) as store:
+        assert store.runs()[0].status == "running"
+
+
+def test_two_stores_agree_on_the_store_id(location: Path | str) -> None:
+    with ResultStore(location) as one, ResultStore(location) as two:
+        assert one.store_id == two.store_id and len(one.store_id) == 32
 
 
 def test_store_refuses_a_file_that_is_not_a_results_database(tmp_path: Path) -> None:

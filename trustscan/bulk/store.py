@@ -1,40 +1,41 @@
-"""The SQLite database of bulk runs: what was planned, and one finished row per site per run.
+"""The results database of bulk runs: what was planned, and one finished row per site per run.
 
-Why SQLite in WAL mode: each site's row is one INSERT committed on its own, so a run killed at any
-instant (Ctrl-C, SIGTERM, even SIGKILL) leaves every finished site on disk and no half-written
-one; readers (the dashboard) never block the writer. `synchronous=NORMAL` is durable against a
-crash of the process (what `--resume` is for); only an OS crash could lose the last commits.
+One store, two backends (`trustscan.bulk.database`): an SQLite file for the embedded path and
+PostgreSQL for workers on many machines. The queries below are written once, in SQL both accept.
 
 `PRIMARY KEY (run_id, site)` on `results` is the guarantee that a site is never recorded twice in
-one run, whatever the scheduler does: a second insert fails instead of duplicating.
+one run, whatever the scheduler or the broker does: `record` inserts with `ON CONFLICT DO NOTHING`,
+so a redelivered task's second write is a no-op (the first result stands) and `record` says so.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-import sqlite3
-import urllib.parse
-from collections.abc import Iterator, Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from trustscan.bulk.database import Connection, DatabaseLocation, connect, parse_location, scrub_text
 from trustscan.bulk.portfolio import PortfolioEntry
-from trustscan.core.errors import StoreError
+from trustscan.core.errors import StoreError, StoreLostError
 from trustscan.core.timestamps import now_rfc3339
 
 SCHEMA_VERSION = "1"
+_T = TypeVar("_T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {serial_key},
     started_at TEXT NOT NULL,
     finished_at TEXT,                       -- NULL until every planned site has a result
     status TEXT NOT NULL CHECK (status IN ('running', 'interrupted', 'complete')),
     portfolio TEXT NOT NULL,
     portfolio_digest TEXT NOT NULL,
-    settings TEXT NOT NULL,                 -- JSON: the audit settings every resumption reuses
+    settings TEXT NOT NULL,                 -- JSON: the audit settings every resumption (and every worker) reuses
     language TEXT NOT NULL,
     tool_version TEXT NOT NULL,
     total INTEGER NOT NULL
@@ -58,7 +59,7 @@ CREATE TABLE IF NOT EXISTS results (
     criteria TEXT NOT NULL,                 -- JSON {criterion: status}
     report TEXT,                            -- the full JSON report; NULL when no audit could run
     error TEXT,                             -- why there is no report (refused address, deadline)
-    duration REAL NOT NULL,
+    duration {real} NOT NULL,
     finished_at TEXT NOT NULL,
     PRIMARY KEY (run_id, site),
     FOREIGN KEY (run_id, site) REFERENCES run_sites(run_id, site)
@@ -110,32 +111,56 @@ class SiteRow:
     finished_at: str
 
 
-class ResultStore:
-    """Owns one SQLite connection; use as a context manager.
+def _online(method: Callable[..., _T]) -> Callable[..., _T]:
+    """A lost connection mid-run (server stopped, network cut) becomes one StoreError naming the database."""
 
+    @functools.wraps(method)
+    def guarded(self: ResultStore, *args: Any, **kwargs: Any) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except self._db.operational_errors as exc:
+            raise StoreLostError(f"lost the database {self.location.shown}: {scrub_text(str(exc), self.location)}") \
+                from None
+
+    return guarded
+
+
+class ResultStore:
+    """Owns one database connection; use as a context manager.
+
+    `location` is a `DatabaseLocation`, or a path or `postgresql://` URL as `--db` takes it.
     `create=False` opens an existing database read-only and never changes a byte or a file: the
     `portfolio` command and the checks `bulk` makes before it takes the lock read it that way.
     """
 
-    def __init__(self, path: Path, *, create: bool = True) -> None:
-        if not create and not path.is_file():
-            raise StoreError(f"no results database at {path}")
+    def __init__(self, location: DatabaseLocation | Path | str, *, create: bool = True) -> None:
+        self.location = location if isinstance(location, DatabaseLocation) else parse_location(location)
+        self._db: Connection = connect(self.location, create=create)
         try:
             if create:
-                self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30.0)
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute("PRAGMA synchronous=NORMAL")
-                self._db.execute("PRAGMA foreign_keys=ON")
-                self._db.executescript(_SCHEMA)
-                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
-            else:
-                self._db = _connect_read_only(path)
+                dialect = self._db.dialect
+                with self._db.schema_lock():
+                    schema = _SCHEMA.replace("{serial_key}", dialect.serial_key).replace("{real}", dialect.real)
+                    self._db.executescript(schema)
+                    for key, value in (("schema_version", SCHEMA_VERSION), ("store_id", uuid.uuid4().hex)):
+                        self._db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value))
             version = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        except sqlite3.DatabaseError as exc:
-            reason = "an empty file" if _is_empty(path) else str(exc)
-            raise StoreError(f"{path} is not a usable trustscan database: {reason}") from None
+        except Exception as exc:
+            self._db.close()
+            if isinstance(exc, StoreError):
+                raise
+            raise self._db.unusable(exc) from None
         if version is None or version[0] != SCHEMA_VERSION:
-            raise StoreError(f"{path} has an unsupported schema version {version and version[0]!r}")
+            self._db.close()
+            raise StoreError(f"{self.location.shown} has an unsupported schema version {version and version[0]!r}")
+
+    @property
+    def store_id(self) -> str:
+        """A random name given to this database when it was created: workers and bulk agree on it."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
+        if row is None:
+            raise StoreError(f"{self.location.shown} predates distributed runs; open it once with `trustscan bulk`")
+        return str(row[0])
 
     def __enter__(self) -> ResultStore:
         return self
@@ -146,35 +171,52 @@ class ResultStore:
     def close(self) -> None:
         self._db.close()
 
+    @_online
     def create_run(self, *, portfolio: str, digest: str, settings: Mapping[str, Any], language: str,
                    tool_version: str, entries: tuple[PortfolioEntry, ...]) -> int:
         """Record a new run and its whole plan in one transaction (a run never lacks its plan)."""
-        with self._transaction():
-            cursor = self._db.execute(
+        with self._db.transaction():
+            run_id = int(self._db.execute(
                 "INSERT INTO runs (started_at, status, portfolio, portfolio_digest, settings, language,"
-                " tool_version, total) VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
-                (now_rfc3339(), portfolio, digest, json.dumps(dict(settings)), language, tool_version, len(entries)),
-            )
-            run_id = int(cursor.lastrowid or 0)
+                " tool_version, total) VALUES (?, 'running', ?, ?, ?, ?, ?, ?) RETURNING id",
+                (now_rfc3339(), _text(portfolio), digest, json.dumps(dict(settings)), language, tool_version,
+                 len(entries)),
+            ).fetchone()[0])
             self._db.executemany(
                 "INSERT INTO run_sites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, i, e.key, e.target.input.strip(), e.line, e.organisation, e.unit, e.owner,
-                  json.dumps(list(e.tags), ensure_ascii=False)) for i, e in enumerate(entries)],
+                [(run_id, i, e.key, _text(e.target.input.strip()), e.line, _text(e.organisation), _text(e.unit),
+                  _text(e.owner), json.dumps(list(e.tags), ensure_ascii=False)) for i, e in enumerate(entries)],
             )
         return run_id
 
-    def record(self, run_id: int, row: SiteRow) -> None:
-        """Write one finished site (autocommit: the row is on disk, whole, when this returns)."""
-        self._db.execute(
-            "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (run_id, row.site, row.overall, json.dumps(dict(row.criteria)), row.report, row.error,
-             round(row.duration, 3), row.finished_at),
-        )
+    @_online
+    def record(self, run_id: int, row: SiteRow) -> bool:
+        """Write one finished site (autocommit: the row is on disk, whole, when this returns).
 
+        False when the site already had its row in this run (a redelivered task): the first result
+        stands. StoreError for a site outside the run's plan.
+        """
+        try:
+            cursor = self._db.execute(
+                "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, site) DO NOTHING",
+                (run_id, row.site, row.overall, json.dumps(dict(row.criteria)), row.report, _text(row.error),
+                 round(row.duration, 3), row.finished_at),
+            )
+        except self._db.integrity_error as exc:
+            raise StoreError(f"site {row.site} is not planned in run {run_id}: {exc}") from None
+        return cursor.rowcount == 1
+
+    @_online
+    def has_result(self, run_id: int, site: str) -> bool:
+        return self._db.execute("SELECT 1 FROM results WHERE run_id = ? AND site = ?", (run_id, site)).fetchone() \
+            is not None
+
+    @_online
     def set_status(self, run_id: int, status: str) -> None:
         finished = now_rfc3339() if status == "complete" else None
         self._db.execute("UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", (status, finished, run_id))
 
+    @_online
     def run(self, run_id: int) -> RunInfo | None:
         row = self._db.execute(
             "SELECT r.*, (SELECT count(*) FROM results WHERE run_id = r.id) FROM runs r WHERE id = ?", (run_id,)
@@ -199,9 +241,11 @@ class ResultStore:
         ).fetchall()
         return [_planned_site(row) for row in rows]
 
+    @_online
     def finished_sites(self, run_id: int) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT site FROM results WHERE run_id = ?", (run_id,))}
 
+    @_online
     def counts(self, run_id: int) -> dict[str, int]:
         """How many finished sites passed, failed, or could not be fully checked."""
         counts = {"pass": 0, "fail": 0, "error": 0}
@@ -214,62 +258,39 @@ class ResultStore:
     def results(self, run_id: int) -> Iterator[tuple[PlannedSite, SiteRow | None]]:
         """Every planned site of a run in plan order, with its row (None while not yet scanned).
 
-        Rows are fetched one at a time so a dashboard over thousands of reports stays small.
+        Rows are fetched a page at a time (keyset on the plan position), so a dashboard over
+        thousands of reports stays small on either backend.
         """
-        cursor = self._db.execute(
-            "SELECT p.position, p.site, p.input, p.line, p.organisation, p.unit, p.owner, p.tags,"
-            " r.overall, r.criteria, r.report, r.error, r.duration, r.finished_at"
-            " FROM run_sites p LEFT JOIN results r ON r.run_id = p.run_id AND r.site = p.site"
-            " WHERE p.run_id = ? ORDER BY p.position", (run_id,)
-        )
-        for row in cursor:
-            planned = _planned_site(row)
-            result = None
-            if row[8] is not None:
-                result = SiteRow(row[1], row[8], json.loads(row[9]), row[10], row[11], row[12], row[13])
-            yield planned, result
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
-
-
-def _connect_read_only(path: Path) -> sqlite3.Connection:
-    """A read-only connection that leaves the database and its folder exactly as they were.
-
-    A plain `mode=ro` connection to a WAL database creates `-wal` and `-shm` files it cannot remove
-    afterwards. Without a `-wal` file no writer is active and every row is in the database file, so
-    it is opened `immutable` (no locks, no side files); with one (a bulk run in progress, or killed),
-    it is opened `mode=ro`, which reads the rows the writer has committed to the WAL.
-    """
-    uri = "file:" + urllib.parse.quote(str(path.resolve()))
-    live = path.with_name(path.name + "-wal").exists()
-    return sqlite3.connect(uri + ("?mode=ro" if live else "?mode=ro&immutable=1"), uri=True,
-                           isolation_level=None, timeout=30.0)
+        position = -1
+        while True:
+            page = self._db.execute(
+                "SELECT p.position, p.site, p.input, p.line, p.organisation, p.unit, p.owner, p.tags,"
+                " r.overall, r.criteria, r.report, r.error, r.duration, r.finished_at"
+                " FROM run_sites p LEFT JOIN results r ON r.run_id = p.run_id AND r.site = p.site"
+                " WHERE p.run_id = ? AND p.position > ? ORDER BY p.position LIMIT ?", (run_id, position, _PAGE)
+            ).fetchall()
+            for row in page:
+                planned = _planned_site(row)
+                result = None
+                if row[8] is not None:
+                    result = SiteRow(row[1], row[8], json.loads(row[9]), row[10], row[11], row[12], row[13])
+                yield planned, result
+            if len(page) < _PAGE:
+                return
+            position = page[-1][0]
 
 
-def _is_empty(path: Path) -> bool:
-    try:
-        return path.stat().st_size == 0
-    except OSError:
-        return False
+_PAGE = 200  # result rows per fetch while streaming a run
+
+
+def _text(value: str | None) -> str | None:
+    """Free text as both backends store it: PostgreSQL refuses NUL in text, so it becomes U+FFFD."""
+    return value.replace("\x00", "\ufffd") if value else value
 
 
 def _planned_site(row: tuple[Any, ...]) -> PlannedSite:
     """A `PlannedSite` from a row whose first 8 columns are run_sites' position .. tags, in order."""
     return PlannedSite(row[0], row[1], row[2], row[3], row[4], row[5], row[6], tuple(json.loads(row[7])))
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception (the connection is in autocommit)."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
 def _run_info(row: tuple[Any, ...]) -> RunInfo:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
 import shlex
 import signal
@@ -22,6 +21,8 @@ from click.core import ParameterSource
 
 from trustscan import __version__
 from trustscan.bulk.dashboard import build_dashboard
+from trustscan.bulk.database import DatabaseLocation, exclusive, parse_location
+from trustscan.bulk.endpoints import EndpointError
 from trustscan.bulk.portfolio import Portfolio, load_portfolio
 from trustscan.bulk.store import ResultStore, SiteRow
 from trustscan.cli.common import load_rules, write_file
@@ -37,7 +38,7 @@ from trustscan.cli.options import (
     settings_from_options,
 )
 from trustscan.core.catalog import Catalog, format_value, load_catalog
-from trustscan.core.errors import InputFileError, PortfolioError, StoreError, TargetError
+from trustscan.core.errors import InputFileError, PortfolioError, StoreError, StoreLostError, TargetError
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import parse_target
 from trustscan.net.files import check_readable_file
@@ -46,14 +47,19 @@ from trustscan.render.dashboard import DASHBOARD_FORMATS, render_dashboard
 if TYPE_CHECKING:  # the scheduler (dnspython, the scanner) and the progress bar (rich) load only for a run
     from trustscan.bulk.scheduler import BulkJob, BulkLimits
 
+insecure_transport_option = click.option(
+    "--insecure-transport", is_flag=True,
+    help="Accept a broker or database off loopback without TLS (passwords and reports then cross the network "
+         "in clear text).")
+
 # Options that shape the audit itself: a resumed run must keep the settings it started with.
 _AUDIT_OPTIONS = (*SCAN_OPTION_NAMES, "lang")
 
 
 @click.command(epilog=BULK_EXITS.epilog())
 @click.argument("portfolio", required=False, type=FILE)
-@click.option("--db", "db_path", required=True, type=FILE,
-              help="SQLite results database (created if missing; one row per site per run).")
+@click.option("--db", "db_text", required=True, metavar="DB",
+              help="Results database: an SQLite file (created if missing) or a postgresql:// URL.")
 @click.option("--resume", is_flag=True, help="Continue the latest unfinished run in --db, skipping finished sites.")
 @scan_options("Deadline for each site's audit, in seconds.")
 @click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True,
@@ -61,40 +67,58 @@ _AUDIT_OPTIONS = (*SCAN_OPTION_NAMES, "lang")
 @click.option("--per-ip", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Sites audited at the same time on one server address (shared hosting).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary (problems still go to stderr).")
+@insecure_transport_option
 @lang_option("Language of messages and the stored reports.")
 @click.pass_context
-def bulk(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool, concurrency: int, per_ip: int,
-         quiet: bool, lang: str, **scan: Any) -> None:
+def bulk(ctx: click.Context, portfolio: Path | None, db_text: str, resume: bool, concurrency: int, per_ip: int,
+         quiet: bool, insecure_transport: bool, lang: str, **scan: Any) -> None:
     """Audit every site of PORTFOLIO (text: one target per line; or CSV) into the --db database."""
     ruleset = load_rules()
     settings = settings_from_options(scan)
+    location = database_location(db_text, insecure_transport)
     # Every input is checked before the lock file or the database is created: a refusal writes nothing.
-    loaded = _check_inputs(ctx, portfolio, db_path, resume)
-    with _exclusive(db_path):
-        _bulk(loaded, portfolio, db_path, settings, concurrency, per_ip, quiet, lang, ruleset)
+    loaded = _check_inputs(ctx, portfolio, location, resume)
+    with _exclusive(location):
+        _bulk(loaded, portfolio, location, settings, concurrency, per_ip, quiet, lang, ruleset)
 
 
-def _check_inputs(ctx: click.Context, portfolio: Path | None, db_path: Path, resume: bool) -> Portfolio | None:
+def database_location(text: str, insecure_transport: bool) -> DatabaseLocation:
+    """`--db` parsed and checked (URL scheme, TLS off loopback); UsageError with the password masked."""
+    try:
+        location = parse_location(text)
+        if location.endpoint is not None:
+            location.endpoint.check_transport(insecure_transport, "database")
+    except EndpointError as exc:
+        raise click.UsageError(str(exc)) from None
+    return location
+
+
+def _check_inputs(ctx: click.Context, portfolio: Path | None, location: DatabaseLocation,
+                  resume: bool) -> Portfolio | None:
     """The new run's portfolio (None for --resume), once every input is known good; UsageError otherwise.
 
     An existing --db is opened read-only here: it must be a trustscan database (never someone else's
     SQLite file, which `bulk` would otherwise add its tables to), and a resumption must be possible.
     """
-    check_database_file(db_path)
+    db_path = location.path
+    if db_path is not None:
+        check_database_file(db_path)
     if resume:
         given = [f"--{n.replace('_', '-')}" for n in _AUDIT_OPTIONS
                  if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE]
         if given:
             raise click.UsageError(f"--resume reuses the run's own settings; drop {', '.join(given)}")
-        if not db_path.exists():
+        if db_path is not None and not db_path.exists():
             raise click.UsageError(f"nothing to resume: no results database at {db_path}")
-        with _open_store(db_path, create=False) as store:
-            _resume_plan(store, portfolio, db_path)
+        with _open_store(location, create=False) as store:
+            _resume_plan(store, portfolio, location)
         return None
     if portfolio is None:
         raise click.UsageError("give a PORTFOLIO file (or --resume to continue an unfinished run)")
-    if db_path.exists() and not (db_path.is_file() and db_path.stat().st_size == 0):
-        _open_store(db_path, create=False).close()
+    if db_path is None:
+        _open_store(location, create=True).close()  # reachable, and a trustscan database (or made one)
+    elif db_path.exists() and not (db_path.is_file() and db_path.stat().st_size == 0):
+        _open_store(location, create=False).close()
     return _load_new_portfolio(portfolio)
 
 
@@ -112,9 +136,9 @@ def check_database_file(db_path: Path) -> None:
         raise click.UsageError(f"cannot use results database {db_path}: {exc.reason}") from None
 
 
-def _open_store(db_path: Path, *, create: bool) -> ResultStore:
+def _open_store(location: DatabaseLocation, *, create: bool) -> ResultStore:
     try:
-        return ResultStore(db_path, create=create)
+        return ResultStore(location, create=create)
     except StoreError as exc:
         raise click.UsageError(str(exc)) from None
 
@@ -130,60 +154,67 @@ def _stored_settings(data: dict[str, Any]) -> AuditSettings:
 
 
 @contextlib.contextmanager
-def _exclusive(db_path: Path) -> Iterator[None]:
-    """One bulk process per database: a second one resuming the same run would audit sites twice.
-
-    flock is released by the kernel when the process ends, however it ends (SIGKILL included), so a
-    killed run never leaves a stale lock behind.
-    """
-    lock_path = db_path.with_name(db_path.name + ".lock")
+def _exclusive(location: DatabaseLocation) -> Iterator[None]:
+    """One bulk process per database (trustscan.bulk.database.exclusive); UsageError when another holds it."""
     try:
-        handle = open(lock_path, "a+b")  # noqa: SIM115 - held for the whole run, closed below
-    except OSError as exc:
-        raise click.UsageError(f"cannot open {lock_path}: {exc.strerror}") from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise click.UsageError(f"another trustscan bulk is using {db_path}") from None
+        lock = exclusive(location)
+        lock.__enter__()
+    except StoreError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
         yield
+    finally:
+        lock.__exit__(None, None, None)
 
 
-def _bulk(loaded: Portfolio | None, portfolio: Path | None, db_path: Path, settings: AuditSettings,
+def _bulk(loaded: Portfolio | None, portfolio: Path | None, location: DatabaseLocation, settings: AuditSettings,
           concurrency: int, per_ip: int, quiet: bool, lang: str, ruleset: Any) -> None:
-    from trustscan.bulk.scheduler import BulkLimits
-    from trustscan.cli.progress import BulkProgress
-
-    with _open_store(db_path, create=True) as store:
-        if loaded is None or portfolio is None:  # --resume
-            # Checked again under the lock: another process may have finished the run meanwhile.
-            run_id, settings, lang, jobs = _resume_plan(store, portfolio, db_path)
-        else:
-            run_id, jobs = _new_run(store, portfolio, loaded, settings, lang)
-        catalog = load_catalog(lang)
-        info = store.run(run_id)
-        assert info is not None
-        progress = BulkProgress(catalog, total=info.total, done=info.done, counts=store.counts(run_id),
-                                enabled=BulkProgress.wanted(quiet))
-
-        def record(row: SiteRow) -> None:
-            store.record(run_id, row)
-            progress.advance(row.overall)
-
-        with progress:
-            finished = asyncio.run(_scan(jobs, settings, BulkLimits(concurrency, per_ip), ruleset, catalog, record))
-        store.set_status(run_id, "complete" if finished else "interrupted")
-        info = store.run(run_id)
-        counts = store.counts(run_id)
-    assert info is not None
-    values = {"run": run_id, "done": info.done, "total": info.total, "db": str(db_path), **counts}
+    with _open_store(location, create=True) as store:
+        try:
+            finished, values, counts, catalog = _run(store, loaded, portfolio, location, settings, concurrency,
+                                                     per_ip, quiet, lang, ruleset)
+        except StoreLostError as exc:  # the database went away mid-run: what was written stays, resumable
+            click.echo(f"trustscan: error: {exc}", err=True)
+            sys.exit(ExitCode.INCOMPLETE)
     if not finished:
         click.echo(catalog.text("bulk.interrupted", values), err=True)
-        click.echo(f"  trustscan bulk --db {shlex.quote(str(db_path))} --resume", err=True)
+        click.echo(f"  trustscan bulk --db {shlex.quote(location.shown)} --resume", err=True)
         sys.exit(ExitCode.INTERRUPTED)
     if not quiet:
         click.echo(catalog.text("bulk.summary", values))
     sys.exit(ExitCode.FAIL if counts["fail"] else ExitCode.INCOMPLETE if counts["error"] else ExitCode.OK)
+
+
+def _run(store: ResultStore, loaded: Portfolio | None, portfolio: Path | None, location: DatabaseLocation,
+         settings: AuditSettings, concurrency: int, per_ip: int, quiet: bool, lang: str,
+         ruleset: Any) -> tuple[bool, dict[str, Any], dict[str, int], Catalog]:
+    """Plan (new run or resumption), audit every remaining site, and mark the run; (finished, summary values)."""
+    from trustscan.bulk.scheduler import BulkLimits
+    from trustscan.cli.progress import BulkProgress
+
+    if loaded is None or portfolio is None:  # --resume
+        # Checked again under the lock: another process may have finished the run meanwhile.
+        run_id, settings, lang, jobs = _resume_plan(store, portfolio, location)
+    else:
+        run_id, jobs = _new_run(store, portfolio, loaded, settings, lang)
+    catalog = load_catalog(lang)
+    info = store.run(run_id)
+    assert info is not None
+    progress = BulkProgress(catalog, total=info.total, done=info.done, counts=store.counts(run_id),
+                            enabled=BulkProgress.wanted(quiet))
+
+    def record(row: SiteRow) -> None:
+        store.record(run_id, row)
+        progress.advance(row.overall)
+
+    with progress:
+        finished = asyncio.run(_scan(jobs, settings, BulkLimits(concurrency, per_ip), ruleset, catalog, record))
+    store.set_status(run_id, "complete" if finished else "interrupted")
+    info = store.run(run_id)
+    counts = store.counts(run_id)
+    assert info is not None
+    values = {"run": run_id, "done": info.done, "total": info.total, "db": location.shown, **counts}
+    return finished, values, counts, catalog
 
 
 def _load_new_portfolio(path: Path) -> Portfolio:
@@ -212,12 +243,12 @@ def _new_run(store: ResultStore, path: Path, portfolio: Portfolio, settings: Aud
 
 
 def _resume_plan(store: ResultStore, portfolio: Path | None,
-                 db_path: Path) -> tuple[int, AuditSettings, str, list[BulkJob]]:
+                 location: DatabaseLocation) -> tuple[int, AuditSettings, str, list[BulkJob]]:
     from trustscan.bulk.scheduler import BulkJob
 
     run = store.latest_unfinished()
     if run is None:
-        raise click.UsageError(f"nothing to resume: every run in {db_path} is complete")
+        raise click.UsageError(f"nothing to resume: every run in {location.shown} is complete")
     if portfolio is not None:
         try:
             digest = load_portfolio(portfolio).digest
@@ -257,16 +288,20 @@ async def _scan(jobs: list[BulkJob], settings: AuditSettings, limits: BulkLimits
 
 @click.command(name="portfolio", help="Render the results of a bulk run in DB: HTML dashboard, CSV or JSON "
                                         f"export.\n\n{PORTFOLIO_EXITS.inline()}")
-@click.argument("db_path", metavar="DB", type=FILE)
+@click.argument("db_text", metavar="DB")
 @format_option(DASHBOARD_FORMATS, "html",
                "html: self-contained dashboard; csv: one row per site; json: the dashboard's data.")
 @output_option("Write to this file instead of stdout.")
 @click.option("--run", "run_id", type=click.IntRange(min=1), help="Run to show (default: the latest).")
+@insecure_transport_option
 @lang_option("Language of the dashboard's labels.")
-def portfolio_command(db_path: Path, output_format: str, output: Path | None, run_id: int | None, lang: str) -> None:
-    check_database_file(db_path)
+def portfolio_command(db_text: str, output_format: str, output: Path | None, run_id: int | None,
+                      insecure_transport: bool, lang: str) -> None:
+    location = database_location(db_text, insecure_transport)
+    if location.path is not None:
+        check_database_file(location.path)
     try:
-        with ResultStore(db_path, create=False) as store:  # read-only: the database is never changed
+        with ResultStore(location, create=False) as store:  # read-only: the database is never changed
             dashboard = build_dashboard(store, run_id)
     except StoreError as exc:
         raise click.UsageError(str(exc)) from None

@@ -49,6 +49,10 @@ class StoreError(Exception):
     """The database cannot be opened or is not a trustscan results database."""
 
 
+class StoreLostError(StoreError):
+    """The database went away in the middle of a run (server stopped, connection cut)."""
+
+
 class SnapshotError(Exception):
     """A snapshot cannot be imported, read or removed; the message is one line for the user."""
 
