@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.measure import timed  # noqa: E402
+from bench.measure import compile_like_installed, timed  # noqa: E402
 from tests.world import running_world  # noqa: E402
 
 
@@ -24,6 +24,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--site", default="good")
     args = parser.parse_args()
+    compile_like_installed()
     with tempfile.TemporaryDirectory() as scratch, running_world(Path(scratch)) as world:
         site = world.site(args.site)
         audit = [sys.executable, "-m", "trustscan", "audit", site.target, "--resolver",

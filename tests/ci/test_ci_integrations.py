@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 import yaml
 
-from trustscan.cli.main import main
+from trustscan.cli.audit import audit
 from trustscan.render.outputs import OUTPUT_FILES
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 GITLAB = yaml.safe_load((ROOT / "ci" / "trustscan.gitlab-ci.yml").read_text(encoding="utf-8"))
-AUDIT_OPTIONS = {opt for param in main.commands["audit"].params for opt in param.opts}
+AUDIT_OPTIONS = {opt for param in audit.params for opt in param.opts}
 
 FAKE = """#!/bin/sh
 # Stand-in trustscan: record the arguments, write the files a real run writes, exit as told.

@@ -1,12 +1,11 @@
 """`trustscan audit`: audit one site and print, write, sign and gate its report (wiring only).
 
-The scanner itself (`trustscan.audit`, which loads sslyze and nassl) is imported only when a scan
-runs, so `--help` and usage errors stay fast.
+The scanner itself (`trustscan.audit`, which loads sslyze and nassl) and asyncio are imported only
+when a scan runs, so `--help` and usage errors stay fast.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -76,6 +75,8 @@ def audit(target: str, output_format: str, output: Path | None, verbose: bool, l
 
 def audit_to_report(target: Any, settings: AuditSettings, lang: str, *, declaration: Any = None) -> dict[str, Any]:
     """Run the audit and build its report, turning refusals into usage errors."""
+    import asyncio
+
     from trustscan.audit import AddressPolicyError, run_audit  # the scanner (sslyze, nassl) only when scanning
 
     ruleset = load_rules()

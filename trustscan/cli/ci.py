@@ -12,29 +12,31 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from trustscan.ci.gate import GateOutcome, evaluate_policy, with_policy
-from trustscan.ci.policy import DEFAULT_POLICY, Policy, load_policy
 from trustscan.cli.exitcodes import DIFF_EXITS, OUTCOME_EXIT, ExitCode
 from trustscan.cli.options import FILE, format_option, lang_option, output_dir_option, stack
 from trustscan.core.catalog import Catalog, format_value, load_catalog
 from trustscan.core.errors import PolicyError, ReportFileError
-from trustscan.judge.ruleset import Ruleset
 from trustscan.render.formats import FORMATS
 from trustscan.render.formats.diffview import render_diff
 from trustscan.render.outputs import DEFAULT_EMIT, parse_emit, write_outputs
 from trustscan.report.diff import diff_reports
 from trustscan.report.schema import read_report
 
+if TYPE_CHECKING:  # the gate and the policy loader (YAML) are imported when used, not for `--help`
+    from trustscan.ci.gate import GateOutcome
+    from trustscan.ci.policy import Policy
+    from trustscan.judge.ruleset import Ruleset
+
 
 @dataclass(frozen=True)
 class CiOptions:
     """The audit's CI options, validated: the policy, the baseline report and the extra outputs."""
 
-    policy: Policy = DEFAULT_POLICY
+    policy: Policy  # DEFAULT_POLICY when no --policy was given
     baseline: Mapping[str, Any] | None = None
     output_dir: Path | None = None
     emit: tuple[str, ...] = ()
@@ -57,6 +59,8 @@ ci_options = stack(
 def prepare_ci(policy_file: Path | None, baseline: Path | None, output_dir: Path | None,
                emit: tuple[str, ...], ruleset: Ruleset) -> CiOptions:
     """Validate the CI options before any scan; bad input is a one-line usage error (exit 2)."""
+    from trustscan.ci.policy import DEFAULT_POLICY, load_policy
+
     try:
         names = parse_emit(emit)
     except ValueError as exc:
@@ -74,6 +78,8 @@ def prepare_ci(policy_file: Path | None, baseline: Path | None, output_dir: Path
 def gate_report(report: Mapping[str, Any], options: CiOptions,
                 today: dt.date | None = None) -> tuple[dict[str, Any], GateOutcome]:
     """The report with its policy outcome recorded, and that outcome (which decides the exit code)."""
+    from trustscan.ci.gate import evaluate_policy, with_policy
+
     outcome = evaluate_policy(report, options.policy, today=today or dt.datetime.now(dt.UTC).date(),
                               baseline=options.baseline)
     return with_policy(report, outcome), outcome
@@ -82,6 +88,8 @@ def gate_report(report: Mapping[str, Any], options: CiOptions,
 def finish_ci(report: Mapping[str, Any], outcome: GateOutcome, options: CiOptions, catalog: Catalog, *,
               console: bool, verbose: bool) -> int:
     """Write the --output-dir files, print the policy's account on the console, return the exit code."""
+    from trustscan.ci.policy import DEFAULT_POLICY
+
     if console and (options.policy is not DEFAULT_POLICY or options.baseline is not None or outcome.expired_waivers):
         click.echo(policy_text(report["policy"], catalog))
     if options.output_dir is not None:

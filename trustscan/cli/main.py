@@ -3,31 +3,61 @@
 Each command group lives in its own module (audit, bulk, ci, declare, demo, lists, publish, rules);
 the options they share are declared once in `trustscan.cli.options`, the exit codes in
 `trustscan.cli.exitcodes`. Wiring only: parse, call the library, choose an output, pick the exit code.
+
+Commands are registered by name and import path (`COMMANDS`) and a command's module is imported only
+when that command runs or its help is shown: `trustscan audit --help` does not pay for the signing,
+bulk or list modules (click's documented lazy-group pattern).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import warnings
 from typing import Any
 
 import click
-from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.utils import CryptographyDeprecationWarning  # 0.5 ms
 
 from trustscan import __version__
-from trustscan.cli.audit import audit
-from trustscan.cli.bulk import bulk, portfolio_command
-from trustscan.cli.ci import diff_command
-from trustscan.cli.declare import declare
-from trustscan.cli.demo import demo
 from trustscan.cli.exitcodes import AUDIT_EXITS, ExitCode
-from trustscan.cli.lists import lists
-from trustscan.cli.publish import COMMANDS as PUBLISH_COMMANDS
-from trustscan.cli.rules import list_rules
+
+#: Command name -> "module:attribute" of its click command, imported on first use.
+COMMANDS = {
+    "audit": "trustscan.cli.audit:audit",
+    "badge": "trustscan.cli.publish:badge",
+    "bulk": "trustscan.cli.bulk:bulk",
+    "declare": "trustscan.cli.declare:declare",
+    "demo": "trustscan.cli.demo:demo",
+    "diff": "trustscan.cli.ci:diff_command",
+    "keygen": "trustscan.cli.publish:keygen",
+    "lists": "trustscan.cli.lists:lists",
+    "portfolio": "trustscan.cli.bulk:portfolio_command",
+    "report": "trustscan.cli.publish:report_command",
+    "rules": "trustscan.cli.rules:list_rules",
+    "sign": "trustscan.cli.publish:sign",
+    "verify": "trustscan.cli.publish:verify",
+}
 
 
-class OneLineErrors(click.Group):
+class LazyGroup(click.Group):
+    """A group whose commands (`COMMANDS`) are imported when first looked up, not at start."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, _, attribute = COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            if not isinstance(command, click.Command) or command.name != cmd_name:
+                raise RuntimeError(f"{COMMANDS[cmd_name]} is not the click command {cmd_name!r}")
+            self.add_command(command)
+        return super().get_command(ctx, cmd_name)
+
+
+class OneLineErrors(LazyGroup):
     """Every usage error is one line on stderr with exit code 2, never a usage dump or traceback."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -62,6 +92,3 @@ class OneLineErrors(click.Group):
 def main() -> None:
     """trustscan: network trust (tín nhiệm mạng) self-assessment, Decree 137/2024/ND-CP Art. 21."""
 
-
-for _command in (audit, demo, list_rules, bulk, portfolio_command, diff_command, lists, declare, *PUBLISH_COMMANDS):
-    main.add_command(_command)

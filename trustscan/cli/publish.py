@@ -52,9 +52,10 @@ from trustscan.publish.keys import (
     private_key_is_encrypted,
     write_key_pair,
 )
-from trustscan.render.badge import embed_html, render_svg, shields_endpoint, summarise
 from trustscan.render.formats import FORMATS, render
-from trustscan.render.formats.html import declarant, render_document
+
+# The badge and HTML renderers (Jinja2, ~17 ms) are imported by the commands that draw, so that
+# `trustscan audit`, which shares sign_options, does not load them.
 
 __all__ = ["COMMANDS", "load_signing_key", "sign_options", "write_signed"]
 
@@ -216,7 +217,11 @@ def verify(file: Path, key: Path, lang: str) -> None:
         sys.exit(ExitCode.FAIL)
     document = verification.document
     report = document.report
+    from trustscan.render.badge import summarise
+    from trustscan.render.formats.html import declarant
+
     summary = summarise(document, catalog, now=datetime.now(UTC))
+
     who = declarant(report) or catalog.text("verify.declarant_unknown", {"key_id": verification.key_id})
     head = "verify.valid" if verification.status is VerificationStatus.VALID else "verify.expired"
     lines = [
@@ -252,6 +257,8 @@ def _overall(report: Mapping[str, Any]) -> str:
 def badge(file: Path, badge_format: str, output: Path | None, key: Path | None, report_url: str | None,
           badge_url: str | None, lang: str) -> None:
     """Render FILE (signed declaration or plain report) as a badge; an expired declaration is grey."""
+    from trustscan.render.badge import embed_html, render_svg, shields_endpoint, summarise
+
     catalog = load_catalog(lang)
     document, _verification = _checked(file, key, catalog)
     summary = summarise(document, catalog, now=datetime.now(UTC))
@@ -283,6 +290,8 @@ def report_command(file: Path, output_format: str, output: Path | None, key: Pat
     catalog = load_catalog(lang)
     document, verification = _checked(file, key, catalog)
     if output_format == "html":
+        from trustscan.render.formats.html import render_document
+
         text = render_document(document, catalog, verification=verification)
     else:
         text = render(output_format, document.report, catalog)

@@ -1,7 +1,9 @@
 """TLS of the site (criterion c): the `tls` probe, by category probing or, with --deep, by sslyze.
 
 Both paths produce the same facts (see `facts.py`). sslyze and nassl are imported only when the
-probe runs, so finding the probes (trustscan.collect.registry) does not load them.
+probe runs, so finding the probes (trustscan.collect.registry) does not load them. The modules of
+this package import sslyze's submodules by their full path and never run sslyze's `__init__`
+(every plugin and the scanner) unless the `--deep` path asks for it (see `lazy_package`).
 """
 
 from __future__ import annotations
@@ -10,15 +12,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from trustscan.collect.base import ProbeContext, ProbeSpec
+from trustscan.collect.tls.lazy_package import defer_package_init
 from trustscan.core.models import Attempt
+
+defer_package_init("sslyze")  # before any module of this package imports an sslyze submodule
 
 
 async def _tls(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
     from trustscan.collect.runner import in_daemon_thread
-    from trustscan.collect.tls.deep import scan_tls
-    from trustscan.collect.tls.fast import scan_tls_fast
 
-    scan = scan_tls if context.settings.deep else scan_tls_fast  # same facts; --deep lists every suite
+    # Same facts either way; only the path taken is imported (sslyze's scanner and plugins cost ~0.15 s).
+    if context.settings.deep:  # every suite listed
+        from trustscan.collect.tls.deep import scan_tls as scan
+    else:
+        from trustscan.collect.tls.fast import scan_tls_fast as scan
     return await in_daemon_thread(
         scan, context.target.ascii_host, context.pinned, context.target.port,
         ca_bundle=context.settings.ca_bundle, timeout=context.deadline.bound(context.settings.probe_timeout),

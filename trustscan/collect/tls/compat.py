@@ -40,24 +40,25 @@ from cryptography.x509 import DNSName, IPAddress
 from nassl._nassl import OpenSSLError, WantReadError, WantX509LookupError
 from nassl.legacy_ssl_client import LegacySslClient
 from nassl.ssl_client import BaseSslClient, ClientCertificateRequested, OpenSslVerifyEnum, OpenSslVersionEnum, SslClient
-from sslyze import (
-    CertificateDeploymentAnalysisResult,
-    ClientAuthRequirementEnum,
-    ServerNetworkConfiguration,
-    ServerNetworkLocation,
-    ServerTlsProbingResult,
-    TlsVersionEnum,
-    TrustStore,
-)
 from sslyze.connection_helpers.tls_connection import _HANDSHAKE_REJECTED_TLS_ERRORS
-from sslyze.plugins.certificate_info._cert_chain_analyzer import CertificateDeploymentAnalyzer
+from sslyze.plugins.certificate_info._cert_chain_analyzer import (
+    CertificateDeploymentAnalysisResult,
+    CertificateDeploymentAnalyzer,
+)
+from sslyze.plugins.certificate_info.trust_stores.trust_store import TrustStore
 from sslyze.plugins.certificate_info.trust_stores.trust_store_repository import TrustStoresRepository
 from sslyze.plugins.heartbleed_plugin import HeartbleedImplementation
 from sslyze.plugins.openssl_ccs_injection_plugin import OpenSslCcsInjectionImplementation
 from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuite, CipherSuitesRepository
 from sslyze.plugins.plugin_base import ScanJobResult
 from sslyze.plugins.robot.implementation import RobotImplementation
-from sslyze.server_connectivity import ServerConnectivityInfo
+from sslyze.server_connectivity import (
+    ClientAuthRequirementEnum,
+    ServerConnectivityInfo,
+    ServerTlsProbingResult,
+    TlsVersionEnum,
+)
+from sslyze.server_setting import ServerNetworkConfiguration, ServerNetworkLocation
 
 from trustscan.collect.tls.certificate import MALFORMED_CERTIFICATE_ERRORS, describe_certificate_error
 from trustscan.collect.tls.facts import CheckFailed, ServedCertificate, failure_from_exception

@@ -29,7 +29,8 @@ from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
-from sslyze import RobotScanResultEnum, TlsVersionEnum
+from sslyze.plugins.robot.implementation import RobotScanResultEnum
+from sslyze.server_connectivity import TlsVersionEnum
 
 from trustscan.collect.base import Deadline
 from trustscan.collect.tls.compat import OpenSslVersionEnum, SslyzeChecks, validate_served_chain

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sslyze import TlsVersionEnum
+from sslyze.server_connectivity import TlsVersionEnum
 
 from trustscan.collect.tls.compat import (
     OpenSSLError,

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from sslyze import CipherSuite, TlsVersionEnum
+from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuite
+from sslyze.server_connectivity import TlsVersionEnum
 
 from trustscan.collect.tls.compat import modern_tls12_suite_names, sslyze_cipher_suites
 from trustscan.collect.tls.facts import KX_PROTOCOLS, is_aead, is_dhe, is_forward_secret, weak_reasons
