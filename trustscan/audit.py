@@ -84,7 +84,9 @@ async def run_audit(
                 f"{target.ascii_host} resolves to non-public address {addresses[0]}, {why}; "
                 "use --allow-private to audit intranet or local sites"
             )
-        evidence.update(await collect(target, addresses, settings, resolver, deadline, transport, probes))
+        chain = tuple(dns_attempt.data.get("cname_chain") or ()) if dns_attempt.data else ()
+        evidence.update(await collect(target, addresses, settings, resolver, deadline, transport, probes,
+                                      cname_chain=chain))
     verdicts = evaluate(ruleset, evidence)
     return AuditOutcome(
         target=target,

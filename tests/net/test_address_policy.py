@@ -31,7 +31,7 @@ from trustscan.net.httpclient import (
     follow_redirects,
     make_client,
 )
-from trustscan.net.resolve import AddressPolicy, DNSAnswer, is_public
+from trustscan.net.resolve import AddressPolicy, DNSAnswer, Resolution, is_public
 
 #: (address, what the refusal must name): one per range of the issue, plus the plain IPv4 blocks.
 REFUSED = [
@@ -135,6 +135,9 @@ class _Answers:
     async def addresses(self, name: str) -> list[str]:
         self.asked.append(name)
         return self.answers
+
+    async def resolve(self, name: str) -> Resolution:
+        return Resolution(tuple(await self.addresses(name)), (name,))
 
     async def records(self, name: str, rdtype: str) -> DNSAnswer:
         self.queries.append(name)

@@ -20,7 +20,7 @@ from trustscan.localworld.dns import LocalDNSServer
 from trustscan.localworld.sites import free_port
 
 from . import nginx
-from .blocklist import write_snapshot
+from .blocklist import ALIASES, DNS_ONLY_HOSTS, write_snapshot
 from .sites import (
     DOMAIN,
     SITES,
@@ -142,8 +142,9 @@ def running_world(
 
         records = {site.host: [ips[i]] for i, site in enumerate(SITES)}
         records[idn_host()] = [ips[0]]  # LocalDNSServer stores it as punycode
+        records.update({host: [ips[0]] for host in DNS_ONLY_HOSTS})  # criterion d's names (blocklist.py)
         caa = {site.host: [f'0 issue "{DOMAIN}"'] for site in SITES if site.caa}  # criterion a: CAA on good
-        dns = stack.enter_context(LocalDNSServer(records, caa=caa))
+        dns = stack.enter_context(LocalDNSServer(records, caa=caa, cnames=ALIASES))
         sites = {
             site.name: Site(site.name, site.host, ips[i], https_port, http_port, site.cert is not None, site.what)
             for i, site in enumerate(SITES)

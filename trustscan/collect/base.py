@@ -70,6 +70,8 @@ class ProbeContext:
     now: datetime
     #: The audit's one deadline: bound every wait by it (`deadline.bound(settings.probe_timeout)`).
     deadline: Deadline
+    #: The target's CNAME chain from the resolution (`dns.cname_chain`): the name, then each alias.
+    cname_chain: tuple[str, ...] = ()
 
     @property
     def https_url(self) -> str:

@@ -2,9 +2,11 @@
 
 Decree 137/2024/ND-CP Art. 21(2)(d): the site's domain name and server address must not be on
 the "do not visit" list published at tinnhiemmang.gov.vn. The probe matches the host, each
-parent domain up to the registrable domain, and every resolved A/AAAA address against every
-configured snapshot, and optionally asks DNSBL zones. Without any snapshot it cannot check
-anything, so it raises ProbeError (criterion d becomes `error`), saying how to import one.
+parent domain up to the registrable domain, every name on the host's CNAME chain (the aliases
+the resolution followed to the address, bounded by `net.resolve.MAX_CNAME_CHAIN`) and every
+resolved A/AAAA address against every configured snapshot, and optionally asks DNSBL zones.
+Without any snapshot it cannot check anything, so it raises ProbeError (criterion d becomes
+`error`), saying how to import one.
 """
 
 from __future__ import annotations
@@ -69,9 +71,14 @@ def _load_indexed(key: tuple[tuple[str, int, int], ...], files: tuple[Path, ...]
 
 
 def match_facts(
-    snapshots: SnapshotSet, *, host: str | None, addresses: tuple[str, ...], now: datetime, max_age_days: float
+    snapshots: SnapshotSet, *, host: str | None, addresses: tuple[str, ...], now: datetime, max_age_days: float,
+    cname_chain: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The snapshot half of the facts: pure matching, no I/O (host None for an IP-literal target)."""
+    """The snapshot half of the facts: pure matching, no I/O (host None for an IP-literal target).
+
+    `cname_chain` is the resolution's chain (the host, then each CNAME target): every alias on it
+    is matched like the host, so a subdomain aliased to a listed host is listed too.
+    """
     infos = [s.info for s in snapshots.snapshots]
     if not infos:
         raise ProbeError(NO_SNAPSHOT_HINT)
@@ -80,6 +87,8 @@ def match_facts(
         raise ProbeError(f"every blocklist snapshot is empty ({', '.join(empty)}); {NO_SNAPSHOT_HINT}")
     ip_matches = [match for ip in addresses for match in snapshots.match_ip(ip)]
     unreadable = [s for s in snapshots.snapshots if s.info.rejected]
+    chain = list(dict.fromkeys((host, *cname_chain))) if host else []
+    alias_matches = [dict(match, alias=alias) for alias in chain[1:] for match in snapshots.match_host(alias)]
     return {
         "host": host,
         "has_host": host is not None,
@@ -100,19 +109,22 @@ def match_facts(
             for s in unreadable for r in s.unreadable
         ],
         "domain_matches": snapshots.match_host(host) if host else [],
+        "cname_chain": chain,
+        "aliased": len(chain) > 1,
+        "alias_matches": alias_matches,
         "ip_matches": ip_matches,
     }
 
 
 async def check_blocklists(
     *, settings: AuditSettings, resolver: Resolver, host: str | None, addresses: tuple[str, ...], now: datetime,
-    deadline: Deadline | None = None,
+    deadline: Deadline | None = None, cname_chain: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """Every fact the criterion-d rules read; see the module docstring. `deadline` bounds the DNSBL lookups."""
     # Reading and parsing a large list is blocking work; keep the event loop free for other probes.
     snapshots = await asyncio.to_thread(load_snapshot_set, settings.blocklist_files, settings.lists_dir)
     facts = match_facts(snapshots, host=host, addresses=addresses, now=now,
-                        max_age_days=settings.max_snapshot_age_days)
+                        max_age_days=settings.max_snapshot_age_days, cname_chain=cname_chain)
     enabled = bool(settings.dnsbl_domain_zones or settings.dnsbl_ip_zones)
     lookups: list[dict[str, Any]] = []
     if enabled:
@@ -135,13 +147,14 @@ async def check_blocklists(
 async def _blocklist(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
     host = None if context.target.is_ip else context.target.ascii_host
     return await check_blocklists(settings=context.settings, resolver=context.resolver, host=host,
-                                  addresses=context.addresses, now=context.now, deadline=context.deadline)
+                                  addresses=context.addresses, now=context.now, deadline=context.deadline,
+                                  cname_chain=context.cname_chain)
 
 
 BLOCKLIST = ProbeSpec("blocklist", _blocklist, facts=(
     "host", "has_host", "hosts_checked", "registrable_domain", "addresses_checked",
     "snapshots", "snapshot_count", "entries_total", "max_age_days", "stale_snapshots", "empty_snapshots",
     "unreadable_count", "unreadable_snapshots", "unreadable_examples",
-    "domain_matches", "ip_matches",
+    "domain_matches", "ip_matches", "cname_chain", "aliased", "alias_matches",
     "dnsbl_enabled", "dnsbl_lookups", "dnsbl_matches", "dnsbl_listed",
 ))

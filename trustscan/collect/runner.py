@@ -74,6 +74,8 @@ async def collect(
     deadline: Deadline,
     transport: httpx.AsyncBaseTransport | None,
     specs: Sequence[ProbeSpec],
+    *,
+    cname_chain: tuple[str, ...] = (),
 ) -> dict[str, Attempt]:
     """Run `specs` against the target pinned to `addresses[0]`, sharing one HTTP client."""
     pinned = addresses[0]
@@ -82,7 +84,8 @@ async def collect(
         transport = PinnedTransport(backend)
     async with make_client(DeadlineTransport(transport, deadline), timeout=settings.probe_timeout) as client:
         context = ProbeContext(target=target, pinned=pinned, addresses=addresses, settings=settings,
-                               client=client, resolver=resolver, now=datetime.now(UTC), deadline=deadline)
+                               client=client, resolver=resolver, now=datetime.now(UTC), deadline=deadline,
+                               cname_chain=cname_chain)
         return await run_probes(specs, context, deadline=deadline)
 
 

@@ -5,6 +5,11 @@ names over UDP and TCP on 127.0.0.1, from background threads. Everything it does
 NXDOMAIN; a known name asked for a type it lacks gets an empty NOERROR answer (NODATA), as a real
 authoritative server would. Names are case-insensitive and a trailing dot is optional; Unicode names
 are stored in their IDNA (``xn--``) form, which is how resolvers send them on the wire.
+
+``cnames={"alias.example": "target.example"}`` makes a name an alias: like an authoritative server
+for the whole zone (RFC 1034 §4.3.2), the answer holds the CNAME chain, at most
+``MAX_CNAME_ANSWER`` records and each alias once (a loop ends the chain), then the records of the
+last name; an unknown last name is NXDOMAIN with the chain.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from trustscan.localworld.serving import ServerThreads
 __all__ = ["LocalDNSServer"]
 
 _TTL = 60
+#: CNAME records one answer carries at most (BIND's limit is 16 too): a loop or a long chain stops here.
+MAX_CNAME_ANSWER = 16
 
 
 
@@ -48,6 +55,7 @@ class LocalDNSServer:
         host: str = "127.0.0.1",
         port: int = 0,
         caa: Mapping[str, Iterable[str]] | None = None,
+        cnames: Mapping[str, str] | None = None,
     ) -> None:
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"LocalDNSServer binds loopback only, not {host}")
@@ -57,6 +65,12 @@ class LocalDNSServer:
         self._caa = MappingProxyType({
             dns.name.from_text(name.rstrip(".") + "."): tuple(values) for name, values in (caa or {}).items()
         })
+        self._cnames = MappingProxyType({
+            _absolute(alias): _absolute(target) for alias, target in (cnames or {}).items()
+        })
+        overlap = set(self._cnames) & set(self._records)
+        if overlap:  # RFC 1034 §3.6.2: a CNAME owner has no other data
+            raise ValueError(f"names with both a CNAME and addresses: {sorted(map(str, overlap))}")
         udp, tcp = _bind_pair(host, port, self._answer)
         self.port: int = udp.server_address[1]
         self._serving = ServerThreads("LocalDNS")
@@ -111,31 +125,53 @@ class LocalDNSServer:
             response.set_rcode(dns.rcode.FORMERR)
             return response
         question = query.question[0]
-        addresses = self._records.get(question.name)
-        if addresses is None or question.rdclass != dns.rdataclass.IN:
+        if question.rdclass != dns.rdataclass.IN:
             response.set_rcode(dns.rcode.NXDOMAIN)
             return response
+        name = self._follow_cnames(question.name, question.rdtype, response)
+        addresses = self._records.get(name)
+        if addresses is None:
+            if name not in self._cnames:
+                response.set_rcode(dns.rcode.NXDOMAIN)
+            return response
         if question.rdtype == dns.rdatatype.CAA:
-            if self._caa.get(question.name):
+            if self._caa.get(name):
                 response.answer.append(dns.rrset.from_text_list(
-                    question.name, _TTL, dns.rdataclass.IN, dns.rdatatype.CAA, list(self._caa[question.name])))
+                    name, _TTL, dns.rdataclass.IN, dns.rdatatype.CAA, list(self._caa[name])))
             return response
         wanted = {dns.rdatatype.A: 4, dns.rdatatype.AAAA: 6}.get(question.rdtype)
         matching = [ip for ip in addresses if ipaddress.ip_address(ip).version == wanted]
         if matching:
             response.answer.append(
-                dns.rrset.from_text_list(question.name, _TTL, dns.rdataclass.IN, question.rdtype, matching)
+                dns.rrset.from_text_list(name, _TTL, dns.rdataclass.IN, question.rdtype, matching)
             )
         return response
+
+    def _follow_cnames(self, name: dns.name.Name, rdtype: int, response: dns.message.Message) -> dns.name.Name:
+        """Add the CNAME chain from *name* to *response*; the name whose records answer the query."""
+        seen: set[dns.name.Name] = set()
+        while name in self._cnames and name not in seen and len(seen) < MAX_CNAME_ANSWER:
+            seen.add(name)
+            target = self._cnames[name]
+            response.answer.append(dns.rrset.from_text_list(
+                name, _TTL, dns.rdataclass.IN, dns.rdatatype.CNAME, [target.to_text()]))
+            if rdtype == dns.rdatatype.CNAME:
+                break  # asked for the CNAME itself: the chain is not followed
+            name = target
+        return name
 
 
 def _normalise(records: Mapping[str, Iterable[str]]) -> Mapping[dns.name.Name, tuple[str, ...]]:
     table: dict[dns.name.Name, tuple[str, ...]] = {}
     for name, addresses in records.items():
         ips = tuple(str(ipaddress.ip_address(ip)) for ip in addresses)  # validates early
-        # from_text makes the name absolute and IDNA-encodes Unicode; Name compares case-insensitively.
-        table[dns.name.from_text(name.rstrip(".") + ".")] = ips
+        table[_absolute(name)] = ips
     return MappingProxyType(table)
+
+
+def _absolute(name: str) -> dns.name.Name:
+    # from_text makes the name absolute and IDNA-encodes Unicode; Name compares case-insensitively.
+    return dns.name.from_text(name.rstrip(".") + ".")
 
 
 def _formerr(wire: bytes) -> bytes | None:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import dns.asyncresolver
 import dns.exception
 import dns.flags
+import dns.message
 import dns.rdatatype
 import dns.resolver
 
@@ -101,6 +102,29 @@ class DNSAnswer:
     rcode: str
 
 
+#: The longest CNAME chain a name may take to its address (aliases followed). dnspython refuses a
+#: longer one, and a loop reaches this bound too, so neither can make a lookup run on.
+MAX_CNAME_CHAIN = dns.message.MAX_CHAIN - 1  # dnspython refuses a 16th alias
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A name's addresses (IPv4 first) and its CNAME chain: the name, then every alias target in
+    the order the answers followed them (the A answer's chain, then any name only the AAAA
+    answer's chain took), ending with the canonical name that holds the addresses."""
+
+    addresses: tuple[str, ...]
+    chain: tuple[str, ...]
+
+
+def _chain_too_long(error: BaseException) -> bool:
+    """dnspython reports an overlong or looping chain as ChainTooLong, wrapped in NoNameservers."""
+    if isinstance(error, dns.message.ChainTooLong):
+        return True
+    failures = error.kwargs.get("errors", ()) if isinstance(error, dns.resolver.NoNameservers) else ()
+    return any(len(failure) > 3 and isinstance(failure[3], dns.message.ChainTooLong) for failure in failures)
+
+
 class Resolver:
     """A/AAAA lookups through the system resolver or one given name server."""
 
@@ -115,13 +139,29 @@ class Resolver:
 
     async def addresses(self, name: str) -> list[str]:
         """Every A and AAAA address of `name`, IPv4 first; ProbeError when there are none."""
+        return list((await self.resolve(name)).addresses)
+
+    async def resolve(self, name: str) -> Resolution:
+        """The addresses of `name` and the CNAME chain that led to them; ProbeError when there are none.
+
+        A chain longer than MAX_CNAME_CHAIN aliases, or a loop, is a ProbeError: such a name has
+        no address to audit.
+        """
         results = await asyncio.gather(
             self._lookup(name, "A"), self._lookup(name, "AAAA"), return_exceptions=True
         )
-        found = [addr for result in results if isinstance(result, list) for addr in result]
+        answers = [result for result in results if isinstance(result, dns.resolver.Answer)]
+        found = [rdata.address for answer in answers for rdata in answer]
         if found:
-            return found
+            chain = [name.rstrip(".").lower()]
+            for answer in answers:
+                chain += [str(rrset[0].target).rstrip(".").lower() for rrset in answer.chaining_result.cnames
+                          if len(rrset)]
+            # At most 2 x (MAX_CNAME_CHAIN + 1) names: each answer's chain is bounded by dnspython.
+            return Resolution(tuple(found), tuple(dict.fromkeys(chain)))
         errors = [r for r in results if isinstance(r, BaseException)]
+        if any(_chain_too_long(e) for e in errors):
+            raise ProbeError(f"DNS: the CNAME chain of {name} is longer than {MAX_CNAME_CHAIN} aliases or loops")
         if any(isinstance(e, dns.resolver.NXDOMAIN) for e in errors):
             raise ProbeError(f"DNS: {name} does not exist (NXDOMAIN)")
         if any(isinstance(e, dns.exception.Timeout | dns.resolver.NoNameservers) for e in errors):
@@ -153,6 +193,5 @@ class Resolver:
         signed = any(rrset.rdtype == dns.rdatatype.RRSIG for rrset in response.answer)
         return DNSAnswer(texts, signed=signed, authenticated=bool(response.flags & dns.flags.AD), rcode="NOERROR")
 
-    async def _lookup(self, name: str, rdtype: str) -> list[str]:
-        answer = await self._resolver.resolve(name, rdtype, search=False)
-        return [rdata.address for rdata in answer]
+    async def _lookup(self, name: str, rdtype: str) -> dns.resolver.Answer:
+        return await self._resolver.resolve(name, rdtype, search=False)

@@ -21,20 +21,25 @@ from trustscan.net.resolve import Resolver
 RESOLUTION = FactSource("dns", facts=(
     "addresses",  # every A and AAAA address, IPv4 first; the first is the one every probe connects to
     "source",  # "dns", or "literal" for an IP-literal target
+    # The name, then each CNAME target followed to the addresses ([name] without aliases, [] for a
+    # literal); the blocklist probe matches every name on it (criterion d).
+    "cname_chain",
 ))
 
 
 async def resolve_target(target: Target, resolver: Resolver, deadline: Deadline) -> Attempt:
     """The `dns` attempt: the target's addresses, or an error that leaves nothing to check."""
     if target.is_ip:
-        return Attempt.completed(RESOLUTION.name, {"addresses": [target.ascii_host], "source": "literal"})
+        return Attempt.completed(RESOLUTION.name, {"addresses": [target.ascii_host], "source": "literal",
+                                                   "cname_chain": []})
     clock = time.monotonic()
     try:
-        addresses = await within_deadline(deadline, lambda: resolver.addresses(target.ascii_host),
-                                          f"lookup of {target.ascii_host}")
+        resolution = await within_deadline(deadline, lambda: resolver.resolve(target.ascii_host),
+                                           f"lookup of {target.ascii_host}")
     except ProbeError as exc:
         return Attempt.failed(RESOLUTION.name, str(exc), time.monotonic() - clock)
-    return Attempt.completed(RESOLUTION.name, {"addresses": addresses, "source": "dns"}, time.monotonic() - clock)
+    data = {"addresses": list(resolution.addresses), "source": "dns", "cname_chain": list(resolution.chain)}
+    return Attempt.completed(RESOLUTION.name, data, time.monotonic() - clock)
 
 
 async def _zone(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
