@@ -106,6 +106,39 @@ def test_a_page_not_read_to_its_end_cannot_pass_but_what_was_seen_still_fails() 
     assert whole["pages_fully_read"] is True and whole["pages_not_fully_read"] == []
 
 
+def test_same_site_stylesheets_and_scripts_are_read_once_and_within_bounds() -> None:
+    calls: list[str] = []
+    head = ('<link rel="stylesheet" href="/css/site.css"><link rel="stylesheet" href="https://cdn.example/x.css">'
+            + "".join(f'<link rel="stylesheet" href="/css/{i}.css">' for i in range(12))
+            + '<script src="/js/app.js"></script><script src="https://cdn.example/y.js"></script>')
+    body = '<div class="sp"><a href="https://casino.example/">casino</a></div><a href="/b">b</a>'
+    site = {"/": f"<head>{head}</head>{body}", "/b": f"<head>{head}</head><p>b</p>",
+            "/css/site.css": ".sp{position:absolute;left:-9999px}", "/js/app.js": 'var m=new CoinHive.Anonymous("k");'}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        body = site.get(request.url.path)
+        if body is None:
+            return httpx.Response(404, content=b"")
+        kind = {"css": "text/css", "js": "application/javascript"}.get(request.url.path.rsplit(".", 1)[-1],
+                                                                          "text/html")
+        return httpx.Response(200, headers={"content-type": kind}, content=body.encode())
+
+    result = crawl(handler)
+    assert calls.count("https://site.test/css/site.css") == 1 and calls.count("https://site.test/js/app.js") == 1
+    assert not [url for url in calls if "cdn.example" in url]  # never another host's files
+    assert result["subresources"] == {"fetched": {"stylesheet": 10, "script": 1},
+                                      "not_fetched_over_limit": {"stylesheet": 3, "script": 0}, "read": 2}
+    home = result["pages"][0]["html"]
+    assert home["links"][0]["hidden"] == ("ancestor div.sp: off-screen (left:-9999px) "
+                                          "(CSS .sp in https://site.test/css/site.css)")
+    (app,) = [script for script in home["scripts"] if script["url"] == "https://site.test/js/app.js"]
+    assert app["read"] is True and [signal["id"] for signal in app["signals"]] == ["miner.coinhive"]
+    facts = analyse_content(result, "site.test")
+    assert [f["element"] for f in facts["cryptominers"]] == ["<script src=/js/app.js>"]
+    assert facts["hidden_spam_links"][0]["target"] == "https://casino.example/"
+
+
 def test_slow_server_cannot_hold_the_crawl_past_its_deadline() -> None:
     async def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path != "/":

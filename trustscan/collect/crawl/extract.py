@@ -22,58 +22,42 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from trustscan.collect.crawl.css import (
+    Matcher,
+    StyleSheets,
+    background_of,
+    computed_style,
+    declarations,
+    hiding_reason,
+    judge,
+)
 from trustscan.collect.crawl.signatures import match_script
 
 MAX_LINKS, MAX_SCRIPTS, MAX_IFRAMES, MAX_FORMS, MAX_FIELDS, MAX_HIDDEN_BLOCKS = 300, 100, 50, 20, 50, 20
 MAX_TEXT = 200  # characters of any text recorded as evidence
 MAX_FORM_TEXT = 1000
 MAX_SCRIPT_SCAN = 256 * 1024  # characters of one inline script searched for signatures
+MAX_STYLESHEETS = 20  # <link rel=stylesheet> URLs recorded per page
+MAX_STYLESHEET_TEXT = 512 * 1024  # characters of one fetched stylesheet read
 
-_DISPLAY_NONE = re.compile(r"(?:^|;)\s*display\s*:\s*none", re.IGNORECASE)
-_VISIBILITY = re.compile(r"(?:^|;)\s*visibility\s*:\s*(?:hidden|collapse)", re.IGNORECASE)
-# Each optional part carries its own leading spaces: `\s*(?:px)?\s*` would let a run of spaces be split
-# between the two stars in every way, cubic on `font-size:0` + a megabyte of spaces (issue 9 item 9).
-_FONT_ZERO = re.compile(r"(?:^|;)\s*font-size\s*:\s*0(?:\.0+)?(?:\s*(?:px|pt|em|rem|%))?(?:\s*!important)?\s*(?:;|$)",
-                        re.IGNORECASE)
-_OPACITY_ZERO = re.compile(r"(?:^|;)\s*opacity\s*:\s*0(?:\.0+)?(?:\s*!important)?\s*(?:;|$)", re.IGNORECASE)
-_OFFSET = re.compile(r"(?:^|;)\s*(left|top|right|bottom|text-indent|margin-left|margin-top)\s*:\s*-\s*"
-                     r"(\d{1,9}(?:\.\d+)?)\s*(px|em|rem|pt|%)?", re.IGNORECASE)
-_ZERO_BOX = re.compile(r"(?:^|;)\s*(?:width|height|max-height|max-width)\s*:\s*0(?:px)?\s*(?:;|$)", re.IGNORECASE)
-_OVERFLOW_HIDDEN = re.compile(r"overflow\s*:\s*hidden", re.IGNORECASE)
 # A rule in a <style> block is read as `selectors { declarations }` (comma lists allowed) with at most
 # this many characters of each; the rule is found by scanning for braces, once (see _style_rules).
 _MAX_SELECTORS, _MAX_DECLARATIONS = 500, 2000
 _BRACE = re.compile(r"[{}]")
 _MAX_STYLE = 200_000  # characters of one <style> block read
-_SIMPLE_SELECTOR = re.compile(r"^\s*([.#])([A-Za-z_][\w-]{0,100})\s*$")
 _REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?["']?([^"']*)""", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
 
 def hiding_style(style: str) -> str | None:
-    """Why an inline style hides its element from a visitor, or None (CSS 2.1 §9.2.4, §11.2)."""
-    if _DISPLAY_NONE.search(style):
-        return "display:none"
-    if _VISIBILITY.search(style):
-        return "visibility:hidden"
-    if _FONT_ZERO.search(style):
-        return "font-size:0"
-    if _OPACITY_ZERO.search(style):
-        return "opacity:0"
-    for match in _OFFSET.finditer(style):
-        amount, unit = float(match.group(2)), (match.group(3) or "px").lower()
-        # Far enough off-screen that no layout brings it back: 500px, 50em, 100%.
-        if amount >= {"px": 500, "pt": 400, "em": 50, "rem": 50, "%": 100}[unit]:
-            return f"off-screen ({match.group(1)}:-{match.group(2)}{unit})"
-    if _ZERO_BOX.search(style) and _OVERFLOW_HIDDEN.search(style):
-        return "zero size with overflow:hidden"
-    return None
+    """Why an inline style hides its element from a visitor, or None (CSS 2.1 §9.2.4, §11.2; see css.py)."""
+    return hiding_reason({name: value for name, (value, _) in declarations(style).items()})
 
 
 def in_time(deadline: float) -> None:
@@ -82,16 +66,30 @@ def in_time(deadline: float) -> None:
         raise TimeoutError("crawl deadline reached")
 
 
-def extract_page(text: str, base_url: str, deadline: float = math.inf) -> dict[str, Any]:
-    """Facts about one HTML page; raises only TimeoutError, at `deadline` (parser failures become `parse_notes`)."""
+def extract_page(text: str, base_url: str, deadline: float = math.inf,
+                 stylesheets: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+    """Facts about one HTML page; raises only TimeoutError, at `deadline` (parser failures become `parse_notes`).
+
+    `stylesheets` maps the URLs of the page's `<link rel=stylesheet>` to their text (None: not read).
+    """
     in_time(deadline)
-    parsed = parse_html(text)
+    return extract_parsed(parse_html(text), base_url, deadline, stylesheets)
+
+
+def extract_parsed(parsed: ParsedHtml, base_url: str, deadline: float = math.inf,
+                   stylesheets: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+    """`extract_page` for a page already parsed (the crawl fetches its stylesheets in between)."""
     if parsed.root is None:
-        return {**_empty(), "fully_read": parsed.fully_read, "parse_notes": parsed.notes}
-    facts = extract_tree(parsed.root, base_url, deadline)
+        return {**_empty(), "fully_read": parsed.fully_read, "parse_notes": list(parsed.notes)}
+    facts = extract_tree(parsed.root, base_url, deadline, stylesheets)
     facts["fully_read"] = parsed.fully_read
     facts["parse_notes"] = parsed.notes + facts["parse_notes"]
     return facts
+
+
+def page_stylesheets(parsed: ParsedHtml, base_url: str) -> list[str]:
+    """The URLs of a parsed page's `<link rel=stylesheet>` (resolved against its `<base href>`)."""
+    return [] if parsed.root is None else stylesheet_urls(parsed.root, _base_url(parsed.root, base_url))
 
 
 class ParsedHtml:
@@ -159,22 +157,26 @@ _INVISIBLE = frozenset({"script", "style", "template"})
 
 
 def _empty() -> dict[str, Any]:
-    return {"title": None, "lang": None, "base_url": None, "links": [], "scripts": [], "iframes": [],
-            "forms": [], "meta_refresh": [], "hidden_blocks": [], "parse_notes": []}
+    return {"title": None, "lang": None, "base_url": None, "stylesheets": [], "links": [], "scripts": [],
+            "iframes": [], "forms": [], "meta_refresh": [], "hidden_blocks": [], "parse_notes": []}
 
 
-def extract_tree(root: Any, base_url: str, deadline: float = math.inf) -> dict[str, Any]:
+def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
+                 stylesheets: Mapping[str, str | None] | None = None) -> dict[str, Any]:
     """Facts from an already parsed document (`root` an lxml element: libxml2's tree or html5lib's)."""
     notes: list[str] = []
     in_time(deadline)
     base = _base_url(root, base_url)
-    hider = _Hider(_hidden_selectors(root, deadline))
+    sheets, unread = _style_sheets(root, base, stylesheets or {}, deadline)
+    hider = _Hider(sheets, background_known=not unread, deadline=deadline)
+    notes += sheets.notes
     title_tag = _first(root, "title")
     facts = _empty()
     facts["title"] = _clip(_text(title_tag)) if title_tag is not None else None
     html_tag = root if root.tag == "html" else _first(root, "html")
     facts["lang"] = _clip(_attr(html_tag, "lang"), 35) if html_tag is not None else None
     facts["base_url"] = base if base != base_url else None
+    facts["stylesheets"] = stylesheet_urls(root, base)
 
     facts["links"] = _capped(notes, "links", MAX_LINKS, (
         {"tag": tag.tag, "href": _clip(_attr(tag, "href")), "url": _resolve(base, _attr(tag, "href")),
@@ -204,32 +206,78 @@ def extract_tree(root: Any, base_url: str, deadline: float = math.inf) -> dict[s
         for tag, reason in hider.hidden_roots(root) if _text(tag, 1, 500)
     ))
     in_time(deadline)
+    if hider.matcher.exhausted:
+        notes.append("CSS selector matching budget spent: the rest matched on their last part only")
     facts["parse_notes"] = notes
     return facts
 
 
 class _Hider:
-    """Answers "is this element hidden, and why?" with a memo, walking ancestors iteratively."""
+    """Answers "is this element hidden, and why?" with memos, walking ancestors iteratively."""
 
-    def __init__(self, hidden_selectors: dict[str, str]) -> None:
-        self._selectors = hidden_selectors
+    def __init__(self, sheets: StyleSheets, background_known: bool = True, deadline: float = math.inf) -> None:
+        self.sheets, self.deadline = sheets, deadline
+        self.matcher = Matcher()
+        # With a style sheet that could not be read, the page's background is unknown: text colour is
+        # then judged only against a background set in what was read.
+        self._default_background = "#ffffff" if background_known else None
         self._memo: dict[Any, str | None] = {}
+        self._own: dict[Any, str | None] = {}
+        self._styles: dict[Any, tuple[dict[str, str], dict[str, str]]] = {}
+        self._backgrounds: dict[Any, str | None] = {}
+
+    def style(self, tag: Any) -> tuple[dict[str, str], dict[str, str]]:
+        """The element's computed declarations (the hiding-relevant ones) and where each came from."""
+        known = self._styles.get(tag)
+        if known is None:
+            matched = self.matcher.matched_rules(self.sheets, tag)
+            inline = declarations(_attr(tag, "style")) if tag.get("style") else {}
+            if not matched and not inline and not _PRESENTATIONAL.intersection(tag.attrib):
+                known = ({}, {})
+            else:
+                style, origin = computed_style(matched, inline)
+                _presentational_hints(tag, style, origin)
+                known = (style, origin)
+            self._styles[tag] = known
+        return known
+
+    def background(self, tag: Any) -> str | None:
+        """The colour behind the element: its own background or its nearest ancestor's."""
+        chain = []
+        node: Any = tag
+        found: str | None = self._default_background
+        while node is not None:
+            if node in self._backgrounds:
+                found = self._backgrounds[node]
+                break
+            own = background_of(self.style(node)[0])
+            if own is not None:
+                found = own or None  # "" is an image or a colour not read: unknown
+                self._backgrounds[node] = found
+                break
+            chain.append(node)
+            node = node.getparent()
+        for visited in chain:
+            self._backgrounds[visited] = found
+        return found
 
     def own_reason(self, tag: Any) -> str | None:
+        if tag in self._own:
+            return self._own[tag]
+        reason: str | None = None
         if tag.get("hidden") is not None:
-            return "hidden attribute"
-        if tag.tag == "input" and _attr(tag, "type").lower() == "hidden":
-            return "input type=hidden"
-        reason = hiding_style(_attr(tag, "style"))
-        if reason:
-            return reason
-        for name in _attr(tag, "class").split():
-            if f".{name}" in self._selectors:
-                return f"class {name} ({self._selectors[f'.{name}']} in <style>)"
-        element_id = _attr(tag, "id")
-        if element_id and f"#{element_id}" in self._selectors:
-            return f"id {element_id} ({self._selectors[f'#{element_id}']} in <style>)"
-        return None
+            reason = "hidden attribute"
+        elif tag.tag == "input" and _attr(tag, "type").lower() == "hidden":
+            reason = "input type=hidden"
+        else:
+            style, origin = self.style(tag)
+            if style:
+                judged = judge(style, self.background(tag) if "color" in style else None)
+                if judged:
+                    where = origin.get(judged[1], "inline style")
+                    reason = judged[0] if where == "inline style" else f"{judged[0]} ({where})"
+        self._own[tag] = reason
+        return reason
 
     def reason(self, tag: Any) -> str | None:
         """The reason for the element or its nearest hidden ancestor ("ancestor <div>: display:none")."""
@@ -254,7 +302,9 @@ class _Hider:
     def hidden_roots(self, root: Any) -> list[tuple[Any, str]]:
         """The outermost hidden elements of the body (not <script>, <style>, <template>, hidden inputs)."""
         roots = []
-        for tag in root.iter(etree.Element):
+        for count, tag in enumerate(root.iter(etree.Element)):
+            if count % 2000 == 1999:
+                in_time(self.deadline)
             if not isinstance(tag.tag, str) or tag.tag in _NOT_CONTENT:
                 continue
             own = self.own_reason(tag)
@@ -267,20 +317,53 @@ class _Hider:
 _NOT_CONTENT = frozenset({"script", "style", "template", "noscript", "input", "head", "meta", "link", "title"})
 
 
-def _hidden_selectors(root: Any, deadline: float) -> dict[str, str]:
-    """`.class` / `#id` selectors hidden by the page's own <style> blocks (simple selectors only)."""
-    selectors: dict[str, str] = {}
-    for style in _limited(root.iter("style"), 20):
+def stylesheet_urls(root: Any, base: str) -> list[str]:
+    """The absolute URLs of the page's `<link rel=stylesheet>`, in document order (at most 20)."""
+    urls = []
+    for link in root.iter("link"):
+        if "stylesheet" in _attr(link, "rel").lower().split() and link.get("href"):
+            url = _resolve(base, _attr(link, "href"))
+            if url and url not in urls:
+                urls.append(url)
+        if len(urls) == MAX_STYLESHEETS:
+            break
+    return urls
+
+
+def _style_sheets(root: Any, base: str, fetched: Mapping[str, str | None],
+                  deadline: float) -> tuple[StyleSheets, bool]:
+    """The page's <style> blocks and fetched stylesheets, in document order; and whether one was not read."""
+    sheets = StyleSheets()
+    unread = False
+    blocks = 0
+    for element in root.iter("style", "link"):
         in_time(deadline)
-        for selector_list, declarations in _style_rules(_without_comments(_text_of(style)[:_MAX_STYLE])):
-            reason = hiding_style(declarations.strip())
-            if not reason:
-                continue
-            for selector in selector_list.split(","):
-                simple = _SIMPLE_SELECTOR.match(selector)
-                if simple:
-                    selectors[simple.group(1) + simple.group(2)] = reason
-    return selectors
+        if element.tag == "style":
+            blocks += 1
+            if blocks <= 20:
+                sheets.add("<style>", _style_rules(_without_comments(_text_of(element)[:_MAX_STYLE])))
+            continue
+        if "stylesheet" not in _attr(element, "rel").lower().split() or not element.get("href"):
+            continue
+        url = _resolve(base, _attr(element, "href"))
+        css = fetched.get(url or "")
+        if css is None:
+            unread = True
+            continue
+        sheets.add(url or "", _style_rules(_without_comments(css[:MAX_STYLESHEET_TEXT])))
+    return sheets, unread
+
+
+# HTML presentational attributes that colour text or its background (HTML §15.3), still common on old sites.
+_PRESENTATIONAL = frozenset({"color", "bgcolor"})
+
+
+def _presentational_hints(tag: Any, style: dict[str, str], origin: dict[str, str]) -> None:
+    """`<font color>` and `bgcolor=` count as declarations below every CSS rule (HTML §15.3.1)."""
+    if tag.tag == "font" and tag.get("color") and "color" not in style:
+        style["color"], origin["color"] = _attr(tag, "color").strip().lower(), "inline style"
+    if tag.get("bgcolor") and "background-color" not in style and "background" not in style:
+        style["background-color"], origin["background-color"] = _attr(tag, "bgcolor").strip().lower(), "inline style"
 
 
 def _without_comments(css: str) -> str:
