@@ -54,6 +54,14 @@ OPTIONS: dict[str, list[str]] = {
     "bulk --db": ["bulk", "--db", "{}", "--allow-private", "--timeout", "5", "{in}/portfolio.csv"],
     "bulk --ca-bundle": ["bulk", "--db", "{tmp}/r.db", "--allow-private", "--ca-bundle", "{}", "{in}/portfolio.csv"],
     "bulk --blocklist": ["bulk", "--db", "{tmp}/r.db", "--allow-private", "--blocklist", "{}", "{in}/portfolio.csv"],
+    "monitor PORTFOLIO": ["monitor", "--db", "{tmp}/r.db", "--every", "1h", "--rounds", "1", "--allow-private",
+                          "--timeout", "5", "{}"],
+    "monitor --db": ["monitor", "--db", "{}", "--every", "1h", "--rounds", "1", "--allow-private", "--timeout", "5",
+                     "{in}/portfolio.csv"],
+    "monitor --ca-bundle": ["monitor", "--db", "{tmp}/r.db", "--every", "1h", "--allow-private", "--ca-bundle", "{}",
+                            "{in}/portfolio.csv"],
+    "monitor --blocklist": ["monitor", "--db", "{tmp}/r.db", "--every", "1h", "--allow-private", "--blocklist", "{}",
+                            "{in}/portfolio.csv"],
     "portfolio DB": ["portfolio", "{}"],
     "diff OLD": ["diff", "{}", "{in}/report.json"],
     "diff NEW": ["diff", "{in}/report.json", "{}"],
@@ -73,7 +81,7 @@ OPTIONS: dict[str, list[str]] = {
     "keygen --passphrase-file": ["keygen", "--passphrase-file", "{}", "{tmp}/new.pem"],
 }
 #: By design an existing empty file is a new results database (a `mktemp` path): bulk fills it.
-LEGITIMATE = {("bulk --db", "empty")}
+LEGITIMATE = {("bulk --db", "empty"), ("monitor --db", "empty")}
 
 CASES = [(option, kind) for option in OPTIONS for kind in KINDS if (option, kind) not in LEGITIMATE]
 

@@ -69,7 +69,8 @@ def test_rules_and_reports_ship_inside_the_package(wheel_names: set[str], folder
     assert missing == set()
 
 
-COMMANDS = ("audit", "badge", "bulk", "declare", "demo", "diff", "keygen", "lists", "portfolio", "report", "rules",
+COMMANDS = ("audit", "badge", "bulk", "declare", "demo", "diff", "keygen", "lists", "monitor", "portfolio", "report",
+            "rules",
             "sign", "verify")
 
 

@@ -122,3 +122,18 @@ def test_portfolio_command_formats_and_errors(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and "no results database" in missing.output
     no_run = runner.invoke(main, ["portfolio", str(path), "--run", "9"])
     assert no_run.exit_code == 2 and "no run 9" in no_run.output
+
+
+def test_result_changes_and_since_when_from_each_sites_history(tmp_path: Path) -> None:
+    d = dashboard(make_db(tmp_path))
+    by_site = {s["site"]: s for s in d["sites"]}
+    changes = {(c["site"], c["before"], c["after"], c["previous_run"]) for c in d["changes"]["overall"]}
+    assert changes == {("a.gov.vn:443", "fail", "pass", 1), ("b.gov.vn:443", "pass", "fail", 1)}
+    assert (by_site["c.gov.vn:443"]["since_run"], by_site["c.gov.vn:443"]["previous_overall"]) == (1, "fail")
+    assert by_site["a.gov.vn:443"]["since_run"] == 2 and by_site["a.gov.vn:443"]["rounds"] == 2
+    first = dashboard(tmp_path / "r.db", 1)  # as of run 1: nothing before it
+    assert first["changes"]["overall"] == [] and all(s["since_run"] == 1 for s in first["sites"])
+    html = render_dashboard("html", d, load_catalog("en"))
+    assert 'id="overall-changes"' in html and "FAIL since t (run 1)." in html and "Previous round: PASS (run 1)" in html
+    rows = list(csv.DictReader(io.StringIO(render_dashboard("csv", d, load_catalog("en")))))
+    assert {r["site"]: (r["previous_overall"], r["since_run"]) for r in rows}["b.gov.vn:443"] == ("pass", "2")

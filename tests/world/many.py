@@ -57,6 +57,17 @@ class ManyWorld:
         """``host:https_port`` for every site, as a portfolio lists them."""
         return [f"{host}:{self.https_port}" for host in self.hosts]
 
+    def switch_security_txt(self, host: str, *, present: bool) -> None:
+        """Take a site's security.txt away (criterion e then fails) or put it back, between audits.
+
+        nginx reads files from disk on every request, so the change is live at once, no reload needed.
+        """
+        served = self.directory / "www" / host / SECURITY_TXT_PATH.lstrip("/")
+        parked = served.with_name(served.name + ".off")
+        source, target = (parked, served) if present else (served, parked)
+        if source.exists():
+            source.rename(target)
+
     def accepted_connections(self) -> int:
         """TCP connections nginx has accepted so far (all sites together), from stub_status."""
         url = f"http://{STATUS_IP}:{self.status_port}/status"

@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from trustscan.bulk.history import SiteHistory, load_histories
 from trustscan.bulk.store import PlannedSite, ResultStore, RunInfo, SiteRow
 from trustscan.core.models import CRITERIA, CRITERION_LABELS
 
@@ -34,6 +35,9 @@ def build_dashboard(store: ResultStore, run_id: int | None = None) -> dict[str, 
     previous = next((r for r in reversed(runs) if r.id < run.id), None)
     before = _failing_rules(store.results(previous.id)) if previous else {}
     sites = [_site(index, planned, row, before) for index, (planned, row) in enumerate(store.results(run.id), 1)]
+    histories = load_histories(store, up_to_run=run.id)
+    for site in sites:
+        site.update(_streak(histories.get(site["site"]), run.id))
     sites.sort(key=_worst_first)
     return {
         "run": _run(run),
@@ -41,7 +45,7 @@ def build_dashboard(store: ResultStore, run_id: int | None = None) -> dict[str, 
         "totals": _totals(sites),
         "criteria": _criteria(sites),
         "groups": _groups(sites),
-        "changes": _changes(sites, compared=previous is not None),
+        "changes": {**_changes(sites, compared=previous is not None), "overall": _overall_changes(sites)},
         "sites": sites,
     }
 
@@ -99,6 +103,27 @@ def _site(index: int, planned: PlannedSite, row: SiteRow | None, before: Mapping
             site["new_failures"] = sorted(now_failing - before[planned.site])
             site["fixed"] = sorted(before[planned.site] - now_failing)
     return site
+
+
+def _streak(history: SiteHistory | None, run_id: int) -> dict[str, Any]:
+    """Since when the site has had this run's result, and its result the round before (its own history)."""
+    none: dict[str, Any] = {"since": None, "since_run": None, "since_at_least": False, "previous_overall": None,
+                            "previous_run": None, "rounds": 0}
+    if history is None or history.latest is None or history.latest.run_id != run_id:
+        return none  # not audited in this run (pending): no streak to speak of
+    first = history.since()
+    previous = history.previous
+    assert first is not None
+    return {"since": first.finished_at, "since_run": first.run_id, "since_at_least": history.since_is_lower_bound(),
+            "previous_overall": previous.overall if previous else None,
+            "previous_run": previous.run_id if previous else None, "rounds": len(history.rounds) + history.dropped}
+
+
+def _overall_changes(sites: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Sites whose overall result differs from their own previous round (pass -> fail, error -> pass...)."""
+    return [{"site": s["site"], "anchor": s["anchor"], "host": s["host"], "before": s["previous_overall"],
+             "after": s["overall"], "previous_run": s["previous_run"]}
+            for s in sites if s["previous_overall"] is not None and s["previous_overall"] != s["overall"]]
 
 
 def _worst_first(site: Mapping[str, Any]) -> tuple[Any, ...]:

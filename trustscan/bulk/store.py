@@ -99,6 +99,18 @@ class PlannedSite:
 
 
 @dataclass(frozen=True)
+class RoundRow:
+    """One site's verdict in one run, without its report: what history and freshness are built from."""
+
+    run_id: int
+    run_started_at: str
+    site: str
+    overall: str
+    criteria: Mapping[str, str]
+    finished_at: str
+
+
+@dataclass(frozen=True)
 class SiteRow:
     """A finished site: its verdict summary and (when an audit ran) the full report JSON text."""
 
@@ -279,8 +291,36 @@ class ResultStore:
                 return
             position = page[-1][0]
 
+    @_online
+    def rounds(self, *, up_to_run: int | None = None) -> Iterator[RoundRow]:
+        """Every recorded verdict, oldest run first, reports left out (a history of thousands stays small).
+
+        Fetched a page at a time (keyset on run and site), in SQL both backends accept.
+        """
+        last = up_to_run if up_to_run is not None else 2**62
+        after: tuple[int, str] = (-1, "")
+        while True:
+            page = self._db.execute(
+                "SELECT r.run_id, u.started_at, r.site, r.overall, r.criteria, r.finished_at"
+                " FROM results r JOIN runs u ON u.id = r.run_id"
+                " WHERE r.run_id <= ? AND (r.run_id > ? OR (r.run_id = ? AND r.site > ?))"
+                " ORDER BY r.run_id, r.site LIMIT ?", (last, after[0], after[0], after[1], _ROUNDS_PAGE)
+            ).fetchall()
+            for row in page:
+                yield RoundRow(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
+            if len(page) < _ROUNDS_PAGE:
+                return
+            after = (page[-1][0], page[-1][2])
+
+    @_online
+    def report(self, run_id: int, site: str) -> str | None:
+        """The full JSON report text of *site* in *run_id* (None when that audit could not run)."""
+        row = self._db.execute("SELECT report FROM results WHERE run_id = ? AND site = ?", (run_id, site)).fetchone()
+        return row[0] if row else None
+
 
 _PAGE = 200  # result rows per fetch while streaming a run
+_ROUNDS_PAGE = 5000  # verdict rows (no reports) per fetch while reading every site's history
 
 
 def _text(value: str | None) -> str | None:

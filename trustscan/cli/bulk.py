@@ -78,7 +78,7 @@ def bulk(ctx: click.Context, portfolio: Path | None, db_text: str, resume: bool,
     location = database_location(db_text, insecure_transport)
     # Every input is checked before the lock file or the database is created: a refusal writes nothing.
     loaded = _check_inputs(ctx, portfolio, location, resume)
-    with _exclusive(location):
+    with exclusive_database(location):
         _bulk(loaded, portfolio, location, settings, concurrency, per_ip, quiet, lang, ruleset)
 
 
@@ -110,16 +110,22 @@ def _check_inputs(ctx: click.Context, portfolio: Path | None, location: Database
             raise click.UsageError(f"--resume reuses the run's own settings; drop {', '.join(given)}")
         if db_path is not None and not db_path.exists():
             raise click.UsageError(f"nothing to resume: no results database at {db_path}")
-        with _open_store(location, create=False) as store:
+        with open_store(location, create=False) as store:
             _resume_plan(store, portfolio, location)
         return None
     if portfolio is None:
         raise click.UsageError("give a PORTFOLIO file (or --resume to continue an unfinished run)")
+    check_new_run_database(location)
+    return load_new_portfolio(portfolio)
+
+
+def check_new_run_database(location: DatabaseLocation) -> None:
+    """A database a new run (or monitor round) may write to: reachable, and a trustscan one if it exists."""
+    db_path = location.path
     if db_path is None:
-        _open_store(location, create=True).close()  # reachable, and a trustscan database (or made one)
+        open_store(location, create=True).close()  # reachable, and a trustscan database (or made one)
     elif db_path.exists() and not (db_path.is_file() and db_path.stat().st_size == 0):
-        _open_store(location, create=False).close()
-    return _load_new_portfolio(portfolio)
+        open_store(location, create=False).close()
 
 
 def check_database_file(db_path: Path) -> None:
@@ -136,7 +142,7 @@ def check_database_file(db_path: Path) -> None:
         raise click.UsageError(f"cannot use results database {db_path}: {exc.reason}") from None
 
 
-def _open_store(location: DatabaseLocation, *, create: bool) -> ResultStore:
+def open_store(location: DatabaseLocation, *, create: bool) -> ResultStore:
     try:
         return ResultStore(location, create=create)
     except StoreError as exc:
@@ -154,7 +160,7 @@ def _stored_settings(data: dict[str, Any]) -> AuditSettings:
 
 
 @contextlib.contextmanager
-def _exclusive(location: DatabaseLocation) -> Iterator[None]:
+def exclusive_database(location: DatabaseLocation) -> Iterator[None]:
     """One bulk process per database (trustscan.bulk.database.exclusive); UsageError when another holds it."""
     try:
         lock = exclusive(location)
@@ -169,7 +175,7 @@ def _exclusive(location: DatabaseLocation) -> Iterator[None]:
 
 def _bulk(loaded: Portfolio | None, portfolio: Path | None, location: DatabaseLocation, settings: AuditSettings,
           concurrency: int, per_ip: int, quiet: bool, lang: str, ruleset: Any) -> None:
-    with _open_store(location, create=True) as store:
+    with open_store(location, create=True) as store:
         try:
             finished, values, counts, catalog = _run(store, loaded, portfolio, location, settings, concurrency,
                                                      per_ip, quiet, lang, ruleset)
@@ -196,7 +202,7 @@ def _run(store: ResultStore, loaded: Portfolio | None, portfolio: Path | None, l
         # Checked again under the lock: another process may have finished the run meanwhile.
         run_id, settings, lang, jobs = _resume_plan(store, portfolio, location)
     else:
-        run_id, jobs = _new_run(store, portfolio, loaded, settings, lang)
+        run_id, jobs = new_run(store, portfolio, loaded, settings, lang)
     catalog = load_catalog(lang)
     info = store.run(run_id)
     assert info is not None
@@ -217,7 +223,7 @@ def _run(store: ResultStore, loaded: Portfolio | None, portfolio: Path | None, l
     return finished, values, counts, catalog
 
 
-def _load_new_portfolio(path: Path) -> Portfolio:
+def load_new_portfolio(path: Path) -> Portfolio:
     """The portfolio of a new run, its skipped lines reported; UsageError when it holds no valid target."""
     try:
         portfolio = load_portfolio(path)
@@ -233,7 +239,7 @@ def _load_new_portfolio(path: Path) -> Portfolio:
     return portfolio
 
 
-def _new_run(store: ResultStore, path: Path, portfolio: Portfolio, settings: AuditSettings,
+def new_run(store: ResultStore, path: Path, portfolio: Portfolio, settings: AuditSettings,
              lang: str) -> tuple[int, list[BulkJob]]:
     from trustscan.bulk.scheduler import BulkJob
 

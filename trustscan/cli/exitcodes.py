@@ -73,6 +73,14 @@ BULK_EXITS = ExitTable((
     (ExitCode.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM): finished sites are kept; continue with --resume"),
 ))
 
+MONITOR_EXITS = ExitTable((
+    (ExitCode.OK, "--rounds done and every site passes in the last round"),
+    (ExitCode.FAIL, "--rounds done and at least one site fails in the last round"),
+    (ExitCode.USAGE, "usage or input error (unreadable portfolio, no valid target, bad --every)"),
+    (ExitCode.INCOMPLETE, "--rounds done; no site fails in the last round, but one could not be fully checked"),
+    (ExitCode.INTERRUPTED, "stopped (Ctrl-C or SIGTERM): the round in flight keeps its finished sites"),
+))
+
 DIFF_EXITS = ExitTable((
     (ExitCode.OK, "no rule regressed from OLD to NEW"),
     (ExitCode.FAIL, "at least one rule regressed (a new failure or warning)"),

@@ -33,6 +33,7 @@ COMMANDS = {
     "diff": "trustscan.cli.ci:diff_command",
     "keygen": "trustscan.cli.publish:keygen",
     "lists": "trustscan.cli.lists:lists",
+    "monitor": "trustscan.cli.monitor:monitor",
     "portfolio": "trustscan.cli.bulk:portfolio_command",
     "report": "trustscan.cli.publish:report_command",
     "rules": "trustscan.cli.rules:list_rules",

@@ -52,7 +52,7 @@ def render_csv(dashboard: Mapping[str, Any]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["run", "site", "input", "organisation", "unit", "owner", "tags", "overall",
                      *(CRITERION_LABELS[c] for c in CRITERIA), "failed_rules", "warned_rules", "error",
-                     "new_failures", "fixed", "finished_at"])
+                     "new_failures", "fixed", "finished_at", "previous_overall", "since", "since_run"])
     run_id = dashboard["run"]["id"]
     for site in dashboard["sites"]:
         rules = {status: ";".join(v["rule_id"] for v in site["verdicts"] if v["status"] == status)
@@ -61,7 +61,8 @@ def render_csv(dashboard: Mapping[str, Any]) -> str:
             run_id, site["site"], site["input"], site["organisation"], site["unit"], site["owner"],
             ";".join(site["tags"]), site["overall"], *(site["criteria"].get(c, "") for c in CRITERIA),
             rules["fail"], rules["warn"], site["error"] or "", ";".join(site["new_failures"]),
-            ";".join(site["fixed"]), site["finished_at"] or "",
+            ";".join(site["fixed"]), site["finished_at"] or "", site["previous_overall"] or "",
+            site["since"] or "", site["since_run"] or "",
         )])
     return out.getvalue()
 
