@@ -96,9 +96,16 @@ def test_fail_rounds_must_be_positive() -> None:
         Freshness(fail_rounds=0)
 
 
-def test_histories_from_the_database(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """History is read through the store's portable SQL: both backends, a real PostgreSQL included."""
+    return tmp_path / "r.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+def test_histories_from_the_database(location: Path | str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("trustscan.bulk.store._ROUNDS_PAGE", 2)  # several pages: none lost or repeated
     entries = parse_text("a.gov.vn\nb.gov.vn\n").entries
-    with ResultStore(tmp_path / "r.db") as store:
+    with ResultStore(location) as store:
         for overall_a, overall_b in (("pass", "fail"), ("fail", None), ("fail", "pass")):
             run = store.create_run(portfolio="p", digest="d", settings={}, language="vi", tool_version="t",
                                    entries=entries)

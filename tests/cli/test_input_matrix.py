@@ -63,6 +63,7 @@ OPTIONS: dict[str, list[str]] = {
     "monitor --blocklist": ["monitor", "--db", "{tmp}/r.db", "--every", "1h", "--allow-private", "--blocklist", "{}",
                             "{in}/portfolio.csv"],
     "portfolio DB": ["portfolio", "{}"],
+    "publish DB": ["publish", "{}", "--site", "{tmp}/site"],
     "diff OLD": ["diff", "{}", "{in}/report.json"],
     "diff NEW": ["diff", "{in}/report.json", "{}"],
     "lists import FILE": ["lists", "import", "x", "{}", "--cache-dir", "{tmp}/cache"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,8 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.integration.test_bulk_world import runs, write_portfolio
+from tests.integration.test_publish_world import CHROMIUM, IN_CI, chromium_screenshot
+from tests.support.site_links import broken_links
 from tests.world import find_nginx
 from tests.world.many import ManyWorld, running_many
+from trustscan.bulk.public import site_slug
 
 TRUSTSCAN = [str(Path(sys.executable).with_name("trustscan"))]
 EVERY = 6.0  # seconds between round starts: room to switch the site (and publish) between rounds
@@ -67,12 +71,17 @@ def test_three_rounds_follow_a_site_that_changes_between_rounds(three: ManyWorld
     changing = three.hosts[1]
     proc = subprocess.Popen(monitor_args(three, portfolio, db, "--every", f"{EVERY:g}s", "--rounds", "3"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    badges: list[dict[str, object]] = []
     try:
         wait_for_complete_runs(db, proc, 1)
         three.switch_security_txt(changing, present=False)
+        # Published while the monitor waits for round 2, then after rounds 2 and 3.
+        badges.append(publish_badge(db, tmp_path / "site", slug(three, changing)))
         wait_for_complete_runs(db, proc, 2)
         three.switch_security_txt(changing, present=True)
+        badges.append(publish_badge(db, tmp_path / "site", slug(three, changing)))
         stdout, stderr = proc.communicate(timeout=120)
+        badges.append(publish_badge(db, tmp_path / "site", slug(three, changing)))
     finally:
         three.switch_security_txt(changing, present=True)
         if proc.poll() is None:
@@ -93,6 +102,65 @@ def test_three_rounds_follow_a_site_that_changes_between_rounds(three: ManyWorld
     assert changes == {changing: ("fail", "pass")}
     assert rounds[3][changing]["since_run"] == 3 and rounds[3][steady]["since_run"] == 1
     assert rounds[2][changing]["previous_overall"] == "pass"
+
+    # The published badge followed the site: pass, fail, pass again (the SVG too); links all resolve.
+    assert [b["color"] for b in badges] == ["brightgreen", "red", "brightgreen"], badges
+    assert all(b["schemaVersion"] == 1 and b["label"] == "Network trust" for b in badges)
+    svg = (tmp_path / "site" / "badges" / f"{slug(three, changing)}.svg").read_text(encoding="utf-8")
+    assert ">pass<" in svg and "#4c1" in svg
+    assert broken_links(tmp_path / "site") == []
+    page = (tmp_path / "site" / "sites" / f"{slug(three, changing)}.html").read_text(encoding="utf-8")
+    assert page.count('<tr><td class="num">') == 3 and "3 most recent of 3 rounds" in page
+
+
+def slug(world: ManyWorld, host: str) -> str:
+    return site_slug(f"{host}:{world.https_port}")  # host_port: the sites are not on 443
+
+
+def publish_badge(db: Path, site: Path, name: str) -> dict[str, object]:
+    result = subprocess.run([*TRUSTSCAN, "publish", str(db), "--site", str(site), "--lang", "en"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads((site / "badges" / f"{name}.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+@pytest.mark.skipif(CHROMIUM is None and not IN_CI, reason="chromium is not installed (apt-get install chromium)")
+def test_the_published_site_renders_and_searches_in_headless_chromium(three: ManyWorld, tmp_path: Path) -> None:
+    if CHROMIUM is None:
+        pytest.fail("CI=true but chromium is not installed", pytrace=False)
+    portfolio = write_portfolio(tmp_path / "p.txt", three.targets())
+    db = tmp_path / "r.db"
+    ran = subprocess.run(monitor_args(three, portfolio, db, "--every", "1", "--rounds", "2", "--quiet"),
+                         capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr
+    site = tmp_path / "site"
+    published = subprocess.run([*TRUSTSCAN, "publish", str(db), "--site", str(site)], capture_output=True,
+                               text=True, timeout=60)
+    assert published.returncode == 0, published.stderr
+    assert broken_links(site) == []
+    first = slug(three, three.hosts[0])
+    pages = [("index.html", "1000,1400"), (f"sites/{first}.html", "1000,1400"), (f"reports/{first}.html", "900,2400"),
+             (f"badges/{first}.svg", "700,40")]
+    for name, size in pages:
+        png = tmp_path / (name.replace("/", "_") + ".png")
+        result = chromium_screenshot(site / name, png, tmp_path / f"profile-{png.stem}", size)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
+        console = [line for line in result.stderr.splitlines()
+                   if re.search(r"CONSOLE|Uncaught|Refused to|Content Security Policy|ERR_FILE_NOT_FOUND", line)]
+        assert console == [], console
+    # The search box runs in the page: `#q=` pre-fills it, and only the matching site's row stays visible.
+    wanted = three.hosts[2]
+    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                          "--disable-component-update", "--disable-sync", "--no-first-run",
+                          f"--user-data-dir={tmp_path / 'profile-dom'}", "--dump-dom",
+                          (site / "index.html").as_uri() + f"#q={wanted.split('.')[0]}"],
+                         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    rows = re.findall(r'<tr data-state="[a-z]+"( hidden="")?>\s*<td><a href="sites/([^"]+)\.html"', dom.stdout)
+    assert sorted((name, bool(hidden)) for hidden, name in rows) == sorted(
+        (slug(three, host), host != wanted) for host in three.hosts), rows
+    assert ">1 / 3<" in dom.stdout
 
 
 def test_ctrl_c_between_rounds_ends_cleanly_keeping_finished_rounds(three: ManyWorld, tmp_path: Path) -> None:

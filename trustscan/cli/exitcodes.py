@@ -81,6 +81,11 @@ MONITOR_EXITS = ExitTable((
     (ExitCode.INTERRUPTED, "stopped (Ctrl-C or SIGTERM): the round in flight keeps its finished sites"),
 ))
 
+SITE_EXITS = ExitTable((
+    (ExitCode.OK, "written"),
+    (ExitCode.USAGE, "usage error (no database, no such run, folder not empty and not a trustscan site, bad key)"),
+))
+
 DIFF_EXITS = ExitTable((
     (ExitCode.OK, "no rule regressed from OLD to NEW"),
     (ExitCode.FAIL, "at least one rule regressed (a new failure or warning)"),

@@ -35,6 +35,7 @@ COMMANDS = {
     "lists": "trustscan.cli.lists:lists",
     "monitor": "trustscan.cli.monitor:monitor",
     "portfolio": "trustscan.cli.bulk:portfolio_command",
+    "publish": "trustscan.cli.site:publish_site",
     "report": "trustscan.cli.publish:report_command",
     "rules": "trustscan.cli.rules:list_rules",
     "sign": "trustscan.cli.publish:sign",

@@ -32,32 +32,15 @@ from trustscan.cli.bulk import (
 )
 from trustscan.cli.common import load_rules
 from trustscan.cli.exitcodes import MONITOR_EXITS, ExitCode
-from trustscan.cli.options import FILE, lang_option, scan_options, settings_from_options
+from trustscan.cli.options import DURATION, FILE, lang_option, scan_options, settings_from_options
 from trustscan.core.catalog import Catalog, load_catalog
-from trustscan.core.durations import format_duration, parse_duration
+from trustscan.core.durations import format_duration
 from trustscan.core.errors import StoreLostError
 from trustscan.core.settings import AuditSettings
 
 if TYPE_CHECKING:  # the scheduler (dnspython, the scanner) loads only for a run
     from trustscan.bulk.monitor import RoundOutcome
     from trustscan.bulk.scheduler import BulkJob, BulkLimits
-
-
-class DurationType(click.ParamType):
-    """SECONDS or a DURATION such as 15m, 6h, 1d (trustscan.core.durations)."""
-
-    name = "DURATION"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
-        if isinstance(value, timedelta):
-            return value
-        try:
-            return parse_duration(str(value))
-        except ValueError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-DURATION = DurationType()
 
 
 @click.command(epilog=MONITOR_EXITS.epilog())

@@ -8,12 +8,14 @@ differs. `scan_options` are how `audit` and `bulk` reach and judge targets (see 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
 from trustscan.core.catalog import LANGUAGES
+from trustscan.core.durations import parse_duration
 from trustscan.core.errors import InputFileError, ResolverError, SnapshotError
 from trustscan.core.models import CRITERIA
 from trustscan.core.settings import AuditSettings, NameServer, parse_nameserver
@@ -227,3 +229,20 @@ def _zones(values: Sequence[str], option: str) -> tuple[str, ...]:
             raise click.UsageError(f"{option}: {value!r} is not a DNS zone name")
         zones.append(zone)
     return tuple(dict.fromkeys(zones))
+
+
+class DurationType(click.ParamType):
+    """SECONDS or a DURATION such as 15m, 6h, 1d (trustscan.core.durations)."""
+
+    name = "DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        try:
+            return parse_duration(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DURATION = DurationType()

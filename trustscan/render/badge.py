@@ -22,7 +22,7 @@ from trustscan.publish.attestation import Document
 from trustscan.render.templating import environment
 from trustscan.render.textwidth import text_width
 
-__all__ = ["BadgeSummary", "embed_html", "render_svg", "shields_endpoint", "summarise"]
+__all__ = ["BadgeSummary", "embed_html", "render_svg", "shields_endpoint", "standing_summary", "summarise"]
 
 # Colours of shields.io's named palette (hex for SVG, names for the endpoint JSON).
 _COLOURS = {
@@ -30,6 +30,7 @@ _COLOURS = {
     "fail": ("#e05d44", "red"),
     "error": ("#fe7d37", "orange"),
     "expired": ("#9f9f9f", "lightgrey"),
+    "stale": ("#9f9f9f", "lightgrey"),  # no successful check recent enough (trustscan.bulk.history)
 }
 LABEL_COLOUR = "#555"
 DETAIL_COLOUR = "#6a6a6a"
@@ -44,7 +45,7 @@ class BadgeSummary:
     label: str
     result: str
     details: str
-    state: str  # pass | fail | error | expired
+    state: str  # pass | fail | error | expired | stale
     met: int
     total: int
     not_checked: int
@@ -81,6 +82,36 @@ def summarise(document: Document, catalog: Catalog, *, now: datetime) -> BadgeSu
         parts.append(catalog.text("badge.unsigned"))
     return BadgeSummary(catalog.text("badge.label"), result, " · ".join(parts), state, met, len(CRITERIA),
                         not_checked, declared_only)
+
+
+def standing_summary(criteria: Mapping[str, str], standing: Mapping[str, Any], catalog: Catalog,
+                     *, declared_until: str | None = None) -> BadgeSummary:
+    """The badge of a monitored site: its standing now (`trustscan.bulk.history.Standing.as_dict()`).
+
+    The counts are the latest round's; the dates say which round is shown and, when stale, when the
+    site was last successfully checked. A pass carried by a signed declaration through failed rounds
+    says so ("declared", and how many of the allowed failed rounds have happened).
+    """
+    state = str(standing["state"])
+    statuses = [str(criteria.get(c, "not_checked")) for c in CRITERIA]
+    met, not_checked, declared_only = statuses.count("pass"), statuses.count("not_checked"), statuses.count("manual")
+    parts = [catalog.text("badge.met", {"met": met, "total": len(CRITERIA)})]
+    if not_checked:
+        parts.append(catalog.text("badge.not_checked", {"count": not_checked}))
+    if declared_only:
+        parts.append(catalog.text("badge.declared_only", {"count": declared_only}))
+    latest = standing.get("latest")
+    parts.append(catalog.text("badge.round", {"date": _date(latest.get("finished_at") if latest else None)}))
+    if state == "stale":
+        checked = standing.get("last_checked_at")
+        parts.append(catalog.text("badge.last_checked", {"date": _date(checked)}) if checked
+                     else catalog.text("badge.never_checked"))
+    if standing.get("declared"):
+        parts.append(catalog.text("badge.declared_grace", {"date": _date(declared_until),
+                                                           "failed": standing.get("failed_rounds"),
+                                                           "limit": standing.get("fail_rounds")}))
+    return BadgeSummary(catalog.text("badge.label"), catalog.text(f"badge.result.{state}"), " · ".join(parts), state,
+                        met, len(CRITERIA), not_checked, declared_only)
 
 
 def _state(overall: str) -> str:
