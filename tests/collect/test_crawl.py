@@ -264,5 +264,5 @@ def test_every_page_is_a_first_visit_without_cookies() -> None:
                                     CrawlLimits(deadline=time.monotonic() + 10))
 
     result = asyncio.run(go())
-    assert seen == [None, None]
+    assert seen == [None] * 4  # the two pages, /robots.txt and /sitemap.xml: all first visits
     assert [c["name"] for c in result["pages"][0]["cookies"]] == ["_ga"]

@@ -16,6 +16,7 @@ import pytest
 
 from tests.world import World
 from tests.world.content import CONTENT_SITES
+from tests.world.fetchsites import FETCH_SITES
 from trustscan.audit import AuditSettings, run_audit
 from trustscan.core.catalog import load_catalog
 from trustscan.core.settings import NameServer
@@ -78,6 +79,7 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "listed-domain": ({"c": "pass", "e": "pass"}, {"c.tls.dh_params": "skip"}),
     "listed-ip": ({"c": "pass", "e": "pass"}, {"c.tls.dh_params": "skip"}),
     **{name: ({"c": "pass", "e": "pass"}, {"c.tls.dh_params": "skip"}) for name in CONTENT_SITES},
+    **{name: ({"c": "pass", "e": "pass"}, {"c.tls.dh_params": "skip"}) for name in FETCH_SITES},
     **{name: ({"c": "pass", "e": "pass"}, {"c.tls.dh_params": "skip"})
        for name in ("a-noheaders", "a-exposed", "a-disclosure", "a-catchall", "a-badcookie")},
 }
@@ -117,7 +119,7 @@ CRAWL_EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "content-spam": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail"}),
     "links-listed": ({"b": "pass", "dd": "fail"}, {"dd.links.reputation": "fail"}),
     "content-malware": ({"b": "pass", "dd": "fail"}, {
-        "dd.scripts.cryptominer": "fail", "dd.scripts.obfuscated": "fail", "dd.redirects.offsite": "fail",
+        "dd.scripts.cryptominer": "fail", "dd.scripts.obfuscated": "fail", "dd.redirects.offsite": "warn",
         "dd.forms.password_offsite": "fail", "dd.scripts.integrity": "warn"}),
     # Spam past the parser's nesting limit: not seen, so not a fail, but never a pass (extract.py).
     "content-deep": ({"b": "pass", "dd": "error"}, {
@@ -130,6 +132,14 @@ CRAWL_EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "content-noconsent": ({"b": "fail", "dd": "pass"}, {
         "b.privacy.consent": "fail", "b.forms.consent": "fail", "b.tracking.first_view": "fail",
         "dd.scripts.integrity": "warn"}),
+    # What the crawler must fetch to see (tests/world/fetchsites.py); fetch-clean is their trap and passes.
+    "fetch-doorway": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail", "dd.links.reputation": "fail"}),
+    "cloak-bot": ({"b": "pass", "dd": "fail"}, {"dd.cloaking.search_engines": "fail"}),
+    "cloak-referer": ({"b": "pass", "dd": "fail"}, {"dd.cloaking.search_engines": "fail",
+                                                   "dd.links.reputation": "fail"}),
+    "frames-hidden": ({"b": "pass", "dd": "fail"}, {"dd.frames.hidden": "fail", "dd.links.reputation": "fail"}),
+    "redirect-script": ({"b": "pass", "dd": "fail"}, {"dd.links.reputation": "fail", "dd.redirects.offsite": "warn"}),
+    "downloads-apk": ({"b": "pass", "dd": "fail"}, {"dd.downloads.executables": "fail"}),
 }
 
 
@@ -315,3 +325,44 @@ def test_crawl_findings_name_page_element_and_reason(outcomes: dict[str, AuditOu
     assert (clean["pages_fetched"], clean["stopped"], clean["complete"]) == (30, "max_pages", False)
     # A site with nothing on HTTPS is read over plain HTTP.
     assert outcomes["httponly"].attempts["crawl"].data["start_url"].startswith("http://")
+
+
+def test_fetch_findings_show_what_was_fetched_and_seen(outcomes: dict[str, AuditOutcome], world: World) -> None:
+    """Criterion đ, issue 10: cloaking, sitemap doorways, hidden frames, script redirects, downloads."""
+    def data(site: str, probe: str) -> dict[str, Any]:
+        return outcomes[site].attempts[probe].data
+
+    bot = data("cloak-bot", "cloaking")["differences"]
+    assert {d["kind"] for d in bot} == {"gambling text", "links to other sites"}
+    assert all(d["only_seen_by"] == "Googlebot, Bingbot, Cốc Cốc crawler" for d in bot)
+    assert {"casino-online.example", "nhacai-uytin.example"} <= {w for d in bot for w in d["what"]}
+    referer = data("cloak-referer", "cloaking")["differences"][0]
+    assert referer["kind"] == "redirect" and referer["what"] == ["HTTP 302 to lua-dao.trustscan.test"]
+    assert referer["only_seen_by"].startswith("visitor from Google search")
+    (listed,) = data("cloak-referer", "links_reputation")["listed"]  # the cloaked redirect's target is listed
+    assert listed["seen_on"][0]["element"] == "HTTP redirect (as visitor from Google search)"
+    # The trap: a per-request token, a lighter page for crawlers, gambling news: compared, nothing differs.
+    clean = data("fetch-clean", "cloaking")
+    assert len(clean["pages_compared"]) == 3 and clean["differences"] == [] and clean["not_compared"] == []
+    assert data("fetch-clean", "crawl")["sitemaps"]["pages_fetched"] == [
+        world.site("fetch-clean").https_url("/uploads/2024/thong-bao-tuyen-dung.html")]
+    assert data("fetch-clean", "delivery")["frames_checked"] == 3  # video, GTM, same-site tiny frame: none judged
+
+    doorway = data("fetch-doorway", "crawl")
+    first = world.site("fetch-doorway").https_url("/wp-content/uploads/2024/05/slot-gacor.html")
+    assert set(doorway["sitemaps"]["pages_fetched"]) == {
+        first, world.site("fetch-doorway").https_url("/uploads/tmp/nha-cai-uy-tin.html")}
+    assert {f["url"].rsplit("/", 1)[1]: f.get("kind", f.get("error")) for f in doorway["sitemaps"]["files"]} == {
+        "sitemap_index.xml": "index", "sitemap.xml": "urlset", "pages.xml.gz": "urlset", "missing.xml": "status 404"}
+    (door,) = data("fetch-doorway", "links_reputation")["listed"]
+    assert door["seen_on"] == [{"page": first, "element": "<a href>"}]
+
+    frames = data("frames-hidden", "delivery")["hidden_frames"]
+    assert [f["element"].split("=")[0] for f in frames] == ["<iframe src", "<object data", "<embed src"]
+    (script,) = data("redirect-script", "links_reputation")["listed"]
+    assert script["seen_on"][0]["element"] == "script redirect (redirect.location_call)"
+    unrelated = data("redirect-script", "content")["offsite_redirects"]
+    assert [f["target"] for f in unrelated] == ["https://lua-dao.trustscan.test/dang-nhap", "https://su-kien-moi.example/"]
+    downloads = data("downloads-apk", "delivery")["offsite_downloads"]
+    assert [f["target"] for f in downloads] == ["https://dichvucong-vneid.example/VNeID.apk",
+                                                "https://tai-ve.example/get.php?file=CongDichVu.exe"]

@@ -38,3 +38,10 @@ def test_bad_max_pages_is_a_one_line_usage_error() -> None:
                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1 and "--max-pages" in result.stderr
+
+
+def test_cloaked_site_fails_and_the_report_shows_the_difference(world: World) -> None:
+    result = audit(world, "cloak-bot", "--lang", "en", "--only", "đ")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "The site cloaks content" in result.stdout and "only_seen_by=Googlebot, Bingbot" in result.stdout
+    assert "kind=gambling text" in result.stdout and "nhà cái uy tín" in result.stdout

@@ -21,6 +21,7 @@ from trustscan.localworld.sites import free_port
 
 from . import nginx
 from .blocklist import ALIASES, DNS_ONLY_HOSTS, write_snapshot
+from .fetchsites import server_options
 from .sites import (
     DOMAIN,
     SITES,
@@ -200,6 +201,7 @@ def _servers_for(
                 hsts=site.hsts,
                 content_types=forced,
                 **hygiene_options(site),  # criterion a: security headers, disclosure, catch-all, cookies
+                **server_options(site.name, root),  # criterion đ: cloaking by User-Agent or Referer
             )
         )
     return servers

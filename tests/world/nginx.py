@@ -38,6 +38,16 @@ class NginxError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Variant:
+    """Another answer when a request header matches: how cloaked sites pick their audience."""
+
+    variable: str  # an nginx variable: "$http_user_agent", "$http_referer"
+    pattern: str  # a case-insensitive PCRE
+    root: Path | None = None  # serve the files under this root instead
+    redirect: str | None = None  # or answer 302 with this Location
+
+
+@dataclass(frozen=True)
 class Server:
     """One nginx ``server`` block's worth of settings (HTTPS or plain HTTP) for one site."""
 
@@ -55,6 +65,8 @@ class Server:
     headers: tuple[tuple[str, str], ...] = ()  # extra response headers (criterion a hygiene)
     server_tokens: bool = False  # True: "Server: nginx/1.x.y" (version disclosure)
     catch_all: bool = False  # True: every unknown path answers 200 with the home page
+    variants: tuple[Variant, ...] = ()  # answers chosen by a request header (cloaking sites)
+    request_id: str | None = None  # this text in HTML becomes nginx's $request_id: new bytes on every request
 
 
 def find_nginx() -> str | None:
@@ -115,6 +127,18 @@ def _server_block(s: Server) -> str:
         lines.append("server_tokens on;")
     if s.catch_all:
         lines.append("location / { try_files $uri /index.html; }")
+    if s.request_id and not s.redirect_to:
+        lines += [f'sub_filter "{s.request_id}" "$request_id";', "sub_filter_once off;"]
+    for variant in s.variants if not s.redirect_to else ():
+        if variant.redirect:
+            lines.append(f'if ({variant.variable} ~* "{variant.pattern}") {{ return 302 "{variant.redirect}"; }}')
+    roots = [v for v in s.variants if v.root is not None and not s.redirect_to]
+    if roots:
+        assert not s.catch_all, "a cloaking site's location / cannot also be the catch-all one"
+        # `root` inside `if` in a location: the index's internal redirect comes back here and is served
+        # from the same root.
+        lines.append("location / { " + " ".join(f'if ({v.variable} ~* "{v.pattern}") {{ root {v.root}; }}'
+                                                for v in roots) + " }")
     if s.redirect_to:
         lines.append(f"return 301 {s.redirect_to}$request_uri;")
     else:

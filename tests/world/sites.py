@@ -19,6 +19,7 @@ from trustscan.localworld.ca import IssuedCert, LocalCA
 from trustscan.localworld.sites import SECURITY_TXT_PATH, https_url, security_txt
 
 from .content import CONTENT_SITES, PRIVACY_FOOTER, content_files
+from .fetchsites import FETCH_SITES, content_type, fetch_files
 
 DOMAIN = "trustscan.test"
 IDN_LABEL = "bộ-công-an"  # served from the good site; reaches DNS as punycode
@@ -113,6 +114,7 @@ SITES: tuple[SiteDef, ...] = (
     SiteDef("listed-domain", "its own domain is on the world's blocklist snapshot", listed="domain"),
     SiteDef("listed-ip", "its address falls in a CIDR range on the world's blocklist snapshot", listed="ip"),
     *(SiteDef(name, what) for name, (what, _) in CONTENT_SITES.items()),  # criteria b and đ
+    *(SiteDef(name, site.what) for name, site in FETCH_SITES.items()),  # đ: cloaking, sitemaps, frames...
     # Criterion a hygiene: each differs from good in its hygiene only.
     SiteDef("a-noheaders", "no CSP, X-Content-Type-Options or Referrer-Policy", hygiene="noheaders"),
     SiteDef("a-exposed", "serves /.git/HEAD, /.git/config and /.env", hygiene="exposed"),
@@ -201,6 +203,8 @@ def site_files(site: SiteDef, *, https_port: int, now: dt.datetime) -> list[File
         files += [File(path, body) for path, body in EXPOSED_FILES]
     # Criteria b and đ: every site links a privacy policy; content sites replace pages (tests/world/content.py).
     files += [File(path, body) for path, body in content_files(site.name, site.host).items()]
+    files += [File(path, body, content_type(path))
+              for path, body in fetch_files(site.name, site.host, https_url(site.host, https_port, "")).items()]
     year = now + dt.timedelta(days=365)
     contact = f"mailto:security@{site.host}"
     canonical = https_url(site.host, https_port, SECURITY_TXT_PATH)

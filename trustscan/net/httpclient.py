@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import warnings
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -205,6 +205,7 @@ async def follow_redirects(
     policy: AddressPolicy | None = None,
     hop_timeout: Callable[[], float] | None = None,
     send_cookies: bool = True,
+    headers: Mapping[str, str] | None = None,
 ) -> T:
     """GET `url` and follow its redirects by hand, one recorded hop at a time: the one follower.
 
@@ -216,7 +217,8 @@ async def follow_redirects(
     are followed: `answer.limit_reached` tells the handler, and returning FOLLOW past it raises
     httpx.TooManyRedirects. `hop_timeout`, asked before each hop, bounds that whole hop (request,
     headers and whatever body `handle` reads); a hop with no time left raises TimeoutError at once.
-    `send_cookies=False` sends each hop without the client's cookies (a first visit).
+    `send_cookies=False` sends each hop without the client's cookies (a first visit). `headers` are
+    sent on every hop, over the client's (a crawler's User-Agent, a search engine's Referer).
     """
     if policy is None and isinstance(client, PolicyClient):
         policy = client.address_policy
@@ -231,7 +233,7 @@ async def follow_redirects(
             raise TimeoutError
         chain = (*chain, current)
         async with asyncio.timeout(seconds):
-            request = client.build_request("GET", current)
+            request = client.build_request("GET", current, headers=headers)
             if not send_cookies:
                 request.headers.pop("cookie", None)
             response = await client.send(request, stream=True, follow_redirects=False)

@@ -1,9 +1,11 @@
 """The crawl and the probes that judge its pages (criteria b and đ).
 
-`crawl` fetches, then `content` (đ indicators, no I/O), `privacy` (b; fetches the policy page)
-and `links_reputation` (đ; reads the blocklist snapshots) each receive its attempt. A crawl that
-failed makes them fail too. lxml is imported only when a probe runs (the registry imports this
-package to find the probes).
+`crawl` fetches (links, then pages only its sitemaps list), then `content` (đ indicators, no I/O),
+`delivery` (đ: hidden frames, executables from other sites; no I/O), `privacy` (b; fetches the
+policy page) and `cloaking` (đ; fetches a few pages again as search crawlers and search visitors)
+each receive its attempt; `links_reputation` (đ; reads the blocklist snapshots) also takes what
+only the crawlers and search visitors were shown. A crawl that failed makes them fail too.
+lxml is imported only when a probe runs (the registry imports this package to find the probes).
 """
 
 from __future__ import annotations
@@ -60,10 +62,29 @@ async def _privacy(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict
                                  deadline=_share_of_deadline(context, 0.95))
 
 
+async def _delivery(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    from trustscan.collect.crawl.delivery import analyse_delivery
+
+    return analyse_delivery(_crawl_facts(needed), context.target.ascii_host, context.deadline.at)
+
+
+async def _cloaking(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    from trustscan.collect.crawl.cloaking import check_cloaking
+
+    # Like the policy fetch: done before the audit deadline turns this probe into an error.
+    return await check_cloaking(context.client, _crawl_facts(needed), context.target.ascii_host,
+                                timeout=context.settings.probe_timeout, deadline=_share_of_deadline(context, 0.95))
+
+
 async def _links_reputation(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
     from trustscan.collect.crawl.links import check_outbound_links
 
-    return await check_outbound_links(context.settings, _crawl_facts(needed), context.target.ascii_host)
+    cloaking = needed["cloaking"]
+    # What only crawlers or search visitors were shown is checked too; a failed cloaking check
+    # leaves the crawl's own hosts to check (that failure is dd.cloaking.search_engines' error, not this rule's).
+    also_seen = (cloaking.data or {}).get("outbound") if cloaking.status is AttemptStatus.COMPLETED else None
+    return await check_outbound_links(context.settings, _crawl_facts(needed), context.target.ascii_host,
+                                      also_seen=also_seen)
 
 
 CRAWL = ProbeSpec("crawl", _crawl, facts=(
@@ -72,6 +93,8 @@ CRAWL = ProbeSpec("crawl", _crawl, facts=(
     "pages_fetched", "html_pages", "errors", "max_pages", "max_depth", "links_not_followed",
     "complete", "stopped",
     "subresources",  # same-site stylesheets and scripts read for the analysis: fetched, over the limit, read
+    "sitemaps",  # robots.txt Sitemap lines and /sitemap.xml: each file read, what it listed, pages fetched
+    "sitemap_pages",
 ))
 
 CONTENT = ProbeSpec("content", _content, needs=("crawl",), facts=(
@@ -86,6 +109,15 @@ PRIVACY = ProbeSpec("privacy", _privacy, needs=("crawl",), facts=(
     "tracking_cookies",
 ))
 
-LINKS_REPUTATION = ProbeSpec("links_reputation", _links_reputation, needs=("crawl",), facts=(
+DELIVERY = ProbeSpec("delivery", _delivery, needs=("crawl",), facts=(
+    "pages_analysed", "frames_checked", "hidden_frames", "offsite_downloads",
+))
+
+CLOAKING = ProbeSpec("cloaking", _cloaking, needs=("crawl",), facts=(
+    "pages_compared", "identities", "requests", "differences", "not_compared", "notes",
+    "outbound",  # off-site hosts in the crawlers' and search visitors' views, for links_reputation
+))
+
+LINKS_REPUTATION = ProbeSpec("links_reputation", _links_reputation, needs=("crawl", "cloaking"), facts=(
     "snapshots", "hosts_checked", "listed",
 ))

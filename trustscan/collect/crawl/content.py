@@ -131,38 +131,47 @@ def _password_form_problem(form: dict[str, Any], host: str) -> str | None:
 
 
 def outbound_hosts(crawl: dict[str, Any], host: str) -> dict[str, list[dict[str, str]]]:
-    """Every off-site host a page links to, loads a script or frame from, or posts a form to.
+    """Every off-site host a page links to, loads a script, frame or object from, posts a form to or
+    redirects to (HTTP, meta refresh, script).
 
     Maps host -> up to 3 {page, element} places it was seen, for criterion đ's reputation check.
     """
     places: dict[str, list[dict[str, str]]] = {}
     for page in crawl.get("pages") or []:
         html = page.get("html")
-        if html is None:
-            continue
         url = page.get("final_url") or page["url"]
-        for element, target in _outbound_elements(html):
+        found = [("HTTP redirect", page.get("offsite_redirect") or "")]  # such a page has no html
+        found += _outbound_elements(html, url) if html is not None else []
+        for element, target in found:
             if is_offsite(target, host):
                 seen = places.setdefault(host_of(target), [])
                 if len(seen) < 3:
-                    seen.append({"page": url, "element": element})
-        if page.get("offsite_redirect") and is_offsite(page["offsite_redirect"], host):
-            places.setdefault(host_of(page["offsite_redirect"]), []).append({"page": page["url"],
-                                                                             "element": "HTTP redirect"})
+                    seen.append({"page": page["url"] if element == "HTTP redirect" else url, "element": element})
     return places
 
 
-def _outbound_elements(html: dict[str, Any]) -> Iterator[tuple[str, str]]:
+def _outbound_elements(html: dict[str, Any], page_url: str) -> Iterator[tuple[str, str]]:
     for link in html["links"]:
         yield f"<{link['tag']} href>", link.get("url") or ""
     for script in html["scripts"]:
         yield "<script src>", script.get("url") or ""
     for frame in html["iframes"]:
-        yield "<iframe src>", frame.get("url") or ""
+        tag = frame.get("tag") or "iframe"
+        yield f"<{tag} {'data' if tag == 'object' else 'src'}>", frame.get("url") or ""
     for form in html["forms"]:
         yield "<form action>", form.get("action_url") or ""
     for refresh in html["meta_refresh"]:
         yield "<meta refresh>", refresh.get("url") or ""
+    yield from script_redirects(html, page_url)
+
+
+def script_redirects(html: dict[str, Any], page_url: str) -> Iterator[tuple[str, str]]:
+    """("script redirect (signature)", absolute target) of each script redirect signal of a page."""
+    base = html.get("base_url") or page_url
+    for script in html["scripts"]:
+        for signal in script.get("signals") or []:
+            if signal.get("kind") == "redirect" and signal.get("target"):
+                yield f"script redirect ({signal['id']})", _absolute(base, signal["target"]) or ""
 
 
 def _finding(page: str, element: str, reason: str, **details: Any) -> dict[str, Any]:
@@ -180,6 +189,9 @@ def _merge(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         elif len(merged) < MAX_FINDINGS:
             merged[key] = dict(finding)
     return list(merged.values())
+
+
+merge_findings = _merge  # the other đ analyses (delivery.py) report repeated findings the same way
 
 
 def _absolute(base: str, target: str | None) -> str | None:

@@ -6,18 +6,24 @@ taken from the audit's budget, and `CONCURRENCY` requests in flight (the shared 
 smaller still). Redirects are followed by hand (`follow_redirects`), within the site, and every hop is recorded.
 Pages of a site with broken TLS are read anyway: the shared client is deliberately lax, and
 criterion c judges the TLS, not this probe.
+
+While the link crawl runs, the site's sitemaps are read (`sitemap.discover`); once it is done, up
+to `SITEMAP_PAGES` pages they list that no link reached are fetched too (beyond `max_pages`), marked
+`found_in`, and judged like every other page: doorway pages are announced only in sitemaps.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 import httpx
 
+from trustscan.collect.crawl import sitemap
 from trustscan.collect.crawl.decode import DecodedHtml, decode_html
 from trustscan.collect.crawl.extract import (
     MAX_SCRIPT_SCAN,
@@ -36,6 +42,7 @@ MAX_BODY = 2 * 1024 * 1024
 CONCURRENCY = 3
 MAX_REDIRECTS = 5
 MAX_HEADERS = 40
+SITEMAP_PAGES = 10  # pages fetched only because a sitemap lists them, beyond max_pages
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Links to these are not pages; fetching them would spend the page budget on downloads.
 _NOT_PAGES = (".pdf", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".ico", ".zip", ".rar", ".7z", ".gz",
@@ -53,6 +60,7 @@ class CrawlLimits:
     request_timeout: float = 10.0
     deadline: float = float("inf")
     concurrency: int = CONCURRENCY
+    sitemap_pages: int = SITEMAP_PAGES  # 0: sitemaps are not read
 
 
 def same_site(url: str, host: str) -> bool:
@@ -82,8 +90,15 @@ async def crawl_site(client: httpx.AsyncClient, start_urls: list[str], host: str
     if first.get("status") is None:
         raise ProbeError(f"home page could not be fetched: {first.get('error')}")
     state = _Crawl(client, host, limits, subresources)
+    discovery = asyncio.create_task(_discover_sitemaps(client, first, host, limits))
     state.add(first)
-    stopped = await state.run()
+    try:
+        stopped = await state.run()
+        sitemaps = await discovery
+    finally:
+        discovery.cancel()
+    if sitemaps is not None and stopped != "deadline":
+        stopped = await state.fetch_listed(sitemaps["urls"]) or stopped
     pages = sorted(state.pages, key=lambda p: (p["depth"], p["order"]))
     return {
         "start_url": first["url"],
@@ -97,7 +112,26 @@ async def crawl_site(client: httpx.AsyncClient, start_urls: list[str], host: str
         "complete": stopped is None,
         "stopped": stopped,
         "subresources": subresources.summary(),
+        "sitemaps": _sitemap_summary(sitemaps, state.sitemap_pages),
+        "sitemap_pages": len(state.sitemap_pages),
     }
+
+
+async def _discover_sitemaps(client: httpx.AsyncClient, first: dict[str, Any], host: str,
+                             limits: CrawlLimits) -> dict[str, Any] | None:
+    if limits.sitemap_pages <= 0:
+        return None
+    parts = urlsplit(first.get("final_url") or first["url"])
+    return await sitemap.discover(client, f"{parts.scheme}://{parts.netloc}", host, timeout=limits.request_timeout,
+                                  deadline=limits.deadline)
+
+
+def _sitemap_summary(found: dict[str, Any] | None, fetched: list[str]) -> dict[str, Any] | None:
+    """What was read (robots.txt, each sitemap file) and which listed pages were fetched, for the report."""
+    if found is None:
+        return None
+    return {"robots": found["robots"], "files": found["files"], "urls_listed": len(found["urls"]),
+            "pages_fetched": fetched}
 
 
 class _Crawl:
@@ -112,6 +146,7 @@ class _Crawl:
         self.scheduled = 1  # the home page
         self.not_followed = 0
         self.limit_hit = False
+        self.sitemap_pages: list[str] = []
 
     def add(self, page: dict[str, Any]) -> None:
         page["order"] = len(self.pages)
@@ -148,6 +183,28 @@ class _Crawl:
             await asyncio.gather(*workers, return_exceptions=True)
         return "max_pages" if self.limit_hit else None
 
+    async def fetch_listed(self, listed: dict[str, str]) -> str | None:
+        """Fetch the sitemap-listed pages the link crawl did not reach; "deadline" if time ran out."""
+        chosen = sitemap.choose({url: source for url, source in listed.items() if crawlable(url)}, self.seen,
+                                self.limits.sitemap_pages)
+        semaphore = asyncio.Semaphore(self.limits.concurrency)
+
+        async def one(url: str, source: str) -> None:
+            async with semaphore:
+                page = await fetch_page(self.client, url, 1, self.host, self.limits, self.subresources)
+            page["found_in"] = source  # the sitemap that listed it; its own links are not followed
+            page["order"] = len(self.pages)
+            self.pages.append(page)
+            self.sitemap_pages.append(url)
+
+        self.seen.update(url for url, _ in chosen)
+        try:
+            await asyncio.wait_for(asyncio.gather(*(one(url, source) for url, source in chosen)),
+                                   timeout=max(self.limits.deadline - time.monotonic(), 0.0))
+        except TimeoutError:
+            return "deadline"
+        return None
+
     async def _worker(self) -> None:
         while True:
             url, depth = await self.queue.get()
@@ -157,12 +214,17 @@ class _Crawl:
                 self.queue.task_done()
 
 
+Annotate = Callable[[DecodedHtml, dict[str, Any]], None]
+
+
 async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
-                     limits: CrawlLimits, subresources: Subresources | None = None) -> dict[str, Any]:
+                     limits: CrawlLimits, subresources: Subresources | None = None, *,
+                     headers: Mapping[str, str] | None = None, annotate: Annotate | None = None) -> dict[str, Any]:
     """One page with its redirect chain; never raises for anything the server does.
 
     With `subresources`, the page's same-site stylesheets (for hiding) and scripts (for signatures)
-    are read too, through that crawl-wide cache.
+    are read too, through that crawl-wide cache. `headers` go with every hop (the cloaking check's
+    crawler and search-visitor identities); `annotate(decoded, facts)` adds to an HTML page's facts.
     """
     page: dict[str, Any] = {"url": url, "depth": depth, "final_url": None, "status": None, "redirect_chain": [],
                             "cookies": [], "headers": {}, "content_type": None, "bytes": 0, "truncated": False,
@@ -199,7 +261,7 @@ async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
         # Every page is read as a first visit, with no cookies from the audit's other requests: criterion b
         # asks what is set *before* any consent, and a server may only set its cookies on a cookie-less visit.
         body = await follow_redirects(client, url, record, max_redirects=MAX_REDIRECTS, hop_timeout=hop_timeout,
-                                      send_cookies=False)
+                                      send_cookies=False, headers=headers)
     except TimeoutError:
         page["error"] = ("crawl deadline reached" if timeouts[-1] <= 0
                          else f"no complete answer within {timeouts[-1]:.1f}s")
@@ -220,6 +282,8 @@ async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
                                                    limits.deadline, sheets)
             if subresources is not None:
                 await _read_site_scripts(page["html"], subresources)
+            if annotate is not None:
+                await asyncio.to_thread(annotate, decoded, page["html"])
         except TimeoutError:
             page["error"] = "crawl deadline reached before the page was analysed"
             return page

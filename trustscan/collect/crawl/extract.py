@@ -187,8 +187,7 @@ def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
     facts["scripts"] = _capped(notes, "scripts", MAX_SCRIPTS, (_script(tag, base) for tag in root.iter("script")))
     in_time(deadline)
     facts["iframes"] = _capped(notes, "iframes", MAX_IFRAMES, (
-        {"src": _clip(_attr(tag, "src")), "url": _resolve(base, _attr(tag, "src")), "hidden": hider.reason(tag)}
-        for tag in root.iter("iframe", "frame")
+        _frame(tag, base, hider) for tag in root.iter("iframe", "frame", "object", "embed")
     ))
     in_time(deadline)
     facts["forms"] = _capped(notes, "forms", MAX_FORMS, (_form(i, tag, base, hider)
@@ -414,6 +413,14 @@ def _script(tag: Any, base: str) -> dict[str, Any]:
         "crossorigin": _clip(_attr(tag, "crossorigin"), 40) or None,
         "signals": match_script(body[:MAX_SCRIPT_SCAN], src or ""),
     }
+
+
+def _frame(tag: Any, base: str, hider: _Hider) -> dict[str, Any]:
+    """A frame or plugin element: where it loads from (`data` for <object>), its size and hiding."""
+    src = _attr(tag, "data" if tag.tag == "object" else "src")
+    return {"tag": tag.tag, "src": _clip(src), "url": _resolve(base, src), "hidden": hider.reason(tag),
+            "width": _clip(_attr(tag, "width"), 20), "height": _clip(_attr(tag, "height"), 20),
+            "style": _clip(_attr(tag, "style"), 120)}
 
 
 def _form(index: int, tag: Any, base: str, hider: _Hider) -> dict[str, Any]:

@@ -1,0 +1,133 @@
+"""The cloaking check (issue 10 item 1) through an injected transport: who gets what, and what is not cloaking."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from trustscan.collect.crawl.cloaking import CLOAK_PAGES, check_cloaking, identities, sample
+from trustscan.collect.crawl.crawl import CrawlLimits, crawl_site
+from trustscan.core.errors import ProbeError
+
+HTML = {"content-type": "text/html; charset=utf-8"}
+CLEAN = '<p>Cổng thông tin điện tử</p><a href="https://partner.example/">đối tác</a><a href="/tin">tin</a>'
+SPAM = '<p>Nhà cái uy tín, cá cược bóng đá</p><a href="https://nhacai.example/">vào đây</a>'
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def is_bot(request: httpx.Request) -> bool:
+    return any(name in request.headers.get("user-agent", "") for name in ("Googlebot", "bingbot", "coccocbot"))
+
+
+def from_search(request: httpx.Request) -> bool:
+    return any(name in request.headers.get("referer", "") for name in ("google.", "bing.", "coccoc."))
+
+
+def check(handler: Handler) -> dict[str, Any]:
+    async def go() -> dict[str, Any]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            crawl = await crawl_site(client, ["https://site.test/"], "site.test",
+                                     CrawlLimits(sitemap_pages=0, deadline=time.monotonic() + 10))
+            return await check_cloaking(client, crawl, "site.test", timeout=5, deadline=time.monotonic() + 10)
+    return asyncio.run(go())
+
+
+def html(body: str, status: int = 200) -> httpx.Response:
+    return httpx.Response(status, headers=HTML, content=body.encode())
+
+
+def test_identities_are_the_three_crawlers_and_three_search_visitors() -> None:
+    browser, others = identities()
+    assert [i.name for i in others] == ["Googlebot", "Bingbot", "Cốc Cốc crawler", "visitor from Google search",
+                                        "visitor from Bing search", "visitor from Cốc Cốc search"]
+    assert "Chrome/" in dict(browser.headers)["User-Agent"] and "Referer" not in dict(browser.headers)
+    assert "Googlebot/2.1" in dict(others[0].headers)["User-Agent"]
+    assert dict(others[5].headers)["Referer"] == "https://coccoc.com/"
+
+
+def test_spam_only_crawlers_get_fails_with_links_and_words() -> None:
+    facts = check(lambda r: html(CLEAN + (SPAM if is_bot(r) else "")))
+    links, words = [d for d in facts["differences"] if d["page"] == "https://site.test/"]
+    assert links["kind"] == "gambling text" and links["only_seen_by"] == "Googlebot, Bingbot, Cốc Cốc crawler"
+    assert {"nhà cái uy tín", "cá cược"} <= set(links["what"])
+    assert words == {"page": "https://site.test/", "kind": "links to other sites",
+                     "only_seen_by": "Googlebot, Bingbot, Cốc Cốc crawler", "what": ["nhacai.example"]}
+    assert facts["outbound"]["nhacai.example"][0]["element"] == "<a href> (as Googlebot)"  # for list reputation
+    assert facts["requests"] == 2 * 7  # the home page and /tin, each as a plain visitor and six identities
+
+
+def test_redirect_only_search_visitors_get_fails() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if from_search(request):
+            return httpx.Response(302, headers={"location": "https://nhacai.example/"})
+        return html(CLEAN)
+
+    facts = check(handler)
+    assert facts["differences"][0] == {
+        "page": "https://site.test/", "kind": "redirect", "what": ["HTTP 302 to nhacai.example"],
+        "only_seen_by": "visitor from Google search, visitor from Bing search, visitor from Cốc Cốc search"}
+    assert facts["outbound"]["nhacai.example"][0]["element"] == "HTTP redirect (as visitor from Google search)"
+
+
+def test_script_redirect_for_search_visitors_and_links_hidden_from_crawlers() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if from_search(request):
+            return html(CLEAN + '<script>window.location.replace("https://nhacai.example/");</script>')
+        return html("<p>Cổng thông tin</p>" if is_bot(request) else CLEAN)
+
+    found = {(d["kind"], d["only_seen_by"]): d for d in check(handler)["differences"]
+             if d["page"] == "https://site.test/"}
+    assert found[("redirect", "visitor from Google search, visitor from Bing search, visitor from Cốc Cốc search")][
+        "what"] == ["script to nhacai.example"]
+    hidden = found[("links to other sites", "plain visitors")]  # what visitors get and crawlers are not shown
+    assert hidden["hidden_from"] == "Googlebot, Bingbot, Cốc Cốc crawler" and hidden["what"] == ["partner.example"]
+
+
+def test_new_bytes_and_same_site_changes_are_not_cloaking() -> None:
+    counter = itertools.count()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        extra = '<a href="/so-do">sơ đồ trang</a>' if is_bot(request) else f"<p>token {next(counter)}</p>"
+        return html(CLEAN + extra + "<p>Xổ số kiến thiết</p>")
+
+    facts = check(handler)
+    assert facts["differences"] == [] and facts["not_compared"] == [] and facts["notes"] == []
+
+
+def test_one_gambling_word_is_not_enough() -> None:
+    facts = check(lambda r: html(CLEAN + ("<p>casino</p>" if is_bot(r) else "")))
+    assert facts["differences"] == []
+
+
+def test_links_that_change_between_plain_visits_are_noted_not_judged() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        rotating = "b" if "Mozilla" in request.headers.get("user-agent", "") else "a"  # the crawl's visit: a
+        return html(f'<a href="https://banner-{rotating}.example/">quảng cáo</a>')
+
+    facts = check(handler)
+    assert facts["differences"] == []
+    assert facts["notes"] == ["https://site.test/: off-site links differ between two plain visits "
+                              "(banner-a.example, banner-b.example); link differences not judged there"]
+
+
+def test_crawlers_refused_by_a_firewall_are_not_compared_and_all_refused_is_an_error() -> None:
+    facts = check(lambda r: html("<p>Access denied</p>", 403) if is_bot(r) else html(CLEAN))
+    assert facts["differences"] == []
+    assert {n["reason"] for n in facts["not_compared"]} == {"status 403 (plain visit: 200): not compared"}
+    with pytest.raises(ProbeError, match="no page could be compared"):
+        check(lambda r: html("<p>no</p>", 403) if "Mozilla" in r.headers.get("user-agent", "") else html(CLEAN))
+
+
+def test_sample_takes_home_then_sitemap_pages_then_crawl_order() -> None:
+    def page(order: int, depth: int, **extra: Any) -> dict[str, Any]:
+        return {"url": f"https://s/{order}", "order": order, "depth": depth, "status": 200, "html": {}, **extra}
+
+    crawl = {"pages": [page(0, 0), page(1, 1), page(2, 1), page(3, 1, found_in="https://s/sitemap.xml"),
+                       page(4, 1, status=404)]}
+    assert [p["order"] for p in sample(crawl)] == [0, 3, 1][:CLOAK_PAGES]

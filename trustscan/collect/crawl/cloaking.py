@@ -1,0 +1,273 @@
+"""Criterion đ: cloaking, content or redirects served only to search engines or their visitors.
+
+SEO spam on compromised government sites is often cloaked: gambling links and text appear only
+when the User-Agent is a search crawler, or visitors arriving from a search results page are
+redirected to a casino while a direct visit shows the clean page. So the home page and a few other
+crawled pages (`CLOAK_PAGES`: the home page, then pages found only in a sitemap, then the rest in
+crawl order) are fetched again as a plain browser and as each identity of
+`rules/data/search-identities.yaml` (Googlebot, Bingbot, Cốc Cốc's crawler, visitors from Google,
+Bing and Cốc Cốc search): at most CLOAK_PAGES x (1 + identities) requests, `CONCURRENCY` at a time.
+
+Pages differ legitimately between two fetches (dates, tokens, rotating news), so raw bytes are
+never compared. Each identity's view is compared with the plain visits on three things only:
+- redirects to another site (HTTP, meta refresh, script) one side gets and the other does not;
+- gambling vocabulary (`rules/data/gambling-lexicon.txt`) in the page's text: at least
+  `MIN_TERMS` distinct terms one side gets and the other does not;
+- links, frames, scripts and form actions to other registrable domains, judged only when the two
+  plain visits (the crawl's and the browser's) agree on those domains: a page whose off-site links
+  change between two plain visits (rotating banners) is noted, not judged on its links.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+
+from trustscan.collect.crawl.content import html_pages, outbound_hosts
+from trustscan.collect.crawl.crawl import MAX_BODY, CrawlLimits, fetch_page
+from trustscan.collect.crawl.decode import DecodedHtml
+from trustscan.collect.crawl.lexicon import gambling_lexicon
+from trustscan.core.errors import ProbeError
+from trustscan.core.yamldata import load_yaml
+from trustscan.net.domains import host_of, is_offsite, site_of
+
+CLOAK_PAGES = 3
+CONCURRENCY = 3
+MIN_TERMS = 2  # one gambling word that differs ("xổ số" in a rotating headline) is not spam; several are
+MAX_DIFFERENCES = 30
+MAX_LISTED = 10  # domains or terms shown per difference
+_REDIRECT_ELEMENTS = ("<meta refresh>", "script redirect")  # compared as redirects, not as links
+_TAG = re.compile(r"<[^<>]*>")  # `[^<>]` stops at the next tag: linear on any markup
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a page is fetched as: a name for the report and the request headers that make it so."""
+
+    name: str
+    headers: tuple[tuple[str, str], ...]
+
+
+@cache
+def identities() -> tuple[Identity, tuple[Identity, ...]]:
+    """(the plain browser visitor, the search identities) of `rules/data/search-identities.yaml`."""
+    text = resources.files("trustscan.rules").joinpath("data", "search-identities.yaml").read_text("utf-8")
+    data = load_yaml(text)
+    browser = str(data["browser_user_agent"])
+    others = []
+    for raw in data["identities"]:
+        headers: tuple[tuple[str, str], ...]
+        if raw.get("user_agent"):
+            headers = (("User-Agent", str(raw["user_agent"])),)
+        elif raw.get("referer"):
+            headers = (("User-Agent", browser), ("Referer", str(raw["referer"])))
+        else:
+            raise ValueError(f"search identity {raw.get('name')!r}: needs user_agent or referer")
+        others.append(Identity(str(raw["name"]), headers))
+    return Identity("plain visitor", (("User-Agent", browser),)), tuple(others)
+
+
+def sample(crawl: dict[str, Any]) -> list[dict[str, Any]]:
+    """The crawled pages to fetch again: the home page, pages found only in a sitemap, then crawl order."""
+    readable = [p for p in html_pages(crawl) if p.get("status") == 200]
+    ordered = sorted(readable, key=lambda p: (p.get("order") != 0, "found_in" not in p, p["depth"], p["order"]))
+    return ordered[:CLOAK_PAGES]
+
+
+async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host: str, *, timeout: float,
+                         deadline: float) -> dict[str, Any]:
+    """The facts of rule dd.cloaking.search_engines; ProbeError when no page could be compared at all."""
+    browser, others = identities()
+    pages = sample(crawl)
+    if not pages:
+        raise ProbeError("no crawled page answered 200 with HTML: nothing to compare")
+    limits = CrawlLimits(max_body=MAX_BODY, request_timeout=timeout, deadline=deadline)
+    semaphore = asyncio.Semaphore(CONCURRENCY)
+
+    async def view(page: dict[str, Any], identity: Identity) -> dict[str, Any]:
+        async with semaphore:
+            return await fetch_page(client, page["url"], 0, host, limits, headers=dict(identity.headers),
+                                    annotate=_add_visible_terms)
+
+    everyone = (browser, *others)
+    views = await asyncio.gather(*(view(page, identity) for page in pages for identity in everyone))
+    differences: list[dict[str, Any]] = []
+    not_compared: list[dict[str, Any]] = []
+    notes: list[str] = []
+    seen_only_by_identities: list[dict[str, Any]] = []
+    compared = []
+    views_compared = 0
+    for index, page in enumerate(pages):
+        row = views[index * len(everyone):(index + 1) * len(everyone)]
+        plain, identity_views = row[0], row[1:]
+        url = page["url"]
+        reason = _not_comparable(plain, page, "the crawl's visit")
+        if reason:  # without a plain visit like the crawl's, there is nothing to compare with
+            not_compared.append({"page": url, "identity": browser.name, "reason": reason})
+            continue
+        compared.append(url)
+        crawled, visitor = summarise(page, host), summarise(plain, host)
+        links_stable = crawled.domains == visitor.domains
+        if not links_stable:
+            notes.append(f"{url}: off-site links differ between two plain visits "
+                         f"({_listed(crawled.domains ^ visitor.domains)}); link differences not judged there")
+        for identity, other in zip(others, identity_views, strict=True):
+            reason = _not_comparable(other, plain)
+            if reason:
+                not_compared.append({"page": url, "identity": identity.name, "reason": reason})
+                continue
+            views_compared += 1
+            seen = summarise(other, host)
+            differences += compare(url, identity.name, seen, crawled, visitor, links_stable=links_stable)
+            seen_only_by_identities.append({**other, "identity": identity.name})
+    if views_compared == 0:
+        raise ProbeError(f"no page could be compared: {not_compared[:3]}")
+    crawled_hosts = set(outbound_hosts(crawl, host))
+    return {
+        "pages_compared": compared,
+        "identities": [identity.name for identity in others],
+        "requests": len(views),
+        "differences": _grouped(differences)[:MAX_DIFFERENCES],
+        "not_compared": not_compared[:MAX_DIFFERENCES],
+        "notes": notes[:MAX_DIFFERENCES],
+        "outbound": {h: seen for h, seen in _outbound(seen_only_by_identities, host).items()
+                     if h not in crawled_hosts},
+    }
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a view of a page is compared on (see the module docstring)."""
+
+    redirects: dict[str, str]  # off-site target host -> how ("HTTP 302", "meta refresh", "script")
+    domains: frozenset[str]  # registrable domains of off-site links, frames, scripts, form actions
+    terms: frozenset[str] | None  # gambling terms in the text; None when not read (the crawl's view)
+
+
+def summarise(page: dict[str, Any], host: str) -> Summary:
+    redirects: dict[str, str] = {}
+    if page.get("offsite_redirect") and is_offsite(page["offsite_redirect"], host):
+        status = next((hop["status"] for hop in reversed(page.get("redirect_chain") or [])), "")
+        redirects[host_of(page["offsite_redirect"])] = f"HTTP {status}".strip()
+    html = page.get("html") or {}
+    base = page.get("final_url") or page["url"]
+    for refresh in html.get("meta_refresh") or []:
+        if is_offsite(refresh.get("url"), host):
+            redirects.setdefault(host_of(refresh["url"]), "meta refresh")
+    for script in html.get("scripts") or []:
+        for signal in script.get("signals") or []:
+            if signal.get("kind") == "redirect" and signal.get("target"):
+                target = urljoin(base, signal["target"])
+                if is_offsite(target, host):
+                    redirects.setdefault(host_of(target), "script")
+    places = outbound_hosts({"pages": [{**page, "offsite_redirect": None}]}, host)
+    domains = frozenset(site_of(h) for h, seen in places.items()
+                        if any(not p["element"].startswith(_REDIRECT_ELEMENTS) for p in seen))
+    terms = html.get("visible_terms")
+    return Summary(redirects, domains, frozenset(terms) if terms is not None else None)
+
+
+def compare(page: str, identity: str, seen: Summary, crawled: Summary, visitor: Summary, *,
+            links_stable: bool) -> list[dict[str, Any]]:
+    """The differences between an identity's view and the plain visits (crawl's and browser's)."""
+    found = []
+    plain_redirects = {**crawled.redirects, **visitor.redirects}
+    only_seen = {h: how for h, how in seen.redirects.items() if h not in plain_redirects}
+    if only_seen:
+        found.append(_difference(page, identity, "redirect", identity,
+                                 [f"{how} to {h}" for h, how in sorted(only_seen.items())]))
+    hidden = {h: how for h, how in visitor.redirects.items() if h in crawled.redirects and h not in seen.redirects}
+    if hidden:
+        found.append(_difference(page, identity, "redirect", "plain visitors",
+                                 [f"{how} to {h}" for h, how in sorted(hidden.items())]))
+    if seen.terms is not None and visitor.terms is not None:
+        extra, missing = seen.terms - visitor.terms, visitor.terms - seen.terms
+        if len(extra) >= MIN_TERMS:
+            found.append(_difference(page, identity, "gambling text", identity, sorted(extra)))
+        if len(missing) >= MIN_TERMS:
+            found.append(_difference(page, identity, "gambling text", "plain visitors", sorted(missing)))
+    if links_stable:
+        extra_domains, missing_domains = seen.domains - visitor.domains, visitor.domains - seen.domains
+        if extra_domains:
+            found.append(_difference(page, identity, "links to other sites", identity, sorted(extra_domains)))
+        if missing_domains:
+            found.append(_difference(page, identity, "links to other sites", "plain visitors",
+                                     sorted(missing_domains)))
+    return found
+
+
+def _difference(page: str, identity: str, kind: str, seen_by: str, what: list[str]) -> dict[str, Any]:
+    more = len(what) - MAX_LISTED
+    return {"page": page, "compared_as": identity, "kind": kind, "only_seen_by": seen_by,
+            "what": what[:MAX_LISTED] + ([f"… {more} more"] if more > 0 else [])}
+
+
+def _grouped(differences: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One difference per (page, kind, side, what), naming every identity it was seen with.
+
+    "only_seen_by": the identities that alone got it, or "plain visitors" when those identities
+    alone did not ("hidden_from").
+    """
+    groups: dict[tuple[str, str, bool, tuple[str, ...]], list[str]] = {}
+    for item in differences:
+        key = (item["page"], item["kind"], item["only_seen_by"] == item["compared_as"], tuple(item["what"]))
+        groups.setdefault(key, []).append(item["compared_as"])
+    out = []
+    for (page, kind, seen_by_identity, what), names in groups.items():
+        side = {"only_seen_by": ", ".join(names)} if seen_by_identity else {
+            "only_seen_by": "plain visitors", "hidden_from": ", ".join(names)}
+        out.append({"page": page, "kind": kind, **side, "what": list(what)})
+    return out
+
+
+def _add_visible_terms(decoded: DecodedHtml, facts: dict[str, Any]) -> None:
+    """The gambling terms in the page's text (markup removed), added to its facts."""
+    facts["visible_terms"] = sorted(set(gambling_lexicon().in_text(_TAG.sub(" ", decoded.text))))
+
+
+def _outbound(views: list[dict[str, Any]], host: str) -> dict[str, list[dict[str, str]]]:
+    """Off-site hosts of the identities' views, each place marked with who saw it (for list reputation)."""
+    places: dict[str, list[dict[str, str]]] = {}
+    for view in views:
+        for found, seen in outbound_hosts({"pages": [view]}, host).items():
+            kept = places.setdefault(found, [])
+            for place in seen:
+                if len(kept) < 3:
+                    kept.append({**place, "element": f"{place['element']} (as {view['identity']})"})
+    return places
+
+
+def _not_comparable(view: dict[str, Any], plain: dict[str, Any], label: str = "plain visit") -> str | None:
+    """Why a view cannot be compared with the plain visit's (or the crawl's), or None.
+
+    A redirect to another site always can. Another status cannot: firewalls answer 403 to crawlers
+    whose address is not the search engine's (as this one's is not), which is no cloaking.
+    """
+    if view.get("offsite_redirect"):
+        return None
+    if _unreadable(view):
+        return _why(view)
+    if view.get("status") != plain.get("status"):
+        return f"status {view.get('status')} ({label}: {plain.get('status')}): not compared"
+    return None
+
+
+def _unreadable(view: dict[str, Any]) -> bool:
+    return view.get("status") is None or (view.get("html") is None and not view.get("offsite_redirect"))
+
+
+def _why(view: dict[str, Any]) -> str:
+    if view.get("error"):
+        return str(view["error"])
+    return f"status {view.get('status')}, content type {view.get('content_type')}"
+
+
+def _listed(items: frozenset[str]) -> str:
+    return ", ".join(sorted(items)[:MAX_LISTED])

@@ -1,0 +1,44 @@
+"""Criterion đ: what crawled pages deliver from other sites without showing it (frames, downloads).
+
+Pure analysis of the `crawl` attempt (no I/O), with its data from `rules/data/delivery.yaml`:
+hidden or tiny frames to other sites (frames.py) and executables offered from other sites
+(downloads.py). A finding repeated on many pages is reported once, with `also_on`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from trustscan.collect.crawl.content import html_pages, merge_findings
+from trustscan.collect.crawl.downloads import offsite_downloads
+from trustscan.collect.crawl.frames import hidden_frames
+from trustscan.core.errors import ProbeError
+from trustscan.core.yamldata import load_yaml
+
+
+@cache
+def delivery_data() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(executable extensions, app-store hosts, benign hidden-frame domains) of the data file."""
+    text = resources.files("trustscan.rules").joinpath("data", "delivery.yaml").read_text("utf-8")
+    data = load_yaml(text)
+    return (frozenset(str(e).lower().lstrip(".") for e in data["executables"]),
+            frozenset(str(h).lower() for h in data["app_stores"]),
+            frozenset(str(h).lower() for h in data["benign_hidden_frames"]))
+
+
+def analyse_delivery(crawl: dict[str, Any], host: str, deadline: float = math.inf) -> dict[str, Any]:
+    """The facts of rules dd.frames.hidden and dd.downloads.executables."""
+    pages = html_pages(crawl)
+    if time.monotonic() >= deadline:
+        raise ProbeError("audit deadline reached before the frames and downloads were judged")
+    extensions, stores, benign = delivery_data()
+    return {
+        "pages_analysed": len(pages),
+        "frames_checked": sum(len(p["html"]["iframes"]) for p in pages),
+        "hidden_frames": merge_findings(hidden_frames(pages, host, benign)),
+        "offsite_downloads": merge_findings(offsite_downloads(pages, host, extensions, stores)),
+    }
