@@ -110,7 +110,8 @@ PRIVACY = ProbeSpec("privacy", _privacy, needs=("crawl",), facts=(
 ))
 
 DELIVERY = ProbeSpec("delivery", _delivery, needs=("crawl",), facts=(
-    "pages_analysed", "frames_checked", "hidden_frames", "offsite_downloads",
+    "pages_analysed", "pages_not_fully_read", "pages_fully_read", "frames_checked", "hidden_frames",
+    "offsite_downloads",
 ))
 
 CLOAKING = ProbeSpec("cloaking", _cloaking, needs=("crawl",), facts=(

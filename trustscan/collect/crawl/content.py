@@ -191,7 +191,9 @@ def _merge(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
-merge_findings = _merge  # the other đ analyses (delivery.py) report repeated findings the same way
+# The other đ analyses (delivery.py) report repeated findings and unread pages the same way.
+merge_findings = _merge
+unread_part = _unread_part
 
 
 def _absolute(base: str, target: str | None) -> str | None:

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from trustscan.collect.crawl.content import html_pages, merge_findings
+from trustscan.collect.crawl.content import MAX_FINDINGS, html_pages, merge_findings, unread_part
 from trustscan.collect.crawl.downloads import offsite_downloads
 from trustscan.collect.crawl.frames import hidden_frames
 from trustscan.core.errors import ProbeError
@@ -36,8 +36,12 @@ def analyse_delivery(crawl: dict[str, Any], host: str, deadline: float = math.in
     if time.monotonic() >= deadline:
         raise ProbeError("audit deadline reached before the frames and downloads were judged")
     extensions, stores, benign = delivery_data()
+    not_read = [{"page": p.get("final_url") or p["url"], "reason": reason} for p in pages if (reason := unread_part(p))]
     return {
         "pages_analysed": len(pages),
+        # As in content.py: a frame or link past the part of a page that was read cannot pass.
+        "pages_not_fully_read": not_read[:MAX_FINDINGS],
+        "pages_fully_read": True if not not_read else None,
         "frames_checked": sum(len(p["html"]["iframes"]) for p in pages),
         "hidden_frames": merge_findings(hidden_frames(pages, host, benign)),
         "offsite_downloads": merge_findings(offsite_downloads(pages, host, extensions, stores)),
