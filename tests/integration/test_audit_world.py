@@ -124,7 +124,8 @@ CRAWL_EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     # Spam past the parser's nesting limit: not seen, so not a fail, but never a pass (extract.py).
     "content-deep": ({"b": "pass", "dd": "error"}, {
         "dd.links.hidden_spam": "error", "dd.scripts.cryptominer": "error", "dd.scripts.obfuscated": "error",
-        "dd.redirects.offsite": "error", "dd.forms.password_offsite": "error"}),
+        "dd.redirects.offsite": "error", "dd.forms.password_offsite": "error", "dd.frames.hidden": "error",
+        "dd.downloads.executables": "error"}),
     "content-css-sheet": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail"}),
     "content-css-block": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail"}),
     "content-miner-file": ({"b": "pass", "dd": "fail"}, {"dd.scripts.cryptominer": "fail"}),
