@@ -37,7 +37,7 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ManyWorld]:
         yield world
 
 
-def monitor_args(world: ManyWorld, portfolio: Path, db: Path, *extra: str) -> list[str]:
+def monitor_args(world: ManyWorld, portfolio: Path, db: Path | str, *extra: str) -> list[str]:
     # Criteria c and e only: the generated sites pass both, so taking security.txt away flips the verdict.
     return [*TRUSTSCAN, "monitor", str(portfolio), "--db", str(db), "--resolver", f"{world.dns_ip}:{world.dns_port}",
             "--ca-bundle", str(world.ca_bundle), "--http-port", str(world.http_port), "--allow-private",
@@ -58,7 +58,7 @@ def wait_for_complete_runs(db: Path, proc: subprocess.Popen[str], count: int, ti
     raise AssertionError(f"fewer than {count} complete rounds after {timeout}s")
 
 
-def portfolio_json(db: Path, run: int | None = None) -> dict[str, object]:
+def portfolio_json(db: Path | str, run: int | None = None) -> dict[str, object]:
     args = [*TRUSTSCAN, "portfolio", str(db), "--format", "json"] + (["--run", str(run)] if run else [])
     result = subprocess.run(args, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
@@ -179,3 +179,21 @@ def test_ctrl_c_between_rounds_ends_cleanly_keeping_finished_rounds(three: ManyW
     assert proc.returncode == 130 and "Traceback" not in stderr and stdout == "", stderr
     assert "Stopped between rounds: 1 complete round(s)" in stderr
     assert runs(db) == [(1, "complete", 3)]  # the finished round kept, no other started
+
+
+def test_monitor_rounds_and_the_public_site_on_postgresql(three: ManyWorld, pg_url: str, tmp_path: Path) -> None:
+    """The same rounds, history and site with the results in a real PostgreSQL (the store's portable SQL)."""
+    portfolio = write_portfolio(tmp_path / "p.txt", three.targets())
+    ran = subprocess.run(monitor_args(three, portfolio, pg_url, "--every", "1", "--rounds", "2", "--quiet"),
+                         capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr
+    history = portfolio_json(pg_url)
+    assert history["run"]["id"] == 2 and all(s["since_run"] == 1 for s in history["sites"])  # type: ignore[index]
+    site = tmp_path / "site"
+    published = subprocess.run([*TRUSTSCAN, "publish", pg_url, "--site", str(site), "--lang", "en"],
+                               capture_output=True, text=True, timeout=60)
+    assert published.returncode == 0, published.stderr
+    assert broken_links(site) == []
+    page = (site / "sites" / f"{slug(three, three.hosts[0])}.html").read_text(encoding="utf-8")
+    assert "2 most recent of 2 rounds" in page
+    assert json.loads((site / "badges" / f"{slug(three, three.hosts[0])}.json").read_text())["color"] == "brightgreen"
