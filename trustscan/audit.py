@@ -97,4 +97,5 @@ async def run_audit(
         verdicts=tuple(verdicts),
         criteria=roll_up(ruleset, verdicts),
         declaration=declaration,
+        only=settings.criteria,
     )

@@ -143,7 +143,9 @@ def test_badge_and_report_commands(workdir: Path, tmp_path: Path) -> None:
     assert embed.returncode == 0 and "https://x.vn/r.html" in embed.stdout
     html = trustscan("report", "signed.json", "--key", "key.pem.pub", "-o", str(tmp_path / "r.html"), cwd=workdir)
     assert html.returncode == 0, html
-    assert "Chữ ký đã được kiểm tra" in (tmp_path / "r.html").read_text()
+    page = (tmp_path / "r.html").read_text()
+    assert "Chữ ký đã được kiểm tra" in page  # when the page was made, and again in the browser:
+    assert 'id="trustscan-envelope"' in page and 'id="trustscan-public-key"' in page
     assert trustscan("report", "report.json", "--format", "json", cwd=workdir).stdout.startswith("{")
     (tmp_path / "other").mkdir()
     assert trustscan("keygen", str(tmp_path / "other" / "k.pem"), cwd=workdir).returncode == 0

@@ -7,13 +7,15 @@ Contact fields. Whatever the probes copy into the report must stay text in every
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import re
 import shutil
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -112,3 +114,62 @@ def test_audit_sign_key_writes_a_declaration_that_verifies(world: World, tmp_pat
     document = parse_document((tmp_path / "signed.json").read_bytes())
     days = (datetime.fromisoformat(document.valid_until or "") - datetime.fromisoformat(document.declared_at or ""))
     assert days.days == 30
+
+
+def chromium_dom(page: Path, profile: Path) -> str:
+    """The page's DOM once its scripts ran (virtual time lets the WebCrypto promises settle)."""
+    command = [CHROMIUM or "chromium", "--headless", "--no-sandbox", "--disable-gpu",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+               f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", page.as_uri()]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def signature_status(dom: str) -> str:
+    found = re.search(r'<html[^>]* data-signature-status="([a-z]+)"', dom)
+    assert found, dom[:500]
+    return found.group(1)
+
+
+def _self_checking_page(world: World, key: Any, *, now: datetime, valid_days: int = 90) -> str:
+    ruleset = load_ruleset()
+    outcome = asyncio.run(run_audit(parse_target(world.site("good").target), world_settings(world), ruleset=ruleset))
+    document = parse_document(envelope_bytes(sign_report(build_report(outcome, ruleset, load_catalog("en")), key,
+                                                         now=now, valid_days=valid_days)))
+    return render_document(document, load_catalog("en"), public_key=key.public_key())
+
+
+@pytest.mark.skipif(CHROMIUM is None and not IN_CI, reason="chromium is not installed (apt-get install chromium)")
+def test_a_signed_page_checks_its_own_signature_in_chromium(world: World, tmp_path: Path) -> None:
+    """Issue 13 item 2: valid, altered payload, altered page, other key, expired — told by the page itself."""
+    if CHROMIUM is None:
+        pytest.fail("CI=true but chromium is not installed", pytrace=False)
+    key = generate_key_pair()
+    page = _self_checking_page(world, key, now=datetime.now(UTC))
+    envelope = json.loads(re.search(r'id="trustscan-envelope">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
+    statement = json.loads(base64.b64decode(envelope["payload"]))
+    statement["predicate"]["report"]["overall"] = "pass"  # the payload altered, the signature kept
+    altered = {**envelope, "payload": base64.b64encode(json.dumps(statement).encode()).decode()}
+    visible = page.replace('data-signed-field="overall" data-signed-value="', 'data-signed-field="overall" '
+                           'data-signed-value="x', 1)  # the page altered around an intact envelope
+    other_key = page.replace(re.search(r'id="trustscan-public-key">(.*?)</script>', page).group(1),  # type: ignore[union-attr]
+                             base64.b64encode(generate_key_pair().public_key().public_bytes_raw()).decode())
+    expired = _self_checking_page(world, key, now=datetime.now(UTC) - timedelta(days=10), valid_days=1)
+    pages = {
+        "valid": page,
+        "payload-altered": page.replace(json.dumps(envelope), json.dumps(altered)) if json.dumps(envelope) in page
+        else page.replace(envelope["payload"], altered["payload"]),
+        "page-altered": visible,
+        "other-key": other_key,
+        "expired": expired,
+    }
+    expected = {"valid": "valid", "payload-altered": "invalid", "page-altered": "invalid", "other-key": "invalid",
+                "expired": "expired"}
+    for name, html in pages.items():
+        assert html != page or name == "valid"
+        (tmp_path / f"{name}.html").write_text(html, encoding="utf-8")
+        dom = chromium_dom(tmp_path / f"{name}.html", tmp_path / f"profile-{name}")
+        assert signature_status(dom) == expected[name], name
+        shown = re.findall(r'data-signature-note="([a-z]+)"(?! hidden)[^>]*>', dom)
+        assert shown == [expected[name]], (name, shown)  # the one matching sentence is visible

@@ -53,7 +53,7 @@ def _cli(*args: str) -> Result:
 def _same_bytes_other_spelling(text: str) -> str:
     """*text* (canonical base64 ending in padding) with the unused low bits of its last character set."""
     body = text.rstrip("=")
-    unused = {1: 4, 2: 2}[len(text) - len(body)]  # "==" leaves 4 bits unused, "=" leaves 2
+    unused = {1: 2, 2: 4}[len(text) - len(body)]  # "=" leaves 2 bits unused, "==" leaves 4
     last = _ALPHABET.index(body[-1])
     other = _ALPHABET[last | ((1 << unused) - 1)]
     assert other != body[-1] and base64.b64decode(body[:-1] + other + text[len(body):]) == base64.b64decode(text)

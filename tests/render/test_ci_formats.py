@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+import xmlschema
 from junitparser import Error, Failure, JUnitXml, Skipped
 from markdown_it import MarkdownIt
 
+import trustscan
 from tests.support.ci_reports import RULESET, make_report
 from trustscan.ci.gate import evaluate_policy, with_policy
 from trustscan.ci.policy import DEFAULT_POLICY, parse_policy
@@ -78,6 +81,29 @@ def test_sarif_validates_and_has_one_result_per_failed_or_warned_rule(sarif_vali
     notified = {n["associatedRule"]["id"] for n in invocation["toolExecutionNotifications"]}
     assert "e.securitytxt.present" in notified and not notified & set(results)
     assert invocation["executionSuccessful"] is False
+
+
+def test_sarif_names_rules_links_them_to_the_manual_and_locates_lines(sarif_validator: Any) -> None:
+    """Issue 13 item 9: informationUri, rule name and helpUri (a README section), a region where a line is known."""
+    report = gated(make_report(["c.cert.trusted", "e.securitytxt.conformance"]))
+    log = json.loads(render("sarif", report, load_catalog("vi")))
+    sarif_validator.validate(log)
+    driver = log["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == trustscan.__url__
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    headings = {sarif.anchor(line.lstrip("#").strip()) for line in readme.splitlines() if line.startswith("## ")}
+    for rule in driver["rules"]:
+        assert rule["name"] and re.fullmatch(r"[A-Z][A-Za-z0-9]*", rule["name"])
+        assert rule["helpUri"].startswith(trustscan.__url__ + "#")
+        assert rule["helpUri"].split("#", 1)[1] in headings, rule["helpUri"]  # a real section of the manual
+    assert next(r for r in driver["rules"] if r["id"] == "c.cert.trusted")["name"] == "CCertTrusted"
+    results = {r["ruleId"]: r for r in log["runs"][0]["results"]}
+    located = results["e.securitytxt.conformance"]["locations"][0]["physicalLocation"]
+    assert located["artifactLocation"]["uri"].endswith("/.well-known/security.txt")
+    assert located["region"]["startLine"] >= 1
+    assert "region" not in results["c.cert.trusted"]["locations"][0]["physicalLocation"]
+    assert "Nghị định 137/2024/NĐ-CP" in next(r for r in driver["rules"] if r["id"] == "c.cert.trusted")[
+        "fullDescription"]["text"]
 
 
 def test_sarif_of_a_passing_site_has_no_results(sarif_validator: Any) -> None:
@@ -145,7 +171,7 @@ def test_junit_has_one_case_per_rule_and_failures_carry_message_and_evidence(tmp
     failure = cases["c.cert.trusted"].result[0]
     assert isinstance(failure, Failure)
     assert failure.message == next(v["message"] for v in report["verdicts"] if v["rule_id"] == "c.cert.trusted")
-    assert "tls.certificate.validation_error = unable to get local issuer certificate" in failure.text
+    assert "Why validation failed = unable to get local issuer certificate" in failure.text  # a label, not a key
     assert "Fix:" in failure.text and failure.type == "fail:critical"
     assert isinstance(cases["e.securitytxt.present"].result[0], Error)
     assert cases["c.tls.tls13"].is_passed and "WARN" in (cases["c.tls.tls13"].system_out or "")
@@ -155,6 +181,33 @@ def test_junit_has_one_case_per_rule_and_failures_carry_message_and_evidence(tmp
     assert (c_suite.tests, c_suite.failures, c_suite.errors) == (
         len(RULESET.for_criterion("c")), 2, 0)
     assert int(xml.tests) == len(rule_ids) + len(not_checked)
+
+
+@pytest.fixture(scope="module")
+def junit_schemas() -> dict[str, xmlschema.XMLSchema]:
+    folder = Path(__file__).resolve().parents[1] / "data" / "junit"
+    return {"jenkins": xmlschema.XMLSchema(folder / "jenkins-junit-10.xsd"),
+            "surefire": xmlschema.XMLSchema(folder / "surefire-test-report.xsd")}
+
+
+@pytest.mark.parametrize("policy", [None, "warnings: fail\nwaivers:\n  - {rule: c.cert.trusted, reason: CA, "
+                                          "expires: 2026-12-31}\n"])
+def test_junit_validates_against_jenkins_and_surefire_schemas(junit_schemas: dict[str, Any],
+                                                               policy: str | None) -> None:
+    """Issue 13 item 9: Jenkins' JUnit XSD for the document, Surefire's for each suite; no zero times."""
+    report = gated(mixed_report(), policy)
+    for probe, attempt in report["evidence"].items():
+        attempt["duration"] = 0.25 if probe == "tls" else 0.0
+    text = render("junit", report, load_catalog("en"))
+    junit_schemas["jenkins"].validate(text)
+    root = ET.fromstring(text)
+    for suite in root:
+        junit_schemas["surefire"].validate(ET.tostring(suite, encoding="unicode"))
+    times = [float(case.get("time", "")) for case in root.iter("testcase")]
+    assert times and min(times) >= 0.001  # never 0, which report generators divide by
+    trusted = next(case for case in root.iter("testcase") if case.get("name", "").startswith("c.cert.trusted"))
+    assert trusted.get("time") == "0.250"  # the tls probe's real run
+    assert root.get("skipped") is None and all(s.get("timestamp") is None for s in root)
 
 
 def test_junit_warnings_fail_and_waivers_skip_as_the_policy_says(tmp_path: Path) -> None:
@@ -192,6 +245,8 @@ def test_markdown_summary_lists_criteria_findings_and_policy() -> None:
     assert "expired on 2026-11-19" in html  # the expired waiver says so
     assert "blocks the build" in html
     assert text.startswith("## ❌")
+    # A fix's code spans stay code (issue 13 item 9), e.g. `openssl s_client -showcerts`.
+    assert "check it with <code>openssl s_client -showcerts</code>." in html and "\\`" not in text
 
 
 def test_markdown_escapes_hostile_site_text() -> None:
@@ -199,7 +254,7 @@ def test_markdown_escapes_hostile_site_text() -> None:
                          host="bộ-công-an.trustscan.test")
     text = render("markdown", gated(report), load_catalog("en"))
     html = to_html(text)
-    for forbidden in ("<script", "<img", "<a ", "<strong>bold", "<code>", "\x1b", "\x00"):
+    for forbidden in ("<script", "<img", "<a ", "<strong>bold", "<code>code", "\x1b", "\x00"):
         assert forbidden not in html, forbidden
     assert "@everyone" not in html  # a zero-width space defuses the mention
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown, as text

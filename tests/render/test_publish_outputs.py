@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,19 +65,45 @@ def poisoned(report: Any, payload: str, schema: dict[str, Any] | None = None) ->
 
 
 class ActiveContent(HTMLParser):
-    """Collects every element or attribute that could run code or load something."""
+    """Collects every element or attribute that could run code or load something.
+
+    The one exception is the report's own signature check: reports/templates/verify.js verbatim, and
+    the two data blocks it reads (JSON and text, which browsers never run).
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.found: list[str] = []
+        self._script: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "img", "iframe", "object", "embed", "link", "base", "form", "image", "foreignobject"):
+        if tag == "script":
+            known = dict(attrs) in ({"type": "application/json", "id": "trustscan-envelope"},
+                                    {"type": "text/plain", "id": "trustscan-public-key"})
+            self._script = "data" if known else "" if not attrs else None
+            if self._script is None:
+                self.found.append("script")
+            return
+        if tag in ("img", "iframe", "object", "embed", "link", "base", "form", "image", "foreignobject"):
             self.found.append(tag)
         for name, value in attrs:
             if name.startswith("on") or (name in ("href", "src", "xlink:href", "action")
                                          and value and not value.startswith(("#", "data:image/svg+xml"))):
                 self.found.append(f"{tag}[{name}={value}]")
+
+
+    def handle_data(self, data: str) -> None:
+        if self._script not in (None, "data"):
+            self._script = (self._script or "") + data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._script not in (None, "data") and self._script != VERIFY_SCRIPT:
+            self.found.append("script (not verify.js)")
+        if tag == "script":
+            self._script = None
+
+
+VERIFY_SCRIPT = (Path(__file__).parents[2] / "reports" / "templates" / "verify.js").read_text(encoding="utf-8")
 
 
 def active_content(html: str) -> list[str]:
@@ -106,7 +133,7 @@ def test_badge_counts_only_passing_criteria_and_says_what_was_not_checked() -> N
     report["overall"] = "pass"
     summary = summarise(signed_document(report), load_catalog("vi"), now=NOW)
     assert (summary.met, summary.total, summary.not_checked, summary.declared_only) == (2, 6, 3, 1)
-    assert summary.message == ("đạt · 2/6 tiêu chí đạt · 3 chưa kiểm tra · 1 chỉ tự khai · quét 2026-03-01"
+    assert summary.message == ("đạt · 2/6 tiêu chí đạt · 3 chưa kiểm tra · 1 chờ chủ quản tự khai · quét 2026-03-01"
                                " · hạn 2026-05-30")
     endpoint = json.loads(shields_endpoint(summary))
     assert endpoint == {"schemaVersion": 1, "label": "Tín nhiệm mạng", "message": summary.message,
@@ -174,7 +201,7 @@ def test_embed_links_the_badge_to_the_report_and_states_the_digest() -> None:
 
 def test_html_is_one_self_contained_printable_phone_friendly_page() -> None:
     html = render_document(signed_document(), load_catalog("vi"), now=NOW)
-    assert html.startswith("<!doctype html>") and '<html lang="vi">' in html
+    assert html.startswith("<!doctype html>") and '<html lang="vi" ' in html
     assert 'name="viewport"' in html and "@media print" in html and "@media (max-width" in html
     assert active_content(html) == []
     assert not re.search(r"(?i)@import|url\(\s*['\"]?(?:https?:)?//|<link|<script|https?://[^\s<\"]*\.(?:css|js|woff2?)",
@@ -198,7 +225,7 @@ def test_html_has_every_criterion_with_its_legal_text_and_the_verification_recip
 def test_html_rewords_verdicts_in_the_requested_language() -> None:
     report = sample_report(lang="vi", contacts=[], invalid_contacts=["not-a-uri"])
     html = render_document(Document(report), load_catalog("en"), now=NOW)
-    assert '<html lang="en">' in html and "Network trust report" in html
+    assert '<html lang="en" ' in html and "Network trust report" in html
     assert "not-a-uri" in html and "How to fix" in html
     assert "This report is not signed" in html
 
@@ -211,7 +238,8 @@ def test_html_shows_evidence_class_and_declaration_when_present() -> None:
                              "evidence_class": "declared"}
     html = render_document(Document(report), load_catalog("vi"), now=NOW)
     assert "Loại bằng chứng: tự khai" in html
-    assert "Sở Thông tin và Truyền thông &lt;b&gt;X&lt;/b&gt;" in html and "approval.number" in html
+    assert "Sở Thông tin và Truyền thông &lt;b&gt;X&lt;/b&gt;" in html and "Số quyết định phê duyệt" in html
+    assert "approval.number" not in html  # fields by their labels, not dotted keys
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)

@@ -292,7 +292,9 @@ def report_command(file: Path, output_format: str, output: Path | None, key: Pat
     if output_format == "html":
         from trustscan.render.formats.html import render_document
 
-        text = render_document(document, catalog, verification=verification)
+        # With --key, the page embeds the envelope and the key and checks itself in the reader's browser.
+        text = render_document(document, catalog, verification=verification,
+                               public_key=_public_key(key) if key is not None else None)
     else:
         text = render(output_format, document.report, catalog)
     _emit(text, output, catalog)

@@ -40,7 +40,11 @@ class Catalog:
         """The message with placeholders filled; an unknown id renders as itself."""
         template = self.messages.get(message_id, message_id)
         values = values or {}
-        return _PLACEHOLDER.sub(lambda m: format_value(values.get(m.group(1))), template)
+        return _PLACEHOLDER.sub(lambda m: self.value(values.get(m.group(1))), template)
+
+    def value(self, value: Any) -> str:
+        """format_value with yes/no in this catalogue's language (`value.yes`, `value.no`)."""
+        return format_value(value, yes_no=(self.messages.get("value.yes", "yes"), self.messages.get("value.no", "no")))
 
 
 @cache
@@ -94,7 +98,7 @@ def rule_messages(rule: Mapping[str, Any], where: str) -> dict[str, dict[str, st
     return texts
 
 
-def format_value(value: Any) -> str:
+def format_value(value: Any, *, yes_no: tuple[str, str] = ("yes", "no")) -> str:
     """A short, single-line, control-character-free rendering of an observed value.
 
     Values can come from the scanned site, so terminal escapes and bidi overrides are removed
@@ -103,21 +107,21 @@ def format_value(value: Any) -> str:
     if value is None:
         text = "—"
     elif isinstance(value, bool):
-        text = "yes" if value else "no"
+        text = yes_no[0] if value else yes_no[1]
     elif isinstance(value, list):
-        items = [format_value(item) for item in value[:MAX_LIST_ITEMS]]
+        items = [format_value(item, yes_no=yes_no) for item in value[:MAX_LIST_ITEMS]]
         if len(value) > MAX_LIST_ITEMS:
             items.append(f"+{len(value) - MAX_LIST_ITEMS}")
         text = ", ".join(items) if items else "—"
     elif isinstance(value, dict):
-        text = _format_mapping(value)
+        text = _format_mapping(value, yes_no)
     else:
         text = str(value)
     text = _CONTROL.sub(" ", text)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
-def _format_mapping(value: Mapping[str, Any]) -> str:
+def _format_mapping(value: Mapping[str, Any], yes_no: tuple[str, str]) -> str:
     if "suite" in value:  # a cipher suite finding
         reasons = value.get("reasons")
         suffix = f" ({', '.join(map(str, reasons))})" if reasons else ""
@@ -130,6 +134,10 @@ def _format_mapping(value: Mapping[str, Any]) -> str:
         return f"{value['host']} ({lists})"
     if "snapshot" in value and "line" in value and "reason" in value:  # an unreadable list entry (criterion d)
         return f"{value['snapshot']}:{value['line']} «{value.get('text', '')}» ({value['reason']})"
+    if "snapshot" in value and "entry" in value:  # a blocklist match: what matched, on which list
+        matched = value.get("matched") or value["entry"]
+        entry = f" = {value['entry']}" if value["entry"] != matched else ""
+        return f"{matched}{entry} ({value['snapshot']})"
     if "url" in value:  # a fetch attempt or redirect hop
         return f"{value['url']} → {value.get('status') or value.get('error') or '—'}"
-    return "; ".join(f"{k}={format_value(v)}" for k, v in value.items())
+    return "; ".join(f"{k}: {format_value(v, yes_no=yes_no)}" for k, v in value.items())

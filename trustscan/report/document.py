@@ -18,11 +18,12 @@ from trustscan.core.catalog import Catalog
 from trustscan.core.models import CRITERIA, CRITERION_LABELS, Attempt, CriterionResult, CriterionStatus, Verdict
 from trustscan.core.target import Target
 from trustscan.core.timestamps import rfc3339
+from trustscan.core.wording import criterion_summary
 from trustscan.judge.ruleset import Ruleset
 from trustscan.lists.matcher import report_snapshots
 from trustscan.owner.declaration import Declaration
 
-SCHEMA_VERSION = "1.1"  # 1.1: evidence_class on criteria and verdicts, optional declaration
+SCHEMA_VERSION = "1.2"  # 1.1: evidence_class on criteria and verdicts, optional declaration; 1.2: `only`
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class AuditOutcome:
     verdicts: tuple[Verdict, ...]
     criteria: Mapping[str, CriterionResult]
     declaration: Declaration | None = None
+    only: tuple[str, ...] | None = None  # the criteria `--only` asked for; None: all of them
 
 
 def build_report(outcome: AuditOutcome, ruleset: Ruleset, catalog: Catalog) -> dict[str, Any]:
@@ -59,7 +61,9 @@ def build_report(outcome: AuditOutcome, ruleset: Ruleset, catalog: Catalog) -> d
         "started_at": rfc3339(outcome.started_at),
         "finished_at": rfc3339(outcome.finished_at),
         "overall": overall_status(outcome.criteria).value,
-        "criteria": {c: _criterion(outcome.criteria[c], catalog) for c in CRITERIA},
+        "criteria": {c: _criterion(outcome.criteria[c], catalog, outcome.only) for c in CRITERIA},
+        # `--only`: which criteria were asked for, so the others read "not requested", not "not checked".
+        **({"only": list(outcome.only)} if outcome.only is not None else {}),
         "verdicts": [_verdict(v, ruleset, catalog) for v in outcome.verdicts],
         "evidence": {name: attempt.to_json() for name, attempt in outcome.attempts.items()},
         # The owner's own words (Art. 21(3) self-declaration): always marked declared, never verified.
@@ -80,13 +84,9 @@ def overall_status(criteria: Mapping[str, CriterionResult]) -> CriterionStatus:
     return CriterionStatus.PASS
 
 
-def _criterion(result: CriterionResult, catalog: Catalog) -> dict[str, Any]:
-    if result.status is CriterionStatus.NOT_CHECKED:
-        summary = catalog.text("summary.not_checked")
-    elif result.status is CriterionStatus.MANUAL:
-        summary = catalog.text("summary.manual", result.counts)
-    else:
-        summary = catalog.text("summary.checked", result.counts)
+def _criterion(result: CriterionResult, catalog: Catalog, only: tuple[str, ...] | None) -> dict[str, Any]:
+    summary = criterion_summary(result.status.value, result.counts, catalog,
+                                requested=only is None or result.criterion in only)
     return {
         "status": result.status.value,
         "label": CRITERION_LABELS[result.criterion],

@@ -27,6 +27,7 @@ from trustscan.collect.tls.certificate import (
     describe_certificate_error,
     load_trust_anchors,
 )
+from trustscan.collect.tls.validation_error import readable_validation_error
 
 __all__ = [
     "AcceptedSuite",
@@ -295,6 +296,6 @@ def _certificate_facts(facts: TlsFacts, errors: dict[str, str]) -> dict[str, Any
     analysis["trusted"] = bool(served.trusted_by)
     analysis["trusted_by"] = list(served.trusted_by)
     # Once any store validates, other stores' "unknown issuer" errors are noise, not a finding.
-    analysis["validation_error"] = None if served.trusted_by else served.validation_error
+    analysis["validation_error"] = None if served.trusted_by else readable_validation_error(served.validation_error)
     return analysis
 

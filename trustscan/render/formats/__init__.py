@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from trustscan.core.catalog import Catalog
+from trustscan.render.localise import localise
 
 Renderer = Callable[..., str]
 
@@ -44,4 +45,5 @@ FORMATS: Mapping[str, Renderer] = _Renderers()
 
 
 def render(name: str, report: Mapping[str, Any], catalog: Catalog, *, verbose: bool = False) -> str:
-    return FORMATS[name](report, catalog, verbose=verbose)
+    """*report* in format *name*, worded in *catalog*'s language whatever language the scan used."""
+    return FORMATS[name](localise(report, catalog), catalog, verbose=verbose)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trustscan.core.catalog import Catalog
+from trustscan.core.wording import severity
 
 #: GitHub refuses comments longer than 65,536 characters; keep a margin for the truncation note.
 MAX_CHARS = 60_000
@@ -33,6 +34,29 @@ def escape(value: Any, limit: int = MAX_FIELD_CHARS) -> str:
     text = _MARKUP.sub(r"\\\1", text)
     # A zero-width space after @ and # stops GitHub/GitLab mentions and issue references.
     return text.replace("@", "@&#8203;").replace("#", "#&#8203;")
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]{1,300})`")
+
+
+def escape_keeping_code(value: Any, limit: int = MAX_FIELD_CHARS) -> str:
+    """escape() for trustscan's own wording (a fix), keeping its `code spans` as code.
+
+    Only the catalogue's text goes through here, never the site's: a fix such as "add
+    `X-Content-Type-Options: nosniff`" reads as code to copy, not as backslashed punctuation.
+    """
+    text = _WHITESPACE.sub(" ", str(value)).strip()
+    parts, last = [], 0
+
+    def prose(segment: str) -> str:  # escape() trims; the spaces around a code span are kept
+        return (" " if segment[:1] == " " else "") + escape(segment, limit) + (" " if segment[-1:] == " " else "")
+
+    for match in _CODE_SPAN.finditer(text):
+        parts.append(prose(text[last:match.start()]))
+        parts.append(f"`{match.group(1)}`")
+        last = match.end()
+    parts.append(prose(text[last:]))
+    return "".join(parts).strip()
 
 
 def render(report: Mapping[str, Any], catalog: Catalog, *, verbose: bool = False) -> str:
@@ -94,10 +118,10 @@ def _finding_lines(report: Mapping[str, Any], catalog: Catalog, verbose: bool) -
             continue
         lines.append(f"- {_ICONS.get(verdict['status'], '')} **{escape(catalog.text('status.' + verdict['status']))}** "
                      f"{escape(verdict['title'])} ({escape(verdict['rule_id'], 80)}, "
-                     f"{escape(verdict['severity'])}){tag}")
+                     f"{escape(severity(verdict['severity'], catalog))}){tag}")
         lines.append(f"  {escape(verdict['message'])}")
         if verdict.get("fix"):
-            lines.append(f"  {escape(catalog.text('console.fix'))}: {escape(verdict['fix'])}")
+            lines.append(f"  {escape(catalog.text('console.fix'))}: {escape_keeping_code(verdict['fix'])}")
     for (message, tag), rule_ids in errors.items():
         lines.append(f"- {_ICONS['error']} **{escape(catalog.text('status.error'))}** {escape(message)}{tag}")
         lines.append(f"  {escape(', '.join(rule_ids), 2000)}")

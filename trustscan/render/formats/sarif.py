@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
-from trustscan.core.catalog import Catalog, format_value
+from trustscan import __url__
+from trustscan.core.catalog import Catalog
+from trustscan.core.wording import evidence_label
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "trustscanFinding/v1"
@@ -21,6 +25,31 @@ _LEVELS = {"fail": "error", "warn": "warning"}
 # GitHub code scanning reads `security-severity` (0-10, CVSS-like bands) to rank alerts.
 _SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "0.0"}
 _DEFAULT_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+#: The README section that documents each criterion's rules (helpUri); tests check the headings exist.
+README_SECTIONS = {
+    "a": "Criterion a and the owner's declaration",
+    "b": "Criteria b and đ: the crawl",
+    "c": "Criterion c: fast and deep TLS checks",
+    "d": "Criterion d: \"do not visit\" list snapshots",
+    "dd": "Criteria b and đ: the crawl",
+    "e": "Criterion e: security.txt (RFC 9116)",
+}
+_LINE = re.compile(r"^line (\d+): ")
+
+
+def anchor(heading: str) -> str:
+    """The anchor GitHub (and most Markdown renderers) give a heading: lower case, punctuation dropped."""
+    slug = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+    return quote(slug, safe="-_")
+
+
+def help_uri(criterion: str) -> str:
+    return f"{__url__}#{anchor(README_SECTIONS.get(criterion, 'The report'))}"
+
+
+def rule_name(rule_id: str) -> str:
+    """SARIF's reportingDescriptor.name: an identifier people can read (`c.cert.trusted` -> CCertTrusted)."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[._]", rule_id) if part)
 
 
 def origin(target: Mapping[str, Any]) -> str:
@@ -54,7 +83,7 @@ def sarif_log(report: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     for verdict in verdicts:
         if verdict["status"] not in _LEVELS:
             continue
-        result = _result(report, verdict, index[verdict["rule_id"]])
+        result = _result(report, verdict, index[verdict["rule_id"]], catalog)
         waiver = waivers.get(verdict["rule_id"])
         if waiver is not None:
             result["suppressions"] = [{"kind": "external", "status": "accepted",
@@ -71,6 +100,7 @@ def sarif_log(report: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "trustscan",
+            "informationUri": __url__,
             "version": report["tool"]["version"],
             "semanticVersion": report["tool"]["version"],
             "rules": [_descriptor(first[rule_id], catalog) for rule_id in rule_ids],
@@ -99,14 +129,17 @@ def _descriptor(verdict: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     references = list(verdict["references"])
     criterion_name = catalog.text(f"criterion.{criterion}.name")
     label = "đ" if criterion == "dd" else criterion
-    legal = f"Decree 137/2024/ND-CP Art. 21(2)({label}): {criterion_name}"
+    legal = catalog.text("sarif.legal", {"label": label, "name": criterion_name})
     reference_text = "".join(f"\n- {ref}" for ref in references)
+    heading = catalog.text("html.references")
     return {
         "id": rule_id,
+        "name": rule_name(rule_id),
+        "helpUri": help_uri(criterion),
         "shortDescription": {"text": verdict["title"]},
         "fullDescription": {"text": f"{verdict['title']}. {legal}."},
-        "help": {"text": f"{fix}\n\nReferences:{reference_text}" if references else fix,
-                 "markdown": f"{fix}\n\n**References**{reference_text}" if references else fix},
+        "help": {"text": f"{fix}\n\n{heading}:{reference_text}" if references else fix,
+                 "markdown": f"{fix}\n\n**{heading}**{reference_text}" if references else fix},
         "defaultConfiguration": {"level": _DEFAULT_LEVEL[verdict["severity"]]},
         "properties": {
             "tags": ["security", "decree-137", f"criterion-{criterion}"],
@@ -119,7 +152,30 @@ def _descriptor(verdict: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     }
 
 
-def _result(report: Mapping[str, Any], verdict: Mapping[str, Any], rule_index: int) -> dict[str, Any]:
+def _physical_location(report: Mapping[str, Any], verdict: Mapping[str, Any]) -> dict[str, Any]:
+    """The site, or the file the finding is in with a `region` when the rule names a line (security.txt)."""
+    location: dict[str, Any] = {"artifactLocation": {"uri": origin(report["target"])}}
+    raw = verdict.get("observed")
+    observed: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    items = [item for value in observed.values() for item in (value if isinstance(value, list) else [value])]
+    lines = sorted(int(m.group(1)) for item in items if isinstance(item, str) and (m := _LINE.match(item)))
+    if not lines:
+        return location
+    probes = {str(path).split(".", 1)[0] for path in observed}
+    raw_evidence = report.get("evidence")
+    evidence: Mapping[str, Any] = raw_evidence if isinstance(raw_evidence, Mapping) else {}
+    for probe in sorted(probes):
+        data = (evidence.get(probe) or {}).get("data") if isinstance(evidence.get(probe), Mapping) else None
+        url = data.get("url") if isinstance(data, Mapping) else None
+        if isinstance(url, str) and url.startswith(("https://", "http://")):
+            location["artifactLocation"] = {"uri": url}
+            break
+    location["region"] = {"startLine": lines[0]}
+    return location
+
+
+def _result(report: Mapping[str, Any], verdict: Mapping[str, Any], rule_index: int,
+            catalog: Catalog) -> dict[str, Any]:
     target = report["target"]
     return {
         "ruleId": verdict["rule_id"],
@@ -127,7 +183,7 @@ def _result(report: Mapping[str, Any], verdict: Mapping[str, Any], rule_index: i
         "level": _LEVELS[verdict["status"]],
         "message": {"text": verdict["message"]},
         "locations": [{
-            "physicalLocation": {"artifactLocation": {"uri": origin(target)}},
+            "physicalLocation": _physical_location(report, verdict),
             "logicalLocations": [{"name": target["ascii_host"], "kind": "resource"}],
         }],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(report, verdict["rule_id"])},
@@ -136,6 +192,7 @@ def _result(report: Mapping[str, Any], verdict: Mapping[str, Any], rule_index: i
             "severity": verdict["severity"],
             "status": verdict["status"],
             # Bounded, control-free renderings: the site controls these values.
-            "evidence": {key: format_value(value) for key, value in verdict["observed"].items()},
+            "evidence": {key: catalog.value(value) for key, value in verdict["observed"].items()},
+            "evidence_labels": {key: evidence_label(key, catalog) for key in verdict["observed"]},
         },
     }

@@ -1,0 +1,104 @@
+"""Issue 13 items 3-5: one language per output, labels not keys, plurals, sentences not library internals."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.support.publish_samples import sample_report
+from trustscan.collect.tls.validation_error import readable_validation_error
+from trustscan.core.catalog import LANGUAGES, load_catalog
+from trustscan.core.wording import count_summary, criterion_summary, evidence_label, reference
+from trustscan.judge.ruleset import load_ruleset
+from trustscan.render.formats import FORMATS, render
+
+# Words that mark English prose; Vietnamese text may still name headers and values in code spans.
+ENGLISH = re.compile(r"(?<![\w-])(the|is|are|not|and|with|of|to|was|could|this|that|has|no|yes|from|by|on|for|"
+                     r"which|site|page|found|missing|passed|failed|warnings?|Decree)(?![\w-])")
+VIETNAMESE = re.compile(r"[ăâêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
+# What is not prose: code spans, placeholders, URLs, and (in English) Vietnamese quoted for the user to copy.
+NOT_PROSE = re.compile(r"`[^`]*`|\{[^}]*\}|https?://\S+")
+QUOTED = re.compile(r"\"[^\"]*\"|\(đ\)|\bđ\b")
+
+
+def test_every_message_reads_in_its_own_language() -> None:
+    """Every message of each catalogue, rendered, carries no prose of the other language."""
+    vi, en = load_catalog("vi"), load_catalog("en")
+    assert set(vi.messages) == set(en.messages)
+    leaks = [(key, ENGLISH.findall(NOT_PROSE.sub("", vi.text(key)))) for key in vi.messages]
+    assert [leak for leak in leaks if leak[1]] == []
+    assert [key for key in en.messages if VIETNAMESE.search(QUOTED.sub("", NOT_PROSE.sub("", en.text(key))))] == []
+
+
+def _long_texts(language: str) -> set[str]:
+    """The other language's sentences to look for: those with no placeholder, long enough to be unique."""
+    catalog, other = load_catalog(language), load_catalog("vi" if language == "en" else "en")
+    return {text for key, text in catalog.messages.items()
+            if "{" not in text and len(text) >= 16 and text != other.text(key)}
+
+
+@pytest.mark.parametrize("scan_language", LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_format_rewords_the_report_in_the_language_asked_for(scan_language: str, language: str) -> None:
+    report = sample_report(lang=scan_language)
+    other = "en" if language == "vi" else "vi"
+    for name in FORMATS:
+        if name == "json":
+            continue
+        text = render(name, report, load_catalog(language), verbose=True)
+        leaked = [sentence for sentence in _long_texts(other) if sentence in text]
+        assert leaked == [], (name, leaked[:3])
+    if language == "vi":
+        html = render("html", report, load_catalog("vi"))
+        assert "Decree" not in html and "Nghị định 137/2024/NĐ-CP" in html
+        assert ">yes<" not in html and ">no<" not in html
+
+
+def test_every_fact_a_rule_shows_has_a_label_in_both_languages() -> None:
+    paths = set()
+    for rule in load_ruleset().rules:
+        paths.update(rule.check.reads + (rule.when.reads if rule.when else ()) + rule.observe)
+    for language in LANGUAGES:
+        catalog = load_catalog(language)
+        assert sorted(path for path in paths if evidence_label(path, catalog) == path) == [], language
+
+
+def test_counts_say_one_warning_and_leave_out_zeros() -> None:
+    en, vi = load_catalog("en"), load_catalog("vi")
+    assert count_summary({"pass": 8, "warn": 1, "fail": 2, "error": 0, "skip": 1}, en) == \
+        "2 failed, 1 warning, 8 passed, 1 not applicable"
+    assert count_summary({"pass": 3, "warn": 2, "fail": 0, "error": 0, "skip": 0}, en) == "2 warnings, 3 passed"
+    assert count_summary({"pass": 3, "warn": 1}, vi) == "1 cảnh báo, 3 đạt"
+    assert criterion_summary("not_checked", None, en, requested=False) == "Not requested (--only)."
+    assert criterion_summary("not_checked", None, en) == "Not checked by this version of trustscan."
+
+
+def test_vietnamese_law_is_cited_by_its_vietnamese_name() -> None:
+    vi = load_catalog("vi")
+    assert reference("Decree 137/2024/ND-CP Art. 21(2)(a) and (3)", vi) == \
+        "Nghị định 137/2024/NĐ-CP Điều 21 khoản 2 điểm a và khoản 3"
+    assert reference("Decree 85/2016/ND-CP Art. 7-15 (security levels)", vi) == \
+        "Nghị định 85/2016/NĐ-CP Điều 7–15 (cấp độ an toàn)"
+    assert reference("RFC 9116 §2.5.3 (an English note with no translation)", vi) == "RFC 9116 §2.5.3"
+    assert reference("Decree 137/2024/ND-CP Art. 21(2)(đ) (malware)", load_catalog("en")) == \
+        "Decree 137/2024/ND-CP Art. 21(2)(đ) (malware)"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("validation failed: invalid extension: 2.5.29.35: Certificate is missing required extension "
+     "(encountered processing <Certificate(subject=<Name(O=Test CA,CN=broken.test)>, ...)>)",
+     "a certificate lacks the required authority key identifier extension (2.5.29.35) (certificate O=Test CA,"
+     "CN=broken.test)"),
+    ('validation failed: Other("unsupported signature algorithm: AlgorithmIdentifier { oid: DefinedByMarker('
+     'PhantomData<cryptography_x509::common::AlgorithmParameters>), params: RsaWithSha1(Some(())) }") '
+     "(encountered processing <Certificate(subject=<Name(CN=sha1.test)>, ...)>)",
+     "a certificate in the chain is signed with SHA-1, which is no longer accepted (certificate CN=sha1.test)"),
+    ('validation failed: candidates exhausted: Other("unknown issuer")', "no path to a trusted root: unknown issuer"),
+    ("unable to get local issuer certificate", "unable to get local issuer certificate"),  # already words: kept
+    (None, None),
+])
+def test_certificate_errors_are_sentences(raw: str | None, expected: str | None) -> None:
+    text = readable_validation_error(raw)
+    assert text == expected
+    assert text is None or not re.search(r"<\w+\(|\w+ \{|PhantomData|Some\(", text)

@@ -1,0 +1,76 @@
+"""One report, worded in the language asked for: every format renders what `localise` returns.
+
+A report stores message ids and observed values beside the sentences of the scan's language;
+`trustscan report`, `portfolio` and every format re-word titles, messages, fixes, severities,
+references, criterion names and summaries from those ids, so `--lang vi` prints no English whatever
+language the scan used. An id the catalogue does not know (a report from a newer trustscan) keeps
+the report's own words rather than printing the id.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from trustscan.core.catalog import Catalog, format_value
+from trustscan.core.models import CRITERIA
+from trustscan.core.wording import criterion_summary, references
+
+__all__ = ["localise", "requested"]
+
+
+def requested(report: Mapping[str, Any], criterion: str) -> bool:
+    """False when the audit was limited with `--only` and *criterion* was left out."""
+    only = report.get("only")
+    return not isinstance(only, list) or criterion in only
+
+
+def localise(report: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """A copy of *report* whose sentences are in *catalog*'s language (the report itself is untouched)."""
+    out = copy.deepcopy(dict(report))
+    out["language"] = catalog.language
+    criteria = out.get("criteria")
+    if isinstance(criteria, dict):
+        for key, data in criteria.items():
+            if isinstance(data, dict):
+                _criterion(key, data, report, catalog)
+    verdicts = out.get("verdicts")
+    if isinstance(verdicts, list):
+        for verdict in verdicts:
+            if isinstance(verdict, dict):
+                _verdict(verdict, catalog)
+    return out
+
+
+def _criterion(key: str, data: dict[str, Any], report: Mapping[str, Any], catalog: Catalog) -> None:
+    if key in CRITERIA:
+        data["name"] = catalog.text(f"criterion.{key}.name")
+    counts = data.get("counts")
+    status = str(data.get("status", "not_checked"))
+    data["summary"] = criterion_summary(status, counts if isinstance(counts, Mapping) else None, catalog,
+                                        requested=requested(report, key))
+
+
+def _known(catalog: Catalog, message_id: str) -> bool:
+    return message_id in catalog.messages
+
+
+def _verdict(verdict: dict[str, Any], catalog: Catalog) -> None:
+    rule_id = str(verdict.get("rule_id"))
+    raw = verdict.get("observed")
+    observed: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    message_id = str(verdict.get("message_id"))
+    if _known(catalog, message_id):
+        verdict["message"] = catalog.text(message_id, {**observed, "error": verdict.get("error")})
+    else:
+        verdict["message"] = format_value(verdict.get("message"))
+    if _known(catalog, f"{rule_id}.title"):
+        verdict["title"] = catalog.text(f"{rule_id}.title")
+    if verdict.get("status") in ("fail", "warn"):
+        if _known(catalog, f"{rule_id}.fix"):
+            verdict["fix"] = catalog.text(f"{rule_id}.fix")
+    else:
+        verdict["fix"] = None
+    cited = verdict.get("references")
+    verdict["references"] = references(cited if isinstance(cited, list) else [], catalog)
