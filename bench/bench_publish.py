@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.publish_samples import sample_report  # noqa: E402
+from tests.support.publish_samples import sample_report  # noqa: E402
 from trustscan.core.catalog import load_catalog  # noqa: E402
 from trustscan.publish.attestation import envelope_bytes, parse_document, sign_report, verify_document  # noqa: E402
 from trustscan.publish.keys import generate_key_pair  # noqa: E402
