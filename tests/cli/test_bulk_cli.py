@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from tests.support.input_files import KINDS, refused_file, within
 from trustscan.bulk.portfolio import parse_text
-from trustscan.bulk.store import ResultStore
+from trustscan.bulk.store import ResultStore, SiteRow
 from trustscan.cli.main import main
 from trustscan.core.settings import MAX_CA_BUNDLE_BYTES, AuditSettings, NameServer
 from trustscan.lists.store import MAX_SNAPSHOT_BYTES
@@ -28,11 +28,29 @@ def test_settings_survive_the_database_round_trip(tmp_path: Path) -> None:
 def test_resume_refuses_options_that_would_change_the_audit(tmp_path: Path) -> None:
     db = tmp_path / "r.db"
     with ResultStore(db) as store:
-        store.create_run(portfolio="p", digest="d", settings=AuditSettings().to_json(), language="vi",
+        store.create_run(portfolio="p", digest="d", settings=AuditSettings(timeout=30.0).to_json(), language="vi",
                          tool_version="t", entries=parse_text("a.gov.vn\n").entries)
-    result = CliRunner().invoke(main, ["bulk", "--db", str(db), "--resume", "--timeout", "5", "--allow-private"])
+    result = CliRunner().invoke(main, ["bulk", "--db", str(db), "--resume", "--timeout", "5", "--allow-private",
+                                       "--max-pages", "30", "--lang", "en"])
     assert result.exit_code == 2
-    assert "--resume reuses the run's own settings; drop --timeout, --allow-private" in result.output
+    # Only the options that differ are named, each with the run's own value; --max-pages 30 is the run's.
+    assert "--timeout 5.0 (the run's: 30.0)" in result.output and "--allow-private True (the run's: False)" in \
+        result.output and "--lang en (the run's: vi)" in result.output and "--max-pages" not in result.output
+
+
+def test_resume_accepts_the_runs_own_settings_repeated(tmp_path: Path) -> None:
+    """Issue 13 item 7: the command line that started the run can be repeated with --resume."""
+    db = tmp_path / "r.db"
+    with ResultStore(db) as store:
+        run = store.create_run(portfolio="p", digest="d", settings=AuditSettings(timeout=30.0).to_json(),
+                               language="en", tool_version="t", entries=parse_text("a.gov.vn\n").entries)
+        site = store.plan(run)[0].site  # audited already: the resumption has nothing left to scan
+        store.record(run, SiteRow(site, "pass", {}, None, None, 1.0, "2026-12-01T00:00:00Z"))
+    same = CliRunner().invoke(main, ["bulk", "--db", str(db), "--resume", "--timeout", "30", "--max-pages", "30",
+                                     "--lang", "en", "-q"])
+    assert same.exit_code == 0, same.output  # accepted: the run resumed and completed
+    with ResultStore(db) as store:
+        assert store.run(run).status == "complete"  # type: ignore[union-attr]
 
 
 def test_bulk_usage_errors_are_one_line(tmp_path: Path) -> None:

@@ -94,6 +94,16 @@ def test_good_site_exits_0_and_writes_a_valid_report(world: World, tmp_path: Pat
     assert report["criteria"]["c"]["status"] == "pass" and report["language"] == "en"
 
 
+def test_output_file_receives_the_format_asked_for(world: World, tmp_path: Path) -> None:
+    """Issue 13 item 6: -o FILE gets --format's output (as bandit, semgrep, ruff); stdout stays quiet."""
+    out = tmp_path / "result.txt"
+    result = trustscan("audit", world.site("good").target, *world_args(world), "--lang", "en", "--format", "sarif",
+                       "-o", str(out))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == "" and str(out) in result.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["version"] == "2.1.0"  # SARIF, whatever the extension
+
+
 def test_failing_site_exits_1_with_evidence_and_fix(world: World) -> None:
     result = trustscan("audit", world.site("expired").target, *world_args(world), "--lang", "en")
     assert result.returncode == 1

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from trustscan.cli.ci import ci_options, finish_ci, gate_report, prepare_ci
 from trustscan.cli.common import load_rules, write_file
@@ -31,14 +32,17 @@ from trustscan.core.errors import TargetError
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import parse_target
 from trustscan.render.formats import FORMATS, render
-from trustscan.report.document import build_report, dumps
+from trustscan.render.outputs import format_for_file
+from trustscan.report.document import build_report
 
 
 @click.command(epilog=AUDIT_EXITS.epilog())
 @click.argument("target")
 @scan_options("Deadline for the whole audit, in seconds.")
-@format_option(sorted(FORMATS), "console", "What to print on stdout.")
-@output_option("Also write the JSON report to this file.")
+@format_option(sorted(FORMATS), "console", "Output format: of stdout, or of -o FILE when given.")
+@output_option("Write the --format output to FILE instead of stdout (without --format: the format FILE's "
+               "extension names, JSON for others, and the console on stdout); with --sign-key: the signed "
+               "declaration.")
 @verbose_option
 @click.option("--sign-key", type=EXISTING_FILE,
               help="Sign the report with this Ed25519 private key; -o then receives the signed declaration.")
@@ -63,14 +67,24 @@ def audit(target: str, output_format: str, output: Path | None, verbose: bool, l
     settings = settings_from_options(scan)
     catalog = load_catalog(lang)
     report, gate = gate_report(audit_to_report(parsed, settings, lang, declaration=declaration), ci)
+    # -o FILE receives the --format output (as bandit, semgrep and ruff do), or the signed declaration.
+    # Without --format, FILE's extension names its format and stdout keeps the console view.
+    explicit = click.get_current_context().get_parameter_source("output_format") is not ParameterSource.DEFAULT
+    stdout_format: str | None = output_format
     if output is not None and signing_key is not None:
         click.echo(write_signed(report, signing_key, valid_days=valid_days, output=output, catalog=catalog), err=True)
     elif output is not None:
-        write_file(output, dumps(report))
-    click.echo(render(output_format, report, catalog, verbose=verbose), nl=False)
-    if output is not None and output_format == "console" and sign_key is None:
+        file_format = output_format if explicit else format_for_file(output)
+        text = render(file_format, report, catalog, verbose=verbose)
+        write_file(output, click.unstyle(text) if file_format == "console" else text)
+        stdout_format = None if explicit else "console"
+        if stdout_format is None:
+            click.echo(catalog.text("console.report_written", {"path": str(output)}), err=True)
+    if stdout_format is not None:
+        click.echo(render(stdout_format, report, catalog, verbose=verbose), nl=False)
+    if output is not None and stdout_format == "console" and sign_key is None:
         click.echo(catalog.text("console.report_written", {"path": str(output)}))
-    sys.exit(finish_ci(report, gate, ci, catalog, console=output_format == "console", verbose=verbose))
+    sys.exit(finish_ci(report, gate, ci, catalog, console=stdout_format == "console", verbose=verbose))
 
 
 def audit_to_report(target: Any, settings: AuditSettings, lang: str, *, declaration: Any = None) -> dict[str, Any]:

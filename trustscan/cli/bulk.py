@@ -104,14 +104,14 @@ def _check_inputs(ctx: click.Context, portfolio: Path | None, location: Database
     if db_path is not None:
         check_database_file(db_path)
     if resume:
-        given = [f"--{n.replace('_', '-')}" for n in _AUDIT_OPTIONS
-                 if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE]
-        if given:
-            raise click.UsageError(f"--resume reuses the run's own settings; drop {', '.join(given)}")
+        given = [n for n in _AUDIT_OPTIONS if ctx.get_parameter_source(n) is ParameterSource.COMMANDLINE]
         if db_path is not None and not db_path.exists():
             raise click.UsageError(f"nothing to resume: no results database at {db_path}")
         with open_store(location, create=False) as store:
             _resume_plan(store, portfolio, location)
+            run = store.latest_unfinished()
+            if given and run is not None:
+                _refuse_other_settings(ctx, given, run.id, dict(run.settings), run.language)
         return None
     if portfolio is None:
         raise click.UsageError("give a PORTFOLIO file (or --resume to continue an unfinished run)")
@@ -126,6 +126,54 @@ def check_new_run_database(location: DatabaseLocation) -> None:
         open_store(location, create=True).close()  # reachable, and a trustscan database (or made one)
     elif db_path.exists() and not (db_path.is_file() and db_path.stat().st_size == 0):
         open_store(location, create=False).close()
+
+
+#: The stored setting (AuditSettings.to_json) each audit option sets, to compare a resumption's options with.
+_SETTING_OF_OPTION = {
+    "resolver": "nameserver", "ca_bundle": "ca_bundle", "timeout": "timeout", "http_port": "http_port",
+    "allow_private": "allow_private", "deep": "deep", "max_pages": "max_pages", "only": "criteria",
+    "blocklists": "blocklist_files", "cache_dir": "lists_dir", "max_list_age": "max_snapshot_age_days",
+    "dnsbl_domain": "dnsbl_domain_zones", "dnsbl_ip": "dnsbl_ip_zones",
+}
+_PATH_SETTINGS = ("ca_bundle", "lists_dir", "blocklist_files")
+
+
+def _refuse_other_settings(ctx: click.Context, given: list[str], run_id: int, stored: dict[str, Any],
+                           language: str) -> None:
+    """`--resume` with the run's own settings repeated is fine; a different one is refused, named."""
+    asked = settings_from_options({name: ctx.params[name] for name in SCAN_OPTION_NAMES}).to_json()
+    differences = []
+    for name in given:
+        option = f"--{name.replace('_', '-')}"
+        if name == "lang":
+            if ctx.params["lang"] != language:
+                differences.append(f"{option} {ctx.params['lang']} (the run's: {language})")
+            continue
+        key = _SETTING_OF_OPTION[name]
+        if _comparable(key, asked.get(key)) != _comparable(key, stored.get(key)):
+            differences.append(f"{option} {_shown(asked.get(key))} (the run's: {_shown(stored.get(key))})")
+    if differences:
+        raise click.UsageError(f"--resume keeps run {run_id}'s settings, and these differ: {'; '.join(differences)}; "
+                               "drop them or start a new run")
+
+
+def _comparable(key: str, value: Any) -> Any:
+    """A stored setting in a form two spellings of the same value share (paths resolved, lists in order)."""
+    if key in _PATH_SETTINGS and value is not None:
+        paths = value if isinstance(value, list) else [value]
+        resolved = [str(Path(p).expanduser().resolve()) for p in paths]
+        return resolved if isinstance(value, list) else resolved[0]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict) and "ip" in value:
+        return f"{value['ip']}:{value['port']}"
+    if isinstance(value, list):
+        return ",".join(map(str, value)) or "none"
+    return "none" if value is None else str(value)
 
 
 def check_database_file(db_path: Path) -> None:

@@ -28,6 +28,17 @@ OUTPUT_FILES: Mapping[str, str] = {
 DEFAULT_EMIT: tuple[str, ...] = ("json", "sarif", "junit", "markdown")
 
 
+#: The format `-o FILE` gets from FILE's extension when no --format is given (JSON for any other).
+FORMAT_BY_SUFFIX: Mapping[str, str] = {
+    ".json": "json", ".sarif": "sarif", ".xml": "junit", ".md": "markdown", ".html": "html", ".htm": "html",
+    ".txt": "console",
+}
+
+
+def format_for_file(path: Path) -> str:
+    return FORMAT_BY_SUFFIX.get(path.suffix.lower(), "json")
+
+
 def file_name(name: str) -> str:
     return OUTPUT_FILES.get(name, f"trustscan.{name}")
 
