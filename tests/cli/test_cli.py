@@ -138,7 +138,7 @@ def test_idn_target_is_shown_in_both_forms(world: World) -> None:
     # RFC 9116 §2.5.2 makes that a finding, a warning (the contact point is still usable), so e passes.
     assert result.returncode == 0, result.stdout
     assert "[c] PASS" in result.stdout and "[e] PASS" in result.stdout
-    assert "WARN          Canonical matches where the file is served  [e.securitytxt.canonical]" in result.stdout
+    assert "[e] WARN Canonical matches where the file is served (e.securitytxt.canonical" in result.stdout
 
 
 @pytest.mark.world  # the demo brings up its own local world in the subprocess
