@@ -96,7 +96,7 @@ def test_legacy_site_with_waivers_then_with_a_baseline(world: World, tmp_path: P
     cases = junit_cases(junit)
     assert isinstance(cases["c.cert.trusted"].result[0], Skipped)  # type: ignore[attr-defined]
     failure = cases["c.cert.key_size"].result[0]  # type: ignore[attr-defined]
-    assert isinstance(failure, Failure) and "tls.certificate.key_bits = 1024" in failure.text
+    assert isinstance(failure, Failure) and "Key size (bits) = 1024" in failure.text  # labelled evidence
     assert "expired on 2020\\-01\\-31" in markdown
 
     # The same site against its own report as baseline: nothing is new, so the build passes.
