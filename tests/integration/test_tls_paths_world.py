@@ -126,6 +126,7 @@ def test_fast_path_sends_few_client_hellos(both_paths: dict[str, Any]) -> None:
 def hostile_server() -> Iterator[Any]:
     """Start a loopback TCP server whose per-connection behaviour the test chooses."""
     servers: list[socket.socket] = []
+    connections: list[socket.socket] = []  # closed at teardown: a behaviour may leave its socket open
 
     def start(behaviour: Any) -> tuple[str, int]:
         server = socket.socket()
@@ -139,6 +140,7 @@ def hostile_server() -> Iterator[Any]:
                     conn, _ = server.accept()
                 except OSError:
                     return
+                connections.append(conn)
                 threading.Thread(target=behaviour, args=(conn,), daemon=True).start()
 
         threading.Thread(target=loop, daemon=True).start()
@@ -147,6 +149,8 @@ def hostile_server() -> Iterator[Any]:
     yield start
     for server in servers:
         server.close()
+    for conn in connections:  # else the garbage collector warns (ResourceWarning) inside a later test
+        conn.close()
 
 
 def test_silent_server_is_a_one_line_error_not_a_hang(hostile_server: Any) -> None:
