@@ -61,7 +61,8 @@ def test_every_fact_a_rule_shows_has_a_label_in_both_languages() -> None:
         paths.update(rule.check.reads + (rule.when.reads if rule.when else ()) + rule.observe)
     for language in LANGUAGES:
         catalog = load_catalog(language)
-        assert sorted(path for path in paths if evidence_label(path, catalog) == path) == [], language
+        missing = sorted(path for path in paths if evidence_label(path, catalog) == path)
+        assert missing == [], f"add fact.<path> labels to rules/messages/{language}/evidence.yaml: {missing}"
 
 
 def test_counts_say_one_warning_and_leave_out_zeros() -> None:

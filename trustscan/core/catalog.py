@@ -109,16 +109,28 @@ def format_value(value: Any, *, yes_no: tuple[str, str] = ("yes", "no")) -> str:
     elif isinstance(value, bool):
         text = yes_no[0] if value else yes_no[1]
     elif isinstance(value, list):
-        items = [format_value(item, yes_no=yes_no) for item in value[:MAX_LIST_ITEMS]]
-        if len(value) > MAX_LIST_ITEMS:
-            items.append(f"+{len(value) - MAX_LIST_ITEMS}")
-        text = ", ".join(items) if items else "—"
+        return _format_list(value, yes_no)
     elif isinstance(value, dict):
         text = _format_mapping(value, yes_no)
     else:
         text = str(value)
     text = _CONTROL.sub(" ", text)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def _format_list(value: list[Any], yes_no: tuple[str, str]) -> str:
+    """Whole items, as many as fit MAX_LIST_ITEMS and MAX_VALUE_CHARS, then "+N" for the rest: never cut mid-item."""
+    items: list[str] = []
+    size = 0
+    for item in value[:MAX_LIST_ITEMS]:
+        text = format_value(item, yes_no=yes_no)
+        if items and size + len(text) + 2 > MAX_VALUE_CHARS - 6:  # room for ", +NNN"
+            break
+        items.append(text)
+        size += len(text) + 2
+    if len(items) < len(value):
+        items.append(f"+{len(value) - len(items)}")
+    return ", ".join(items) if items else "—"
 
 
 def _format_mapping(value: Mapping[str, Any], yes_no: tuple[str, str]) -> str:
