@@ -94,6 +94,8 @@ def connect(location: DatabaseLocation, *, create: bool) -> Connection:
     if location.endpoint is not None:
         return PostgresConnection(location.endpoint, read_only=not create)
     assert location.path is not None
+    if not create and not location.path.is_file():
+        raise StoreError(f"no results database at {location.path}")
     return SQLiteConnection(location.path, read_only=not create)
 
 
@@ -143,14 +145,13 @@ class SQLiteConnection:
     operational_errors: tuple[type[Exception], ...] = (sqlite3.OperationalError,)
 
     def __init__(self, path: Path, *, read_only: bool) -> None:
-        if read_only and not path.is_file():
-            raise StoreError(f"no results database at {path}")
         self._path = path
         try:
             if read_only:
                 self._db = _connect_read_only(path)
             else:
-                self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30.0)
+                # Workers share one connection between their threads, one at a time (their lock).
+                self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30.0, check_same_thread=False)
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.execute("PRAGMA foreign_keys=ON")

@@ -78,7 +78,7 @@ async def scan_all(
 
     async def one(job: BulkJob) -> None:
         async with dns_slots:
-            address = await _first_address(job.target, resolver)
+            address = await first_address(job.target, resolver)
         slot = ip_slots.setdefault(address, asyncio.Semaphore(limits.per_ip)) if address else None
         async with _maybe(slot), global_slots:
             row = await audit_one(job, settings, ruleset=ruleset, catalog=catalog, audit=audit,
@@ -122,11 +122,11 @@ async def audit_one(
     try:
         outcome = await asyncio.wait_for(audit(job.target, settings, ruleset=ruleset), deadline)
     except AddressPolicyError as exc:
-        return _error_row(job, f"address refused: {exc}", clock)
+        return error_row(job.site, f"address refused: {exc}", clock)
     except TimeoutError:
-        return _error_row(job, f"site deadline of {deadline:g}s reached", clock)
+        return error_row(job.site, f"site deadline of {deadline:g}s reached", clock)
     except Exception as exc:  # noqa: BLE001 - one broken site must not end the run; recorded honestly
-        return _error_row(job, f"internal error: {type(exc).__name__}: {exc}", clock)
+        return error_row(job.site, f"internal error: {type(exc).__name__}: {exc}", clock)
     report = build_report(outcome, ruleset, catalog)
     overall = report["overall"] if report["overall"] in ("pass", "fail") else "error"
     return SiteRow(
@@ -140,12 +140,14 @@ async def audit_one(
     )
 
 
-def _error_row(job: BulkJob, error: str, clock: float) -> SiteRow:
-    return SiteRow(site=job.site, overall="error", criteria={c: "error" for c in CRITERIA}, report=None,
-                   error=error, duration=time.monotonic() - clock, finished_at=now_rfc3339())
+def error_row(site: str, error: str, clock: float | None = None) -> SiteRow:
+    """The row of a site no audit could judge: every criterion `error`, and why."""
+    duration = 0.0 if clock is None else time.monotonic() - clock
+    return SiteRow(site=site, overall="error", criteria={c: "error" for c in CRITERIA}, report=None,
+                   error=error, duration=duration, finished_at=now_rfc3339())
 
 
-async def _first_address(target: Target, resolver: Resolver) -> str | None:
+async def first_address(target: Target, resolver: Resolver) -> str | None:
     """The address run_audit will pin (the first one), used only to pick the per-address slot."""
     if target.is_ip:
         return target.ascii_host

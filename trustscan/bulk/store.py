@@ -219,6 +219,11 @@ class ResultStore:
         return cursor.rowcount == 1
 
     @_online
+    def ping(self) -> None:
+        """Raises StoreLostError when the database no longer answers."""
+        self._db.execute("SELECT 1").fetchone()
+
+    @_online
     def has_result(self, run_id: int, site: str) -> bool:
         return self._db.execute("SELECT 1 FROM results WHERE run_id = ? AND site = ?", (run_id, site)).fetchone() \
             is not None

@@ -12,6 +12,7 @@ import os
 import shlex
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from click.core import ParameterSource
 from trustscan import __version__
 from trustscan.bulk.dashboard import build_dashboard
 from trustscan.bulk.database import DatabaseLocation, exclusive, parse_location
-from trustscan.bulk.endpoints import EndpointError
+from trustscan.bulk.endpoints import REDIS_SCHEMES, Endpoint, EndpointError, parse_endpoint
 from trustscan.bulk.portfolio import Portfolio, load_portfolio
 from trustscan.bulk.store import ResultStore, SiteRow
 from trustscan.cli.common import load_rules, write_file
@@ -45,7 +46,12 @@ from trustscan.net.files import check_readable_file
 from trustscan.render.dashboard import DASHBOARD_FORMATS, render_dashboard
 
 if TYPE_CHECKING:  # the scheduler (dnspython, the scanner) and the progress bar (rich) load only for a run
+    from trustscan.bulk.dispatch import Dispatcher
     from trustscan.bulk.scheduler import BulkJob, BulkLimits
+
+def broker_option(help_text: str, *, required: bool = False) -> Any:
+    return click.option("--broker", "broker_text", metavar="URL", required=required, help=help_text)
+
 
 insecure_transport_option = click.option(
     "--insecure-transport", is_flag=True,
@@ -67,19 +73,48 @@ _AUDIT_OPTIONS = (*SCAN_OPTION_NAMES, "lang")
 @click.option("--per-ip", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Sites audited at the same time on one server address (shared hosting).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary (problems still go to stderr).")
+@broker_option("Queue one task per site on this Redis broker for `trustscan worker` processes (redis:// or "
+               "rediss://) instead of auditing in this process.")
 @insecure_transport_option
 @lang_option("Language of messages and the stored reports.")
 @click.pass_context
 def bulk(ctx: click.Context, portfolio: Path | None, db_text: str, resume: bool, concurrency: int, per_ip: int,
-         quiet: bool, insecure_transport: bool, lang: str, **scan: Any) -> None:
+         quiet: bool, broker_text: str | None, insecure_transport: bool, lang: str, **scan: Any) -> None:
     """Audit every site of PORTFOLIO (text: one target per line; or CSV) into the --db database."""
     ruleset = load_rules()
     settings = settings_from_options(scan)
     location = database_location(db_text, insecure_transport)
+    dispatcher = None
+    if broker_text is not None:
+        if ctx.get_parameter_source("concurrency") is ParameterSource.COMMANDLINE:
+            raise click.UsageError("with --broker each worker sets its own --concurrency; drop it here")
+        dispatcher = connect_broker(broker_text, insecure_transport)
     # Every input is checked before the lock file or the database is created: a refusal writes nothing.
     loaded = _check_inputs(ctx, portfolio, location, resume)
     with exclusive_database(location):
-        _bulk(loaded, portfolio, location, settings, concurrency, per_ip, quiet, lang, ruleset)
+        _bulk(loaded, portfolio, location, settings, concurrency, per_ip, quiet, lang, ruleset, dispatcher)
+
+
+def broker_endpoint(text: str, insecure_transport: bool) -> Endpoint:
+    """`--broker` parsed and checked (redis:// or rediss://, TLS off loopback); UsageError, masked."""
+    try:
+        endpoint = parse_endpoint(text, REDIS_SCHEMES, "broker")
+        endpoint.check_transport(insecure_transport, "broker")
+    except EndpointError as exc:
+        raise click.UsageError(str(exc)) from None
+    return endpoint
+
+
+def connect_broker(text: str, insecure_transport: bool) -> Dispatcher:
+    """A dispatcher on a broker that answered; UsageError (exit 2, one masked line) otherwise."""
+    from trustscan.bulk.dispatch import BrokerError, Dispatcher
+
+    dispatcher = Dispatcher(broker_endpoint(text, insecure_transport))
+    try:
+        dispatcher.check()
+    except BrokerError as exc:
+        raise click.UsageError(str(exc)) from None
+    return dispatcher
 
 
 def database_location(text: str, insecure_transport: bool) -> DatabaseLocation:
@@ -222,17 +257,23 @@ def exclusive_database(location: DatabaseLocation) -> Iterator[None]:
 
 
 def _bulk(loaded: Portfolio | None, portfolio: Path | None, location: DatabaseLocation, settings: AuditSettings,
-          concurrency: int, per_ip: int, quiet: bool, lang: str, ruleset: Any) -> None:
+          concurrency: int, per_ip: int, quiet: bool, lang: str, ruleset: Any, dispatcher: Dispatcher | None) -> None:
+    from trustscan.bulk.dispatch import BrokerError
+
     with open_store(location, create=True) as store:
         try:
             finished, values, counts, catalog = _run(store, loaded, portfolio, location, settings, concurrency,
-                                                     per_ip, quiet, lang, ruleset)
-        except StoreLostError as exc:  # the database went away mid-run: what was written stays, resumable
+                                                     per_ip, quiet, lang, ruleset, dispatcher)
+        except (StoreLostError, BrokerError) as exc:  # a service went away mid-run: what was written stays
             click.echo(f"trustscan: error: {exc}", err=True)
             sys.exit(ExitCode.INCOMPLETE)
+        finally:
+            if dispatcher is not None:
+                dispatcher.close()
     if not finished:
         click.echo(catalog.text("bulk.interrupted", values), err=True)
-        click.echo(f"  trustscan bulk --db {shlex.quote(location.shown)} --resume", err=True)
+        broker = f" --broker {shlex.quote(dispatcher.broker.shown)}" if dispatcher is not None else ""
+        click.echo(f"  trustscan bulk --db {shlex.quote(location.shown)}{broker} --resume", err=True)
         sys.exit(ExitCode.INTERRUPTED)
     if not quiet:
         click.echo(catalog.text("bulk.summary", values))
@@ -240,8 +281,8 @@ def _bulk(loaded: Portfolio | None, portfolio: Path | None, location: DatabaseLo
 
 
 def _run(store: ResultStore, loaded: Portfolio | None, portfolio: Path | None, location: DatabaseLocation,
-         settings: AuditSettings, concurrency: int, per_ip: int, quiet: bool, lang: str,
-         ruleset: Any) -> tuple[bool, dict[str, Any], dict[str, int], Catalog]:
+         settings: AuditSettings, concurrency: int, per_ip: int, quiet: bool, lang: str, ruleset: Any,
+         dispatcher: Dispatcher | None) -> tuple[bool, dict[str, Any], dict[str, int], Catalog]:
     """Plan (new run or resumption), audit every remaining site, and mark the run; (finished, summary values)."""
     from trustscan.bulk.scheduler import BulkLimits
     from trustscan.cli.progress import BulkProgress
@@ -262,7 +303,10 @@ def _run(store: ResultStore, loaded: Portfolio | None, portfolio: Path | None, l
         progress.advance(row.overall)
 
     with progress:
-        finished = asyncio.run(_scan(jobs, settings, BulkLimits(concurrency, per_ip), ruleset, catalog, record))
+        if dispatcher is None:
+            finished = asyncio.run(_scan(jobs, settings, BulkLimits(concurrency, per_ip), ruleset, catalog, record))
+        else:
+            finished = _distribute(dispatcher, store, run_id, info.total, jobs, per_ip, progress, quiet)
     store.set_status(run_id, "complete" if finished else "interrupted")
     info = store.run(run_id)
     counts = store.counts(run_id)
@@ -321,6 +365,37 @@ def _resume_plan(store: ResultStore, portfolio: Path | None,
         except TargetError as exc:  # only if the database was edited by hand
             raise click.UsageError(f"run {run.id} holds an invalid target: {exc}") from None
     return run.id, _stored_settings(dict(run.settings)), run.language, jobs
+
+
+def _distribute(dispatcher: Dispatcher, store: ResultStore, run_id: int, total: int, jobs: list[BulkJob],
+                per_ip: int, progress: Any, quiet: bool) -> bool:
+    """Queue the remaining sites for the workers and follow the run; Ctrl-C/SIGTERM empties the queue and stops."""
+    from trustscan.bulk.celeryapp import SiteTask, queue_name
+
+    store_id = store.store_id
+    dispatcher.purge(store_id)  # leftovers of a killed earlier run of this database
+    dispatcher.enqueue(store_id, (SiteTask(run_id, job.site, job.target.input.strip(), per_ip) for job in jobs))
+    if not quiet:
+        click.echo(f"trustscan: {len(jobs)} sites queued on {dispatcher.broker.shown} (queue {queue_name(store_id)}); "
+                   "`trustscan worker` processes audit them", err=True)
+    stop = threading.Event()
+    seen = dict(store.counts(run_id))
+
+    def advance(counts: dict[str, int]) -> None:
+        for overall, n in counts.items():
+            for _ in range(n - seen.get(overall, 0)):
+                progress.advance(overall)
+        seen.update(counts)
+
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        finished = dispatcher.follow(store, run_id, total, advance, stop)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if not finished:
+        dispatcher.purge(store_id)  # workers finish the sites in hand; nothing more of this run starts
+    return finished
 
 
 async def _scan(jobs: list[BulkJob], settings: AuditSettings, limits: BulkLimits, ruleset: Any, catalog: Catalog,

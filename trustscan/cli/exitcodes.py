@@ -68,8 +68,10 @@ AUDIT_EXITS = ExitTable((
 BULK_EXITS = ExitTable((
     (ExitCode.OK, "every site passes"),
     (ExitCode.FAIL, "at least one site fails"),
-    (ExitCode.USAGE, "usage or input error (unreadable portfolio, no valid target, nothing to resume)"),
-    (ExitCode.INCOMPLETE, "no site fails, but at least one could not be fully checked"),
+    (ExitCode.USAGE, "usage or input error (unreadable portfolio, no valid target, nothing to resume, "
+                     "database or broker unreachable)"),
+    (ExitCode.INCOMPLETE, "no site fails, but at least one could not be fully checked; or the database or "
+                          "broker went away mid-run"),
     (ExitCode.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM): finished sites are kept; continue with --resume"),
 ))
 
@@ -84,6 +86,12 @@ MONITOR_EXITS = ExitTable((
 SITE_EXITS = ExitTable((
     (ExitCode.OK, "written"),
     (ExitCode.USAGE, "usage error (no database, no such run, folder not empty and not a trustscan site, bad key)"),
+))
+
+WORKER_EXITS = ExitTable((
+    (ExitCode.OK, "stopped cleanly (SIGTERM or Ctrl-C: sites in hand finish first)"),
+    (ExitCode.USAGE, "usage error, or the broker or database unreachable at start"),
+    (ExitCode.INCOMPLETE, "the broker or database went away while running (unfinished sites are redelivered)"),
 ))
 
 DIFF_EXITS = ExitTable((

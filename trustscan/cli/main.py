@@ -40,6 +40,7 @@ COMMANDS = {
     "rules": "trustscan.cli.rules:list_rules",
     "sign": "trustscan.cli.publish:sign",
     "verify": "trustscan.cli.publish:verify",
+    "worker": "trustscan.cli.worker:worker",
 }
 
 
