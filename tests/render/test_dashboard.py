@@ -137,3 +137,23 @@ def test_result_changes_and_since_when_from_each_sites_history(tmp_path: Path) -
     assert 'id="overall-changes"' in html and "FAIL since t (run 1)." in html and "Previous round: PASS (run 1)" in html
     rows = list(csv.DictReader(io.StringIO(render_dashboard("csv", d, load_catalog("en")))))
     assert {r["site"]: (r["previous_overall"], r["since_run"]) for r in rows}["b.gov.vn:443"] == ("pass", "2")
+
+
+def test_the_portfolio_rewords_verdicts_in_the_language_asked_for(tmp_path: Path) -> None:
+    """Issue 13 item 4: a run scanned in Vietnamese, its portfolio asked for in English, reads in English."""
+    verdict = {"rule_id": "c.cert.trusted", "criterion": "c", "status": "fail", "severity": "critical",
+               "title": "Chứng thư số được tổ chức tin cậy xác thực", "message_id": "c.cert.trusted.fail",
+               "message": "Chuỗi chứng thư không được tin cậy: x", "fix": "Dùng chứng thư số ...",
+               "observed": {"tls.certificate.validation_error": "unable to get local issuer certificate"},
+               "error": None}
+    path = tmp_path / "r.db"
+    with ResultStore(path) as store:
+        run_id = store.create_run(portfolio="p.csv", digest="d", settings={}, language="vi", tool_version="t",
+                                  entries=parse_csv("target\na.gov.vn\n").entries)
+        text = json.dumps({"target": {"host": "a.gov.vn", "addresses": []}, "verdicts": [verdict]})
+        store.record(run_id, SiteRow("a.gov.vn:443", "fail", {"c": "fail"}, text, None, 1.0, "t"))
+        store.set_status(run_id, "complete")
+    for name in ("html", "json"):
+        out = render_dashboard(name, dashboard(path), load_catalog("en"))
+        assert "Certificate chain is not trusted: unable to get local issuer certificate" in out
+        assert "Chuỗi chứng thư" not in out and "tổ chức tin cậy" not in out

@@ -18,12 +18,15 @@ from trustscan import __version__
 from trustscan.core.catalog import Catalog
 from trustscan.core.models import CRITERIA, CRITERION_LABELS
 from trustscan.render.templating import environment
+from trustscan.report.localise import localise_verdict
 
 DASHBOARD_FORMATS = ("html", "csv", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def render_dashboard(name: str, dashboard: Mapping[str, Any], catalog: Catalog) -> str:
+    """The dashboard in format *name*; its verdicts re-worded in *catalog*'s language, whatever the scans used."""
+    dashboard = localise_dashboard(dashboard, catalog)
     if name == "html":
         return render_html(dashboard, catalog)
     if name == "csv":
@@ -44,6 +47,23 @@ def render_html(dashboard: Mapping[str, Any], catalog: Catalog) -> str:
         labels=CRITERION_LABELS,
         version=__version__,
     )
+
+
+def localise_dashboard(dashboard: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """A copy whose sites' verdicts and new-failure titles read in *catalog*'s language."""
+    out = dict(dashboard)
+    sites = []
+    for site in dashboard.get("sites", []):
+        site = {**site, "verdicts": [localise_verdict(v, catalog) for v in site.get("verdicts", [])]}
+        sites.append(site)
+    out["sites"] = sites
+    changes = dashboard.get("changes")
+    if isinstance(changes, Mapping) and isinstance(changes.get("new_failures"), list):
+        out["changes"] = {**changes, "new_failures": [
+            {**item, "title": catalog.text(f"{item['rule_id']}.title")}
+            if f"{item.get('rule_id')}.title" in catalog.messages else item
+            for item in changes["new_failures"]]}
+    return out
 
 
 def render_csv(dashboard: Mapping[str, Any]) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from trustscan.core.catalog import Catalog
-from trustscan.render.localise import localise
+from trustscan.report.localise import localise
 
 Renderer = Callable[..., str]
 

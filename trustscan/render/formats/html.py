@@ -24,8 +24,8 @@ from trustscan.core.models import CRITERIA, CRITERION_LABELS
 from trustscan.core.wording import evidence_label, plural, severity
 from trustscan.publish.attestation import PAYLOAD_TYPE, Document, Verification, VerificationStatus, site_url
 from trustscan.render.badge import render_svg, summarise
-from trustscan.render.localise import localise
 from trustscan.render.templating import environment
+from trustscan.report.localise import localise
 
 __all__ = ["render", "render_document"]
 

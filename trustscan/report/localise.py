@@ -17,7 +17,7 @@ from trustscan.core.catalog import Catalog, format_value
 from trustscan.core.models import CRITERIA
 from trustscan.core.wording import criterion_summary, references
 
-__all__ = ["localise", "requested"]
+__all__ = ["localise", "localise_verdict", "requested"]
 
 
 def requested(report: Mapping[str, Any], criterion: str) -> bool:
@@ -56,6 +56,13 @@ def _known(catalog: Catalog, message_id: str) -> bool:
     return message_id in catalog.messages
 
 
+def localise_verdict(verdict: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """One verdict (of a report, or of a portfolio's site) re-worded in *catalog*'s language; a copy."""
+    out = copy.deepcopy(dict(verdict))
+    _verdict(out, catalog)
+    return out
+
+
 def _verdict(verdict: dict[str, Any], catalog: Catalog) -> None:
     rule_id = str(verdict.get("rule_id"))
     raw = verdict.get("observed")
@@ -73,4 +80,5 @@ def _verdict(verdict: dict[str, Any], catalog: Catalog) -> None:
     else:
         verdict["fix"] = None
     cited = verdict.get("references")
-    verdict["references"] = references(cited if isinstance(cited, list) else [], catalog)
+    if cited is not None:
+        verdict["references"] = references(cited if isinstance(cited, list) else [], catalog)
