@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from trustscan.collect.crawl.content import outbound_hosts
 from trustscan.collect.crawl.delivery import analyse_delivery, delivery_data
 from trustscan.collect.crawl.downloads import executable
@@ -89,3 +91,26 @@ def test_every_outbound_url_goes_to_reputation() -> None:
         "protocol-relative.example": "script redirect (redirect.location_assign)",
         "object.example": "<object data>", "embed.example": "<embed src>", "refresh.example": "<meta refresh>",
         "download.example": "<a href>", "form.example": "<form action>", "http-redirect.example": "HTTP redirect"}
+
+
+@pytest.mark.parametrize("script", [
+    'location = "https://away.example/"',
+    "location.href='https://away.example/'",
+    'window.location = "https://away.example/"',
+    'window.location.href = "https://away.example/"',
+    'document.location.href = "//away.example/"',
+    'top.location.href = "https://away.example/"',
+    'window.top.location = "https://away.example/"',
+    'self.location.replace("https://away.example/")',
+    'window.location.assign("https://away.example/")',
+    'setTimeout(function () { parent.location.replace("https://away.example/") }, 0)',
+])
+def test_script_redirect_variants_reach_reputation(script: str) -> None:
+    places = outbound_hosts(crawl_of(f"<script>{script}</script>"), HOST)
+    assert list(places) == ["away.example"] and places["away.example"][0]["element"].startswith("script redirect")
+
+
+@pytest.mark.parametrize("script", ['location.href = "/same-site"', 'var location = "elsewhere"',
+                                    'location.href = someVariable'])
+def test_what_is_not_a_script_redirect_elsewhere(script: str) -> None:
+    assert outbound_hosts(crawl_of(f"<script>{script}</script>"), HOST) == {}
