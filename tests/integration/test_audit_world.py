@@ -123,18 +123,23 @@ CRAWL_EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
         "dd.forms.password_offsite": "fail", "dd.scripts.integrity": "warn"}),
     # Spam past the parser's nesting limit: not seen, so not a fail, but never a pass (extract.py).
     "content-deep": ({"b": "pass", "dd": "error"}, {
-        "dd.links.hidden_spam": "error", "dd.scripts.cryptominer": "error", "dd.scripts.obfuscated": "error",
-        "dd.redirects.offsite": "error", "dd.forms.password_offsite": "error", "dd.frames.hidden": "error",
-        "dd.downloads.executables": "error"}),
+        "dd.links.hidden_spam": "error", "dd.content.gambling": "error", "dd.scripts.cryptominer": "error",
+        "dd.scripts.obfuscated": "error", "dd.redirects.offsite": "error", "dd.forms.password_offsite": "error",
+        "dd.frames.hidden": "error", "dd.downloads.executables": "error"}),
     "content-css-sheet": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail"}),
     "content-css-block": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail"}),
     "content-miner-file": ({"b": "pass", "dd": "fail"}, {"dd.scripts.cryptominer": "fail"}),
     "content-miner-inline": ({"b": "pass", "dd": "fail"}, {"dd.scripts.cryptominer": "fail"}),
+    "content-script-write": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail"}),
+    "content-script-jquery": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail"}),
+    "content-gambling-doorway": ({"b": "pass", "dd": "fail"}, {"dd.content.gambling": "fail"}),
+    "content-gambling-vi": ({"b": "pass", "dd": "fail"}, {"dd.content.gambling": "fail"}),
     "content-noconsent": ({"b": "fail", "dd": "pass"}, {
         "b.privacy.consent": "fail", "b.forms.consent": "fail", "b.tracking.first_view": "fail",
         "dd.scripts.integrity": "warn"}),
     # What the crawler must fetch to see (tests/world/fetchsites.py); fetch-clean is their trap and passes.
-    "fetch-doorway": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail", "dd.links.reputation": "fail"}),
+    "fetch-doorway": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail", "dd.links.reputation": "fail",
+                                                   "dd.content.gambling": "fail"}),
     "cloak-bot": ({"b": "pass", "dd": "fail"}, {"dd.cloaking.search_engines": "fail"}),
     "cloak-referer": ({"b": "pass", "dd": "fail"}, {"dd.cloaking.search_engines": "fail",
                                                    "dd.links.reputation": "fail"}),
@@ -321,6 +326,26 @@ def test_crawl_findings_name_page_element_and_reason(outcomes: dict[str, AuditOu
     assert [(f["element"], f["signature"]) for f in in_file] == [("<script src=/js/thong-ke.js>", "miner.coinimp")]
     inline = outcomes["content-miner-inline"].attempts["content"].data["cryptominers"]
     assert {f["signature"] for f in inline} == {"miner.cryptonight_wasm", "miner.stratum_websocket"}
+    # Issue 10 item 3: markup written by inline scripts is analysed like markup; the trap passes.
+    written = outcomes["content-script-write"].attempts["content"].data["hidden_spam_links"]
+    assert [(f["target"], f["text"], f["written_by"]) for f in written] == [
+        ("https://nhacai-uytin.example/", "nhà cái uy tín", "document.write in inline <script> #1"),
+        ("https://taixiu.example/", "tài xỉu online", "document.write in inline <script> #1")]
+    appended = outcomes["content-script-jquery"].attempts["content"].data["hidden_spam_links"]
+    assert [(f["text"], f["written_by"]) for f in appended] == [("cá cược", "jQuery .append() in inline <script> #1")]
+    trap = outcomes["content-script-trap"].attempts["crawl"].data["pages"][0]["html"]["links"]
+    assert {link.get("written_by") for link in trap} >= {"document.write in inline <script> #1",
+                                                           "innerHTML in inline <script> #1"}
+    # Issue 10 item 5: pages weighed for gambling promotion, each signal with its points; the news,
+    # lottery and sports pages of content-gambling-news pass (their context words weigh against).
+    doorway = outcomes["content-gambling-doorway"].attempts["content"].data["gambling_pages"]
+    assert [f["page"].split("/", 3)[3] for f in doorway] == ["uploads/2024/07/tai-lieu.html"]
+    assert doorway[0]["signals"][0]["domains"] == ["judi-bola.example", "slot-gacor.example", "togel-resmi.example"]
+    assert doorway[0]["score"] == sum(signal["points"] for signal in doorway[0]["signals"]) >= 6
+    (vietnamese,) = outcomes["content-gambling-vi"].attempts["content"].data["gambling_pages"]
+    assert {"nhà cái uy tín", "soi kèo", "tài xỉu"} <= set(vietnamese["signals"][1]["terms"])
+    news = outcomes["content-gambling-news"].attempts["content"].data
+    assert news["pages_analysed"] == 5 and news["gambling_pages"] == []
     # The clean site has more pages than the default limit: the crawl stops there and says so.
     clean = outcomes["content-clean"].attempts["crawl"].data
     assert (clean["pages_fetched"], clean["stopped"], clean["complete"]) == (30, "max_pages", False)

@@ -219,6 +219,91 @@ def _miner_trap(host: str) -> dict[str, bytes]:
     return {"/index.html": page(host, body, head=head).encode(), "/js/app.js": TRAP_SCRIPT.encode()}
 
 
+# Issue 10 item 3: spam written by inline scripts, not present in the markup itself.
+SCRIPT_WRITE = (
+    "<script>document.write(\"<div style=\\\"position:absolute;left:-9999px\\\">\" + "
+    "\"<a href=\\\"https://nhacai-uytin.example/\\\">nh\\u00e0 c\\u00e1i uy t\\u00edn</a> \" + "
+    "\"<a href='https://taixiu.example/'>t\\xe0i x\\u1ec9u online</a></div>\");</script>"
+)
+SCRIPT_JQUERY = (
+    '<style>.an{display:none}</style><div id="chan-trang"></div>'
+    "<script>$(function(){$('#chan-trang').append('\\x3cdiv class=\"an\"\\x3e' + "
+    "decodeURIComponent('%3Ca%20href%3D%22https%3A//casino-online.example/ca-cuoc%22%3Ec%C3%A1%20c%C6%B0%E1%BB%A3c'"
+    " + '%3C/a%3E') + '\\x3c/div\\x3e');});</script>"
+)
+SCRIPT_TRAP = (
+    '<div id="tin-nhanh"></div><span style="display:none" id="dem"></span>'
+    "<script>document.write('<a href=\"/lich-cong-tac.html\">L\\u1ecbch c\\u00f4ng t\\u00e1c</a>');"
+    "document.getElementById('tin-nhanh').innerHTML = '<a href=\"https://baochinhphu.example/\">Tin Ch\\u00ednh "
+    "ph\\u1ee7</a>'; document.getElementById('dem').innerHTML = 'L\\u01b0\\u1ee3t truy c\\u1eadp: ' + count;"
+    "</script>"
+)
+
+
+def _script_write(host: str) -> dict[str, bytes]:
+    return {"/index.html": page(host, f"<h1>{host}</h1><p>Tin tức.</p>{SCRIPT_WRITE}").encode()}
+
+
+def _script_jquery(host: str) -> dict[str, bytes]:
+    return {"/index.html": page(host, f"<h1>{host}</h1><p>Tin tức.</p>{SCRIPT_JQUERY}").encode()}
+
+
+def _script_trap(host: str) -> dict[str, bytes]:
+    return {"/index.html": page(host, f"<h1>{host}</h1>{SCRIPT_TRAP}").encode()}
+
+
+# Issue 10 item 5: whole pages of gambling promotion, and the legitimate pages that speak of gambling.
+DOORWAY_PATH = "/uploads/2024/07/tai-lieu.html"
+DOORWAY_ID = (
+    "<h1>Slot Gacor Hari Ini Gampang Maxwin</h1><p>Situs judi online terpercaya: daftar slot gacor, RTP live "
+    "tertinggi, deposit pulsa tanpa potongan. Bandar togel resmi, link alternatif anti rungkad.</p><ul>"
+    '<li><a href="https://slot-gacor.example/daftar">Daftar slot gacor</a></li>'
+    '<li><a href="https://togel-resmi.example/">Bandar togel</a></li>'
+    '<li><a href="https://judi-bola.example/">Judi bola online</a></li></ul>'
+)
+SPAM_VI_NO_DIACRITICS = (
+    "<h2>Nha cai uy tin nhat 2024</h2><p>Soi keo, ty le keo nha cai hom nay, tai xiu online, no hu doi thuong. "
+    "Dang ky nhan thuong 100k.</p>"
+    '<p><a href="https://fb88-vn.example/">Link vao FB88</a> <a href="https://nhacai-top.example/">Top nha cai</a></p>'
+)
+POLICE_NEWS = (
+    "<h1>Công an triệt phá đường dây cá độ bóng đá qua mạng</h1><p>Công an tỉnh vừa triệt phá đường dây tổ chức "
+    "đánh bạc, cá độ bóng đá qua mạng với số tiền hơn 100 tỷ đồng, bắt giữ 12 đối tượng. Cơ quan điều tra đã khởi tố "
+    "vụ án, tạm giữ các đối tượng để điều tra về hành vi tổ chức đánh bạc và đánh bạc. Các đối tượng lập nhiều trang "
+    "cá độ, nhà cái trái phép để thu hút người chơi.</p>"
+    '<p>Nguồn: <a href="https://congan.example/phap-luat/triet-pha-duong-day-ca-do-bong-da">Báo Công an</a></p>'
+)
+LOTTERY_RESULTS = (
+    "<h1>Kết quả xổ số kiến thiết miền Bắc</h1><p>Công ty xổ số kiến thiết thông báo kết quả mở thưởng. Vietlott "
+    "Mega 6/45: giải Jackpot trị giá 20 tỷ đồng chưa có người trúng.</p>"
+    '<p><a href="https://vietlott.example/vi/trung-thuong/ket-qua-trung-thuong/645">Kết quả Vietlott Mega 6/45 '
+    "(jackpot)</a></p>"
+)
+SPORTS_NEWS = (
+    "<h1>Đội tuyển Việt Nam thắng 2-0 ở vòng loại</h1><p>Huấn luyện viên hài lòng với hai bàn thắng; tỷ số 2-0 "
+    "giúp đội tuyển dẫn đầu bảng. Lịch thi đấu lượt về được công bố tuần tới.</p>"
+    '<p><a href="https://thethao.example/bong-da/ty-le-keo-va-nhan-dinh-luot-ve">Nhận định lượt về</a></p>'
+)
+
+
+def _gambling_doorway(host: str) -> dict[str, bytes]:
+    home = page(host, f'<h1>{host}</h1><p><a href="{DOORWAY_PATH}">Tài liệu</a></p>')
+    return {"/index.html": home.encode(), DOORWAY_PATH: page("Slot Gacor", DOORWAY_ID, footer=False).encode()}
+
+
+def _gambling_vi(host: str) -> dict[str, bytes]:
+    return {"/index.html": page(host, f"<h1>{host}</h1>{SPAM_VI_NO_DIACRITICS}").encode()}
+
+
+def _gambling_news(host: str) -> dict[str, bytes]:
+    home = page(host, f'<h1>{host}</h1><ul><li><a href="/an-ninh.html">An ninh trật tự</a></li>'
+                      '<li><a href="/xo-so.html">Kết quả xổ số</a></li>'
+                      '<li><a href="/the-thao.html">Thể thao</a></li></ul>')
+    return {"/index.html": home.encode(), "/an-ninh.html": page("An ninh", POLICE_NEWS).encode(),
+            "/xo-so.html": page("Xổ số", LOTTERY_RESULTS).encode(),
+            "/the-thao.html": page("Thể thao", SPORTS_NEWS).encode()}
+
+
 #: site name -> (what it shows, its pages); the home page replaces the default one.
 CONTENT_SITES: dict[str, tuple[str, Callable[[str], dict[str, bytes]]]] = {
     "content-clean": (f"{NEWS_PAGES + 2} pages, Vietnamese privacy policy with consent, form with consent checkbox",
@@ -237,6 +322,14 @@ CONTENT_SITES: dict[str, tuple[str, Callable[[str], dict[str, bytes]]]] = {
     "content-miner-file": ("CoinImp miner in a same-site script file", _miner_file),
     "content-miner-inline": ("inline WebAssembly CryptoNight worker talking to a pool over WebSocket", _miner_inline),
     "content-miner-trap": ("legitimate WebAssembly and WebSocket, news about Monero", _miner_trap),
+    "content-script-write": ("casino links written off-screen by document.write with \\u escapes", _script_write),
+    "content-script-jquery": ("casino link appended by jQuery into a hidden class, percent-encoded", _script_jquery),
+    "content-gambling-doorway": ("an Indonesian 'slot gacor' doorway page in an upload folder", _gambling_doorway),
+    "content-gambling-vi": ("Vietnamese betting spam written without diacritics, visible, with off-site links",
+                            _gambling_vi),
+    "content-gambling-news": ("police news about a betting ring, lottery results, sports news", _gambling_news),
+    "content-script-trap": ("scripts writing a visible menu link, a news ticker and a hidden visit counter",
+                            _script_trap),
 }
 
 

@@ -99,7 +99,7 @@ CRAWL = ProbeSpec("crawl", _crawl, facts=(
 
 CONTENT = ProbeSpec("content", _content, needs=("crawl",), facts=(
     "pages_analysed", "pages_not_fully_read", "pages_fully_read",
-    "hidden_spam_links", "hidden_spam_text", "cryptominers", "obfuscated_scripts",
+    "hidden_spam_links", "hidden_spam_text", "gambling_pages", "cryptominers", "obfuscated_scripts",
     "offsite_redirects", "unsafe_password_forms", "scripts_without_integrity",
 ))
 

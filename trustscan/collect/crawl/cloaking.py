@@ -11,7 +11,7 @@ Bing and Cốc Cốc search): at most CLOAK_PAGES x (1 + identities) requests, `
 Pages differ legitimately between two fetches (dates, tokens, rotating news), so raw bytes are
 never compared. Each identity's view is compared with the plain visits on three things only:
 - redirects to another site (HTTP, meta refresh, script) one side gets and the other does not;
-- gambling vocabulary (`rules/data/gambling-lexicon.txt`) in the page's text: at least
+- gambling vocabulary (`rules/data/gambling-lexicon.yaml`) in the page's text: at least
   `MIN_TERMS` distinct terms one side gets and the other does not;
 - links, frames, scripts and form actions to other registrable domains, judged only when the two
   plain visits (the crawl's and the browser's) agree on those domains: a page whose off-site links

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from trustscan.collect.crawl.lexicon import gambling_lexicon
+from trustscan.collect.crawl.gambling import weigh_page
+from trustscan.collect.crawl.lexicon import gambling_vocabulary
 from trustscan.core.errors import ProbeError
 from trustscan.net.domains import host_of, is_offsite
 
@@ -38,8 +39,10 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
     part of the pages.
     """
     pages = html_pages(crawl)
-    lexicon = gambling_lexicon()
+    vocabulary = gambling_vocabulary()
+    lexicon = vocabulary.any
     spam_links, spam_text, miners, obfuscated, redirects, password_forms, no_integrity = ([] for _ in range(7))
+    gambling_pages: list[dict[str, Any]] = []
     not_read: list[dict[str, Any]] = []
     for page in pages:
         if time.monotonic() >= deadline:
@@ -55,7 +58,11 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
             if terms:
                 spam_links.append(_finding(url, f"<{link['tag']} href={link['href']}>", "hidden off-site link "
                                            f"({link['hidden']}) with gambling terms",
-                                           target=link["url"], text=link.get("text"), terms=_unique(terms)))
+                                           target=link["url"], text=link.get("text"), terms=_unique(terms),
+                                           written_by=link.get("written_by")))
+        promotes = weigh_page(url, html, host, vocabulary)
+        if promotes:
+            gambling_pages.append(promotes)
         for block in html["hidden_blocks"]:
             if block.get("links"):
                 continue  # its links are judged one by one above, with their targets
@@ -96,6 +103,7 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
         "pages_fully_read": True if not not_read else None,
         "hidden_spam_links": _merge(spam_links),
         "hidden_spam_text": _merge(spam_text),
+        "gambling_pages": gambling_pages[:MAX_FINDINGS],
         "cryptominers": _merge(miners),
         "obfuscated_scripts": _merge(obfuscated),
         "offsite_redirects": _merge(redirects),

@@ -36,6 +36,9 @@ RELEVANT = frozenset({
     "margin-left", "margin-top", "width", "height", "max-width", "max-height", "overflow", "overflow-x",
     "overflow-y", "clip", "clip-path", "color", "background", "background-color", "position", "transform",
 })
+# A declaration of one of those properties, at the start of the block or after a `;`.
+_DECLARATION = re.compile(r"(?:^|;)\s*(" + "|".join(sorted(RELEVANT, key=len, reverse=True)) + r")\s*:([^;]*)",
+                          re.IGNORECASE)
 _OFFSETS = ("left", "top", "right", "bottom", "text-indent", "margin-left", "margin-top")
 # Far enough off-screen that no layout brings it back: 500px, 50em, 100%.
 _FAR = {"px": 500.0, "pt": 400.0, "em": 50.0, "rem": 50.0, "%": 100.0, "vw": 100.0, "vh": 100.0, "cm": 13.0,
@@ -55,22 +58,20 @@ _UNSUPPORTED = re.compile(r"[\[:+~()\\@\"']")
 
 
 def declarations(text: str) -> dict[str, tuple[str, bool]]:
-    """`prop: value` pairs of a declaration block: property -> (value, !important); the last one wins."""
+    """`prop: value` pairs of a declaration block: property -> (value, !important); the last one wins.
+
+    Only the properties the judgement reads are picked out, by one linear scan in C: a block of a
+    million junk declarations costs no Python object per declaration.
+    """
     found: dict[str, tuple[str, bool]] = {}
-    for part in text.split(";"):
-        name, colon, value = part.partition(":")
-        if not colon:
-            continue
-        name = name.strip().lower()
-        if name not in RELEVANT:
-            continue
-        value = value.strip()
+    for match in _DECLARATION.finditer(text):
+        value = match.group(2).strip()
         if len(value) > MAX_VALUE + 20:
             continue
         important = bool(_IMPORTANT.search(value))
         if important:
             value = _IMPORTANT.sub("", value).strip()
-        found[name] = (value.lower(), important)
+        found[match.group(1).lower()] = (value.lower(), important)
     return found
 
 

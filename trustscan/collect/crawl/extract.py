@@ -37,6 +37,8 @@ from trustscan.collect.crawl.css import (
     hiding_reason,
     judge,
 )
+from trustscan.collect.crawl.lexicon import gambling_profile
+from trustscan.collect.crawl.scripthtml import MAX_HTML, Written, written_html
 from trustscan.collect.crawl.signatures import match_script
 
 MAX_LINKS, MAX_SCRIPTS, MAX_IFRAMES, MAX_FORMS, MAX_FIELDS, MAX_HIDDEN_BLOCKS = 300, 100, 50, 20, 50, 20
@@ -167,6 +169,7 @@ def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
     notes: list[str] = []
     in_time(deadline)
     base = _base_url(root, base_url)
+    written = _insert_script_html(root, deadline)
     sheets, unread = _style_sheets(root, base, stylesheets or {}, deadline)
     hider = _Hider(sheets, background_known=not unread, deadline=deadline)
     notes += sheets.notes
@@ -180,7 +183,8 @@ def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
 
     facts["links"] = _capped(notes, "links", MAX_LINKS, (
         {"tag": tag.tag, "href": _clip(_attr(tag, "href")), "url": _resolve(base, _attr(tag, "href")),
-         "text": _clip(_text(tag) or _attr(tag, "title") or _attr(tag, "alt")), "hidden": hider.reason(tag)}
+         "text": _clip(_text(tag) or _attr(tag, "title") or _attr(tag, "alt")), "hidden": hider.reason(tag),
+         **(_written_by(tag) if written else {})}
         for tag in root.iter("a", "area") if _attr(tag, "href")
     ))
     in_time(deadline)
@@ -198,6 +202,9 @@ def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
         for tag in root.iter("meta")
         if _attr(tag, "http-equiv").strip().lower() == "refresh"
     ][:10]
+    in_time(deadline)
+    body = _first(root, "body")
+    facts["text_profile"] = gambling_profile(" ".join(_strings(root if body is None else body, _INVISIBLE)))
     in_time(deadline)
     facts["hidden_blocks"] = _capped(notes, "hidden blocks", MAX_HIDDEN_BLOCKS, (
         {"element": _describe(tag), "hidden": reason, "text": _clip(_text(tag, MAX_TEXT, 500)),
@@ -314,6 +321,80 @@ class _Hider:
 
 
 _NOT_CONTENT = frozenset({"script", "style", "template", "noscript", "input", "head", "meta", "link", "title"})
+
+
+# Marks the wrapper of the markup a script writes (an attribute no page uses): links inside say so.
+WRITTEN_BY = "data-trustscan-written-by"
+
+
+def _insert_script_html(root: Any, deadline: float) -> bool:
+    """Put the HTML that inline scripts write where it would appear (scripthtml.py), wrapped in a <span>.
+
+    document.write lands right after its script; innerHTML, jQuery .html()/.append() and
+    insertAdjacentHTML land in (or beside) the element they name by id, else at the end of the body.
+    """
+    budget = MAX_HTML
+    inserted = False
+    body = _first(root, "body")
+    by_id: dict[str, Any] | None = None
+    for number, script in enumerate(list(root.iter("script")), start=1):
+        if budget <= 0:
+            break
+        if script.get("src") or _attr(script, "type").strip().lower() not in _SCRIPT_TYPES:
+            continue
+        in_time(deadline)
+        for written in written_html(_text_of(script)[:MAX_SCRIPT_SCAN], budget):
+            budget -= len(written.html)
+            fragment = parse_html("<body>" + written.html).root
+            fragment_body = None if fragment is None else _first(fragment, "body")
+            if fragment_body is None:
+                continue
+            wrapper = etree.Element("span")
+            wrapper.set(WRITTEN_BY, f"{written.how} in inline <script> #{number}")
+            wrapper.text = fragment_body.text
+            wrapper.extend(list(fragment_body))
+            if written.target_id is not None and by_id is None:
+                by_id = {}
+                for element in root.iter(etree.Element):
+                    if element.get("id") and isinstance(element.tag, str):
+                        by_id.setdefault(element.get("id"), element)
+            target = (by_id or {}).get(written.target_id or "")
+            _place(wrapper, written, script, target, body if body is not None else root)
+            inserted = True
+    return inserted
+
+
+_SCRIPT_TYPES = frozenset({"", "text/javascript", "application/javascript", "module", "text/ecmascript",
+                           "application/x-javascript"})
+
+
+def _place(wrapper: Any, written: Written, script: Any, target: Any, body: Any) -> None:
+    if written.how == "document.write":
+        script.addnext(wrapper)
+        return
+    if target is None:
+        body.append(wrapper)
+        return
+    position = written.position
+    if written.how.endswith((".prepend()",)) or position == "afterbegin":
+        target.insert(0, wrapper)
+    elif written.how.endswith((".after()", ".replaceWith()")) or written.how == "outerHTML" or position == "afterend":
+        target.addnext(wrapper)
+    elif written.how.endswith(".before()") or position == "beforebegin":
+        target.addprevious(wrapper)
+    else:
+        # innerHTML = / .html() replace the content, += / .append() / beforeend add to it: either way the
+        # written markup ends up inside; what it replaces stays too (it was on the page before the script ran).
+        target.append(wrapper)
+
+
+def _written_by(tag: Any) -> dict[str, str]:
+    """`{"written_by": "document.write in inline <script> #2"}` for markup a script writes, else {}."""
+    for ancestor in tag.iterancestors("span"):
+        how = ancestor.get(WRITTEN_BY)
+        if how:
+            return {"written_by": how}
+    return {}
 
 
 def stylesheet_urls(root: Any, base: str) -> list[str]:
@@ -524,7 +605,7 @@ def _text(tag: Any, limit: int = MAX_TEXT, max_elements: int = 50) -> str:
     """
     parts: list[str] = []
     size = 0
-    for piece in _strings(tag, frozenset(), max_elements):
+    for piece in _strings(tag, _INVISIBLE, max_elements):
         parts.append(piece)
         size += len(piece)
         if size >= limit:

@@ -48,6 +48,18 @@ class Lexicon:
         padded = f" {fold(text)} "
         return [term for term, folded, _ in self._folded if folded and f" {folded} " in padded]
 
+    def counts(self, folded_text: str) -> dict[str, int]:
+        """How often each term occurs as whole words in an already `fold`ed text (absent terms left out)."""
+        # Doubled spaces let adjacent occurrences ("slot slot") each keep a space on both sides.
+        doubled = f" {folded_text.replace(' ', '  ')} "
+        found = {}
+        for term, folded, _ in self._folded:
+            if folded:
+                count = doubled.count(f" {folded.replace(' ', '  ')} ")
+                if count:
+                    found[term] = count
+        return found
+
     def in_url(self, url: str | None) -> list[str]:
         """Terms in a URL's words, or run together in one of its tokens (host labels, path parts)."""
         if not url:
@@ -72,11 +84,43 @@ def parse_term_list(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(term for term in terms if term))
 
 
+@dataclass(frozen=True)
+class GamblingVocabulary:
+    """Criterion đ's gambling vocabulary (`rules/data/gambling-lexicon.yaml`), by weight."""
+
+    strong: Lexicon  # almost only gambling promotion uses these
+    weak: Lexicon  # news, lottery results and sports pages use these too
+    context: Lexicon  # words of the legitimate pages that speak of gambling
+    any: Lexicon  # strong and weak together
+
+
 @cache
+def gambling_vocabulary() -> GamblingVocabulary:
+    path = resources.files("trustscan.rules").joinpath("data", "gambling-lexicon.yaml")
+    raw = load_yaml(path.read_text("utf-8"))
+
+    def terms(section: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(str(term) for group in raw[section].values() for term in group))
+
+    strong, weak = terms("strong"), terms("weak")
+    return GamblingVocabulary(Lexicon(strong), Lexicon(weak), Lexicon(terms("context")),
+                              Lexicon(tuple(dict.fromkeys(strong + weak))))
+
+
 def gambling_lexicon() -> Lexicon:
-    """Criterion đ's gambling/betting/lottery terms (`rules/data/gambling-lexicon.txt`)."""
-    path = resources.files("trustscan.rules").joinpath("data", "gambling-lexicon.txt")
-    return Lexicon(parse_term_list(path.read_text("utf-8")))
+    """Every gambling/betting/lottery term, strong or weak: any of them in a hidden off-site link is spam."""
+    return gambling_vocabulary().any
+
+
+_MAX_PROFILE_TEXT = 300_000  # characters of a page's text weighed for gambling vocabulary
+
+
+def gambling_profile(text: str) -> dict[str, Any]:
+    """Words in a page's text, and how often each gambling and context term occurs in it."""
+    folded = fold(text[:_MAX_PROFILE_TEXT])
+    vocabulary = gambling_vocabulary()
+    return {"words": len(folded.split()), "gambling": vocabulary.any.counts(folded),
+            "context": vocabulary.context.counts(folded)}
 
 
 @cache
