@@ -12,10 +12,12 @@ import httpx
 import pytest
 
 from tests.world.content import encode_windows_1258
+from trustscan.collect.crawl.consent import personal_data_forms
 from trustscan.collect.crawl.content import analyse_content, outbound_hosts
 from trustscan.collect.crawl.crawl import CrawlLimits, crawl_site
 from trustscan.collect.crawl.links import match_outbound
-from trustscan.collect.crawl.privacy import analyse_privacy, first_view_trackers, personal_data_forms
+from trustscan.collect.crawl.privacy import analyse_privacy
+from trustscan.collect.crawl.tracking import tracking_before_consent
 from trustscan.core.errors import ProbeError
 from trustscan.lists.matcher import SnapshotSet, snapshot_from_bytes
 
@@ -195,9 +197,10 @@ SITE = {
           "</form>"
           '<form action="/login" method="post"><input type="email" name="email"><input type="password" name="p">'
           "</form>"
-          '<form action="/dk" method="post"><input name="email"><input type="checkbox" name="agree" id="c">'
-          '<label for="c">Tôi đồng ý</label></form>'),
-    "/chinh-sach": "<p>We process personal data only with your consent.</p>",
+          '<form action="/dk" method="post"><input name="email"><input type="checkbox" name="agree" id="c" required>'
+          '<label for="c">Tôi đồng ý với <a href="/chinh-sach">chính sách</a></label></form>'),
+    "/chinh-sach": ("<title>Privacy policy</title><p>We collect and process personal data only with your consent, "
+                    "for the purposes below; third parties receive none.</p>"),
 }
 
 
@@ -220,20 +223,27 @@ def test_privacy_policy_forms_and_trackers() -> None:
     facts = asyncio.run(go())
     assert facts["policy_found"] and facts["policy_url"] == "https://site.test/chinh-sach"
     assert facts["policy_consent_terms"] == ["consent"] and facts["law_references"] == []
+    assert facts["policy_recognition"]["heading_terms"] == ["privacy policy"]
     assert facts["forms_without_consent"] == [{"page": "https://site.test/", "form": "form#lh",
                                                "action": "https://site.test/lien-he",
-                                               "personal_fields": ["fullName", "x"]}]
-    consented = [f for f in facts["personal_data_forms"] if f["consent"]]
-    assert [f["consent"] for f in consented] == ["consent checkbox agree"]  # the login form is not counted
-    assert facts["trackers"] == ["Facebook Pixel"]
+                                               "personal_fields": ["fullName", "x"],
+                                               "problems": ["no consent control",
+                                                            "no link to the personal-data policy in the form"]}]
+    consented = [f for f in facts["personal_data_forms"] if f["consent"]["affirmative"]]
+    assert [f["consent"]["control"] for f in consented] == ["checkbox agree"]  # the login form is not counted
+    assert facts["trackers"] == ["Meta (Facebook) Pixel"]
+    assert facts["tracker_findings"] == [{"tracker": "Meta (Facebook) Pixel", "page": "https://site.test/",
+                                          "script": "https://connect.facebook.net/en_US/fbevents.js"}]
 
 
 def test_personal_forms_and_cookies_on_their_own() -> None:
     page = {"url": "https://s/", "html": {"forms": [{"element": "form #1", "action_url": "https://s/q", "fields": [
         {"name": "q", "type": "search"}], "links": [], "text": ""}], "scripts": []},
         "cookies": [{"name": "_ga"}, {"name": "PHPSESSID"}]}
-    assert personal_data_forms([page]) == []
-    assert first_view_trackers(page) == ([], [{"name": "_ga", "tracker": "Google Analytics / gtag.js"}])
+    assert personal_data_forms([page], None) == []
+    tracking = tracking_before_consent([page])
+    assert tracking["tracking_cookies"] == [{"name": "_ga", "tracker": "Google Analytics / gtag.js", "page": "https://s/"}]
+    assert tracking["trackers"] == ["Google Analytics / gtag.js"]
 
 
 def test_outbound_hosts_against_snapshots() -> None:

@@ -19,7 +19,8 @@ from trustscan.collect.crawl import extract as extract_module
 from trustscan.collect.crawl.content import analyse_content
 from trustscan.collect.crawl.crawl import CrawlLimits, analyse_html, crawl_site
 from trustscan.collect.crawl.extract import extract_page
-from trustscan.collect.crawl.privacy import analyse_privacy, fetch_text
+from trustscan.collect.crawl.policy import fetch_document
+from trustscan.collect.crawl.privacy import analyse_privacy
 from trustscan.core.errors import ProbeError
 
 PAGE = b'<a href="/a">a</a>' + b"<p>x</p>" * 10_000
@@ -81,8 +82,8 @@ def test_the_analyses_stop_at_the_deadline() -> None:
             # The policy page was never read: an error, not "no policy".
             with pytest.raises(ProbeError, match="audit deadline reached before the policy page could be read"):
                 await analyse_privacy(client, result, timeout=5, deadline=time.monotonic() - 1)
-            fetched = await fetch_text(client, "https://site.test/chinh-sach", timeout=5,
-                                       deadline=time.monotonic() - 1)
-            assert fetched["text"] is None and "deadline" in fetched["error"]
+            fetched = await fetch_document(client, "https://site.test/chinh-sach", timeout=5,
+                                           deadline=time.monotonic() - 1)
+            assert isinstance(fetched, str) and "deadline" in fetched
 
     asyncio.run(go())

@@ -29,7 +29,7 @@ from trustscan.judge.ruleset import Ruleset, load_ruleset, parse_rules
 from trustscan.owner.declaration import parse_declaration
 
 NETWORK_PROBES = {"tls", "http", "https", "securitytxt", "exposure", "zone", "blocklist", "crawl", "content",
-                  "privacy", "links_reputation", "delivery", "cloaking"}
+                  "privacy", "links_reputation", "delivery", "cloaking", "transport"}
 
 
 def one_rule(fact: str, *, observe: str | None = None) -> Ruleset:

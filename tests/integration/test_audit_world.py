@@ -80,6 +80,9 @@ EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "listed-ip": ({"c": "pass", "e": "pass"}, {"c.tls.dh_params": "skip"}),
     **{name: ({"c": "pass", "e": "pass"}, {"c.tls.dh_params": "skip"}) for name in CONTENT_SITES},
     **{name: ({"c": "pass", "e": "pass"}, {"c.tls.dh_params": "skip"}) for name in FETCH_SITES},
+    # Criterion c, data in transit (issue 11): the findings are in CRAWL_EXPECTED.
+    "c-httpform": ({"c": "fail", "e": "pass"}, {"c.tls.dh_params": "skip"}),
+    "c-mixed": ({"c": "fail", "e": "pass"}, {"c.tls.dh_params": "skip"}),
     **{name: ({"c": "pass", "e": "pass"}, {"c.tls.dh_params": "skip"})
        for name in ("a-noheaders", "a-exposed", "a-disclosure", "a-catchall", "a-badcookie")},
 }
@@ -114,8 +117,11 @@ D_EXPECTED: dict[str, dict[str, str]] = {
 # Criteria b and đ from the crawl, kept apart from EXPECTED: every site links the world's Vietnamese
 # privacy policy (tests/world/content.py), so the crawl rules pass except on the content-* sites built
 # to break them. Sites not named here have no non-passing crawl verdict, and b and đ pass.
-CRAWL_RULES = ("b.privacy.", "b.forms.", "b.tracking.", "dd.")
+CRAWL_RULES = ("b.privacy.", "b.forms.", "b.tracking.", "dd.", "c.transport.")
+_NO_HTTPS_PAGES = {"c.transport.form_actions": "skip", "c.transport.active_mixed_content": "skip",
+                   "c.transport.passive_mixed_content": "skip"}
 CRAWL_EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "httponly": ({"b": "pass", "dd": "pass"}, _NO_HTTPS_PAGES),
     "content-spam": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail"}),
     "links-listed": ({"b": "pass", "dd": "fail"}, {"dd.links.reputation": "fail"}),
     "content-malware": ({"b": "pass", "dd": "fail"}, {
@@ -136,6 +142,17 @@ CRAWL_EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "content-gambling-vi": ({"b": "pass", "dd": "fail"}, {"dd.content.gambling": "fail"}),
     "content-noconsent": ({"b": "fail", "dd": "pass"}, {
         "b.privacy.consent": "fail", "b.forms.consent": "fail", "b.tracking.first_view": "fail",
+        "b.privacy.law_reference": "warn", "dd.scripts.integrity": "warn"}),
+    # Criterion b as Decree 13/2023 defines consent (issue 11); b-terms and b-pdf are the traps that must pass.
+    "b-nopolicy": ({"b": "fail", "dd": "pass"}, {
+        "b.privacy.policy": "fail", "b.privacy.consent": "skip", "b.privacy.law_reference": "skip"}),
+    "b-terms": ({"b": "pass", "dd": "pass"}, {"dd.scripts.integrity": "warn"}),
+    "b-pdf": ({"b": "pass", "dd": "pass"}, {}),
+    "b-preticked": ({"b": "fail", "dd": "pass"}, {"b.forms.consent": "fail"}),
+    "b-trackers": ({"b": "fail", "dd": "pass"}, {"b.tracking.first_view": "fail", "dd.scripts.integrity": "warn"}),
+    "c-httpform": ({"b": "pass", "dd": "pass"}, {"c.transport.form_actions": "fail"}),
+    "c-mixed": ({"b": "pass", "dd": "pass"}, {
+        "c.transport.active_mixed_content": "fail", "c.transport.passive_mixed_content": "warn",
         "dd.scripts.integrity": "warn"}),
     # What the crawler must fetch to see (tests/world/fetchsites.py); fetch-clean is their trap and passes.
     "fetch-doorway": ({"b": "pass", "dd": "fail"}, {"dd.links.hidden_spam": "fail", "dd.links.reputation": "fail",
@@ -146,6 +163,8 @@ CRAWL_EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "frames-hidden": ({"b": "pass", "dd": "fail"}, {"dd.frames.hidden": "fail", "dd.links.reputation": "fail"}),
     "redirect-script": ({"b": "pass", "dd": "fail"}, {"dd.links.reputation": "fail", "dd.redirects.offsite": "warn"}),
     "downloads-apk": ({"b": "pass", "dd": "fail"}, {"dd.downloads.executables": "fail"}),
+    "c-passive": ({"b": "pass", "dd": "pass"}, {
+        "c.transport.passive_mixed_content": "warn", "dd.scripts.integrity": "warn"}),
 }
 
 
@@ -392,3 +411,56 @@ def test_fetch_findings_show_what_was_fetched_and_seen(outcomes: dict[str, Audit
     downloads = data("downloads-apk", "delivery")["offsite_downloads"]
     assert [f["target"] for f in downloads] == ["https://dichvucong-vneid.example/VNeID.apk",
                                                 "https://tai-ve.example/get.php?file=CongDichVu.exe"]
+def test_consent_and_transit_evidence(outcomes: dict[str, AuditOutcome], world: World) -> None:
+    """Criteria b and c (issue 11): what was seen, where and why, for each b-* and c-* site."""
+    def privacy(name: str) -> dict[str, Any]:
+        return outcomes[name].attempts["privacy"].data
+
+    # No policy: the links named like one (home page, contact page, tax news) were read and scored, none is one.
+    nopolicy = privacy("b-nopolicy")
+    assert nopolicy["policy_found"] is False
+    assert {(f["link_text"], f["title"], f["is_policy"]) for f in nopolicy["policy_fetches"]} == {
+        ("Chính sách bảo mật", "b-nopolicy.trustscan.test", False), ("Quyền riêng tư", "Liên hệ", False),
+        ("Chính sách", "Chính sách", False)}
+    # The terms of use carry the policy as a section; the consent manager holds analytics back.
+    terms = privacy("b-terms")
+    assert terms["policy_url"] == world.site("b-terms").https_url("/dieu-khoan-su-dung.html")
+    assert [f["link_text"] for f in terms["policy_fetches"]] == ["Điều khoản sử dụng"]
+    assert terms["policy_recognition"]["heading_terms"] == ["bảo vệ dữ liệu cá nhân"]
+    assert terms["policy_recognition"]["score"] >= terms["policy_recognition"]["needed"]
+    assert terms["trackers"] == [] and terms["consent_managers"] == [
+        {"name": "Cookiebot", "page": world.site("b-terms").https_url()}]
+    assert {(h["tracker"], h["script"]) for h in terms["trackers_held_back"]} == {
+        ("Google Analytics / gtag.js", "https://www.googletagmanager.com/gtag/js?id=G-HELD"),
+        ("Google Analytics / gtag.js", "inline script"), ("Meta (Facebook) Pixel", "inline script")}
+    assert terms["personal_data_forms"][0]["consent"]["control"] == "checkbox dong_y"
+    # A PDF policy served by nginx as application/pdf.
+    pdf = privacy("b-pdf")
+    assert (pdf["policy_kind"], pdf["policy_url"]) == (
+        "pdf", world.site("b-pdf").https_url("/tai-lieu/chinh-sach-du-lieu-ca-nhan.pdf"))
+    assert pdf["policy_consent"] and "nghị định 13/2023" in pdf["law_references"]
+    # Consent that is not consent, each named with its reason.
+    assert {f["form"]: f["problems"] for f in privacy("b-preticked")["forms_without_consent"]} == {
+        "form#dang-ky": ["consent checkbox dong_y is pre-ticked"],
+        "form#tu-van": ["consent is only implied by text (bằng việc gửi): inaction is not consent"],
+        "form#ho-so": ["hidden field consent sets consent without the visitor"]}
+    # Every tracker named with the page that loads it.
+    site = world.site("b-trackers")
+    assert privacy("b-trackers")["tracker_findings"] == [
+        {"tracker": "Meta (Facebook) Pixel", "page": site.https_url(), "script": "inline script"},
+        {"tracker": "Microsoft Clarity", "page": site.https_url(), "script": "https://www.clarity.ms/tag/abcdef"},
+        {"tracker": "Yandex Metrica", "page": site.https_url("/tin-tuc/1.html"),
+         "script": "https://mc.yandex.ru/metrika/tag.js"},
+        {"tracker": "TikTok Pixel", "page": site.https_url("/tin-tuc/1.html"), "script": "inline script"}]
+    # Criterion c: the URLs that travel in clear, with their pages.
+    form = outcomes["c-httpform"].attempts["transport"].data
+    assert form["insecure_form_actions"] == [{"page": world.site("c-httpform").https_url(), "form": "form#gop-y",
+                                              "action": "http://c-httpform.trustscan.test/gop-y", "method": "post"}]
+    mixed = outcomes["c-mixed"].attempts["transport"].data
+    assert {(f["element"], f["url"]) for f in mixed["active_mixed_content"]} == {
+        ("script", "http://cdn.trustscan.test/app.js"), ("iframe", "http://maps.trustscan.test/embed"),
+        ("link rel=stylesheet", "http://cdn.trustscan.test/site.css")}
+    assert {f["element"] for f in mixed["passive_mixed_content"]} == {"img", "video"}  # not rel=canonical
+    passive = outcomes["c-passive"].attempts["transport"].data
+    assert passive["active_mixed_content"] == [] and passive["upgrade_insecure_requests"] == [
+        world.site("c-passive").https_url("/ban-do.html")]

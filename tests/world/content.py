@@ -1,4 +1,4 @@
-"""Page content of the test world for criteria b and đ: the privacy footer and the content sites.
+"""Page content of the test world for criteria b, c (data in transit) and đ: the privacy footer and the content sites.
 
 Every site's home page carries the same footer linking a Vietnamese personal-data policy that
 commits to consent, so the certificate and security.txt sites keep differing from ``good`` in one
@@ -27,9 +27,10 @@ POLICY_HTML = (
     "của chủ thể dữ liệu, trừ trường hợp pháp luật quy định khác, theo Nghị định 13/2023/NĐ-CP "
     "về bảo vệ dữ liệu cá nhân.</p><p>Người sử dụng có quyền rút lại sự đồng ý bất cứ lúc nào.</p>"
 )
-POLICY_WITHOUT_CONSENT_HTML = (
-    "<h1>Chính sách bảo mật</h1><p>Chúng tôi sử dụng thông tin để cải thiện dịch vụ và liên hệ "
-    "với bạn khi cần thiết.</p>"
+POLICY_WITHOUT_CONSENT_HTML = (  # a policy by its content, but it never mentions consent
+    "<h1>Chính sách bảo mật</h1><p>Chúng tôi thu thập dữ liệu cá nhân (họ tên, thư điện tử) để cải thiện "
+    "dịch vụ và liên hệ với bạn khi cần thiết, lưu trữ chúng trong hai năm và không chuyển giao cho bên "
+    "thứ ba.</p>"
 )
 CONSENT_FORM = (
     '<form action="/lien-he" method="post"><label>Họ và tên <input name="ho_ten"></label>'
@@ -66,6 +67,137 @@ TRACKER_HEAD = (
     "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments);}"
     "gtag('js', new Date());gtag('config','G-TEST');</script>"
 )
+
+
+# Criterion b (issue 11): each b-* site differs from the clean baseline in how it treats consent; the traps
+# (b-terms, b-pdf) are compliant in a way a link-text scanner would miss, and must pass.
+HOME_NAV = '<nav><a href="/">Trang chủ</a> <a href="/tin-tuc/1.html">Tin tức</a></nav>'
+# No policy anywhere: links *named* like one lead to the home page and the contact page, and "Chính sách"
+# in the navigation leads to tax news. None of them is about protecting personal data.
+NOPOLICY_NAV = ('<nav><a href="/">Trang chủ</a> <a href="/chinh-sach-thue.html">Chính sách</a> '
+                '<a href="/lien-he.html">Liên hệ</a></nav>')
+NOPOLICY_FOOTER = ('<footer><a href="/">Chính sách bảo mật</a> <a href="/lien-he.html">Quyền riêng tư</a>'
+                   "</footer>")
+TAX_NEWS_HTML = (
+    "<h1>Chính sách thuế mới có hiệu lực từ tháng 7</h1><p>Cục Thuế thông báo chính sách miễn, giảm thuế thu "
+    "nhập cá nhân đối với hộ kinh doanh. Người nộp thuế cần lưu trữ chứng từ và nộp hồ sơ đúng hạn; mục đích "
+    "của chính sách là hỗ trợ doanh nghiệp nhỏ.</p>"
+)
+CONTACT_HTML = (
+    "<h1>Liên hệ</h1><p>Văn phòng: 12 Nguyễn Du, Hà Nội. Điện thoại: 024 3822 0000. "
+    "Thư điện tử: vanphong@example.vn. Giờ làm việc: 8:00–17:00 các ngày trong tuần.</p>"
+)
+# The policy as a section of the terms of use, linked only as "Điều khoản sử dụng" from the footer.
+TERMS_PATH = "/dieu-khoan-su-dung.html"
+TERMS_FOOTER = f'<footer><p>© Cổng thông tin điện tử</p><a href="{TERMS_PATH}">Điều khoản sử dụng</a></footer>'
+TERMS_HTML = (
+    "<h1>Điều khoản sử dụng</h1><h2>1. Phạm vi</h2><p>Điều khoản này áp dụng cho mọi người truy cập cổng "
+    "thông tin.</p><h2>2. Bảo vệ dữ liệu cá nhân</h2><p>Chúng tôi chỉ thu thập và lưu trữ dữ liệu cá nhân "
+    "(họ tên, thư điện tử, số điện thoại) khi có sự đồng ý của chủ thể dữ liệu, cho mục đích xử lý yêu cầu "
+    "của bạn, không chuyển giao cho bên thứ ba, theo Nghị định 13/2023/NĐ-CP. Bạn có thể rút lại sự đồng ý "
+    "bất cứ lúc nào.</p><h2>3. Bản quyền</h2><p>Nội dung thuộc bản quyền của cơ quan chủ quản.</p>"
+)
+# Analytics held back by a consent manager until the visitor agrees: not tracking before consent.
+HELD_BACK_ANALYTICS = (
+    '<script id="Cookiebot" src="https://consent.cookiebot.com/uc.js" data-cbid="0000"></script>'
+    '<script type="text/plain" data-category="analytics" '
+    'src="https://www.googletagmanager.com/gtag/js?id=G-HELD"></script>'
+    '<script type="text/plain" data-category="analytics">window.dataLayer=window.dataLayer||[];'
+    "function gtag(){dataLayer.push(arguments);}gtag('js', new Date());gtag('config','G-HELD');</script>"
+    '<script type="text/plain" class="optanon-category-C0004">!function(f,b,e,v,n,t,s){}(window,document,'
+    "'script','https://connect.facebook.net/en_US/fbevents.js');fbq('init','1234');</script>"
+)
+TERMS_FORM = (
+    '<form action="/lien-he" method="post"><label>Họ và tên <input name="ho_ten" required></label>'
+    '<label>Email <input type="email" name="email" required></label><label><input type="checkbox" '
+    f'name="dong_y" required> Tôi đồng ý với <a href="{TERMS_PATH}">điều khoản sử dụng</a></label>'
+    "<button>Gửi</button></form>"
+)
+# The policy as a PDF reached from a hub of policies: footer "Chính sách" -> the hub -> the PDF.
+PDF_HUB_PATH = "/chinh-sach.html"
+PDF_POLICY_PATH = "/tai-lieu/chinh-sach-du-lieu-ca-nhan.pdf"
+PDF_FOOTER = f'<footer><p>© Cổng thông tin điện tử</p><a href="{PDF_HUB_PATH}">Chính sách</a></footer>'
+PDF_HUB_HTML = (
+    "<h1>Các chính sách</h1><ul><li><a href=\"/chinh-sach-thue.html\">Chính sách thuế</a></li>"
+    f'<li><a href="{PDF_POLICY_PATH}">Chính sách bảo vệ dữ liệu cá nhân (PDF)</a></li></ul>'
+)
+PDF_POLICY_LINES = [  # WinAnsi text (Helvetica has no Vietnamese tone marks): written without them
+    "CHINH SACH BAO VE DU LIEU CA NHAN",
+    "Chung toi chi thu thap, luu tru va xu ly du lieu ca nhan cua nguoi su dung",
+    "khi co su dong y cua chu the du lieu, theo Nghi dinh 13/2023/ND-CP.",
+    "Muc dich xu ly: giai quyet yeu cau cua ban. Thoi gian luu tru: 2 nam.",
+    "Khong chuyen giao du lieu cho ben thu ba. Ban co quyen rut lai su dong y.",
+]
+# Consent that is not consent: a pre-ticked box, text that infers consent from sending, a hidden field.
+PRETICKED_FORM = (
+    '<form id="dang-ky" action="/dang-ky" method="post"><input name="ho_ten" placeholder="Họ và tên">'
+    '<input type="email" name="email"><label><input type="checkbox" name="dong_y" checked required> Tôi đồng ý '
+    f'với <a href="{POLICY_PATH}">chính sách bảo vệ dữ liệu cá nhân</a></label><button>Đăng ký</button></form>'
+)
+IMPLIED_FORM = (
+    '<form id="tu-van" action="/tu-van" method="post"><input name="so_dien_thoai" placeholder="Số điện thoại">'
+    '<input name="ngay_sinh" placeholder="Ngày sinh"><p>Bằng việc gửi thông tin, bạn đồng ý với '
+    f'<a href="{POLICY_PATH}">chính sách bảo mật</a> của chúng tôi.</p><button>Gửi</button></form>'
+)
+HIDDEN_CONSENT_FORM = (
+    '<form id="ho-so" action="/ho-so" method="post"><input name="cccd" placeholder="Số CCCD">'
+    '<input name="ma_so_thue" placeholder="Mã số thuế"><input type="hidden" name="consent" value="1">'
+    f'<a href="{POLICY_PATH}">Chính sách bảo mật</a><button>Nộp hồ sơ</button></form>'
+)
+# Trackers started on a first view, on two pages: the evidence names each tracker and its page.
+TRACKERS_HOME_HEAD = (
+    "<script>!function(f,b,e,v,n,t,s){if(f.fbq)return;}(window,document,'script',"
+    "'https://connect.facebook.net/en_US/fbevents.js');fbq('init', '1234567890');fbq('track','PageView');</script>"
+    '<script async src="https://www.clarity.ms/tag/abcdef"></script>'
+)
+TRACKERS_NEWS_HEAD = (
+    '<script src="https://mc.yandex.ru/metrika/tag.js"></script>'
+    "<script>!function(w,d,t){w.TiktokAnalyticsObject=t;var ttq=w[t]=w[t]||[];ttq.load('C123');ttq.page();}"
+    "(window,document,'ttq');</script>"
+)
+# Criterion c (issue 11 item 5): user data in transit on HTTPS pages.
+HTTP_FORM = (
+    '<form id="gop-y" action="http://{host}/gop-y" method="post"><label>Họ và tên <input name="ho_ten"></label>'
+    '<label><input type="checkbox" name="dong_y" required> Tôi đồng ý với '
+    f'<a href="{POLICY_PATH}">chính sách bảo vệ dữ liệu cá nhân</a></label><button>Gửi</button></form>'
+)
+ACTIVE_MIXED = (
+    '<link rel="stylesheet" href="http://cdn.trustscan.test/site.css">'
+    '<script src="http://cdn.trustscan.test/app.js"></script>'
+)
+ACTIVE_MIXED_BODY = '<iframe src="http://maps.trustscan.test/embed"></iframe>'
+PASSIVE_MIXED_BODY = ('<img src="http://cdn.trustscan.test/logo.png" alt="logo">'
+                      '<video src="http://cdn.trustscan.test/gioi-thieu.mp4"></video>'
+                      '<link rel="canonical" href="http://example.vn/">')
+UPGRADE_META = '<meta http-equiv="Content-Security-Policy" content="upgrade-insecure-requests">'
+
+
+def simple_pdf(lines: list[str], title: str) -> bytes:
+    """A one-page PDF 1.4 writing `lines` (WinAnsi) in Helvetica, with an Info title; xref offsets exact."""
+    def escape(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    content = "BT /F1 11 Tf 14 TL 50 780 Td " + " ".join(f"({escape(line)}) Tj T*" for line in lines) + " ET"
+    stream = content.encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+        b"/Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Title (" + escape(title).encode("latin-1") + b") >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
 
 
 def page(title: str, body: str, *, head: str = "", charset: str = "utf-8", footer: bool = True) -> str:
@@ -130,8 +262,9 @@ def _windows_1258(host: str) -> dict[str, bytes]:
             "</title></head><body><h1>Trang thông tin điện tử<p><b><i>Thông báo tuyển sinh</b></i>"
             "<table><tr><td>Ngày 1/9<td>Khai giảng</table></div></span>"
             '<a href="/cs.html">Chính sách bảo vệ dữ liệu cá nhân</a><a href="/lich.html">Lịch học'
-            "<form action=/dang-ky method=post><input name=ho_ten><input type=checkbox name=x> "
-            "Tôi đồng ý cho phép xử lý dữ liệu cá nhân</form><!-- unclosed comment")
+            "<form action=/dang-ky method=post><input name=ho_ten><input type=checkbox name=x required> "
+            "Tôi đồng ý cho phép xử lý dữ liệu cá nhân theo <a href=/cs.html>chính sách</a></form>"
+            "<!-- unclosed comment")
     policy = (f'<html><head><meta charset="windows-1258"><title>Chính sách</title></head><body>{POLICY_HTML}'
               "</body></html>")
     calendar = '<html><head><meta charset="windows-1258"></head><body><p>Lịch học kỳ I <a href="/">Về trang chủ'
@@ -147,6 +280,56 @@ DEEP_NESTING = "<font>" * 2100
 def _deep(host: str) -> dict[str, bytes]:
     body = f"<h1>{host}</h1>{PRIVACY_FOOTER}{DEEP_NESTING}{HIDDEN_CASINO_FOOTER}"
     return {"/index.html": page(host, body, footer=False).encode()}
+def _nopolicy(host: str) -> dict[str, bytes]:
+    def bare(title: str, body: str) -> bytes:
+        return page(title, NOPOLICY_NAV + body + NOPOLICY_FOOTER, footer=False).encode()
+
+    return {"/index.html": bare(host, f"<h1>{host}</h1><p>Cổng thông tin điện tử.</p>"),
+            "/chinh-sach-thue.html": bare("Chính sách", TAX_NEWS_HTML),
+            "/lien-he.html": bare("Liên hệ", CONTACT_HTML)}
+
+
+def _terms(host: str) -> dict[str, bytes]:
+    body = f"{HOME_NAV}<h1>{host}</h1>{TERMS_FORM}{TERMS_FOOTER}"
+    return {"/index.html": page(host, body, head=HELD_BACK_ANALYTICS, footer=False).encode(),
+            TERMS_PATH: page("Điều khoản sử dụng", TERMS_HTML + TERMS_FOOTER, footer=False).encode(),
+            "/tin-tuc/1.html": page("Tin tức", f"{HOME_NAV}<p>Tin tức.</p>{TERMS_FOOTER}", footer=False).encode()}
+
+
+def _pdf(host: str) -> dict[str, bytes]:
+    return {"/index.html": page(host, f"{HOME_NAV}<h1>{host}</h1>{PDF_FOOTER}", footer=False).encode(),
+            PDF_HUB_PATH: page("Chính sách", PDF_HUB_HTML + PDF_FOOTER, footer=False).encode(),
+            "/chinh-sach-thue.html": page("Chính sách thuế", TAX_NEWS_HTML + PDF_FOOTER, footer=False).encode(),
+            PDF_POLICY_PATH: simple_pdf(PDF_POLICY_LINES, "Chinh sach bao ve du lieu ca nhan")}
+
+
+def _preticked(host: str) -> dict[str, bytes]:
+    links = '<a href="/tu-van.html">Tư vấn</a> <a href="/ho-so.html">Hồ sơ</a>'
+    return {"/index.html": page(host, f"<h1>{host}</h1>{links}{PRETICKED_FORM}").encode(),
+            "/tu-van.html": page("Tư vấn", IMPLIED_FORM).encode(),
+            "/ho-so.html": page("Hồ sơ", HIDDEN_CONSENT_FORM).encode()}
+
+
+def _trackers(host: str) -> dict[str, bytes]:
+    return {"/index.html": page(host, f'<h1>{host}</h1><a href="/tin-tuc/1.html">Tin</a>',
+                                head=TRACKERS_HOME_HEAD).encode(),
+            "/tin-tuc/1.html": page("Tin tức", "<p>Tin tức.</p>", head=TRACKERS_NEWS_HEAD).encode()}
+
+
+def _http_form(host: str) -> dict[str, bytes]:
+    return {"/index.html": page(host, f"<h1>{host}</h1>{HTTP_FORM.format(host=host)}").encode()}
+
+
+def _mixed(host: str) -> dict[str, bytes]:
+    return {"/index.html": page(host, f"<h1>{host}</h1>{ACTIVE_MIXED_BODY}{PASSIVE_MIXED_BODY}",
+                                head=ACTIVE_MIXED).encode()}
+
+
+def _passive(host: str) -> dict[str, bytes]:
+    # Passive mixed content on the home page (a warning); active content on a page that upgrades it.
+    return {"/index.html": page(host, f'<h1>{host}</h1>{PASSIVE_MIXED_BODY}<a href="/ban-do.html">Bản đồ</a>')
+            .encode(),
+            "/ban-do.html": page("Bản đồ", ACTIVE_MIXED_BODY, head=UPGRADE_META + ACTIVE_MIXED).encode()}
 
 
 # Issue 10 item 4: links hidden by CSS rules rather than inline styles.
@@ -330,6 +513,18 @@ CONTENT_SITES: dict[str, tuple[str, Callable[[str], dict[str, bytes]]]] = {
     "content-gambling-news": ("police news about a betting ring, lottery results, sports news", _gambling_news),
     "content-script-trap": ("scripts writing a visible menu link, a news ticker and a hidden visit counter",
                             _script_trap),
+    "b-nopolicy": ("no policy: 'Chính sách bảo mật' links the home page, 'Quyền riêng tư' the contact page, "
+                   "'Chính sách' tax news", _nopolicy),
+    "b-terms": ("policy as a section of 'Điều khoản sử dụng'; analytics held back by a consent manager", _terms),
+    "b-pdf": ("policy as a PDF served by nginx, reached from a hub of policies (footer 'Chính sách' -> hub -> PDF)",
+              _pdf),
+    "b-preticked": ("forms with a pre-ticked box, 'by submitting you agree' text, a hidden consent field",
+                    _preticked),
+    "b-trackers": ("Meta Pixel and Clarity on the home page, Yandex Metrica and TikTok on a news page", _trackers),
+    "c-httpform": ("HTTPS page with a form posting to http://", _http_form),
+    "c-mixed": ("HTTPS page loading a script, stylesheet and iframe (and an image) over http://", _mixed),
+    "c-passive": ("image and video over http:// (warning); http:// script on a page with upgrade-insecure-requests",
+                  _passive),
 }
 
 

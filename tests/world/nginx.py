@@ -96,7 +96,7 @@ http {{
     fastcgi_temp_path {temp}/fastcgi;
     uwsgi_temp_path {temp}/uwsgi;
     scgi_temp_path {temp}/scgi;
-    types {{ text/html html; text/plain txt; text/css css; application/javascript js; }}
+    types {{ text/html html; text/plain txt; text/css css; application/javascript js; application/pdf pdf; }}
     default_type application/octet-stream;
     charset utf-8;
     ssl_session_cache off;

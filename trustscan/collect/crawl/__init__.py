@@ -2,8 +2,9 @@
 
 `crawl` fetches (links, then pages only its sitemaps list), then `content` (đ indicators, no I/O),
 `delivery` (đ: hidden frames, executables from other sites; no I/O), `privacy` (b; fetches the
-policy page) and `cloaking` (đ; fetches a few pages again as search crawlers and search visitors)
-each receive its attempt; `links_reputation` (đ; reads the blocklist snapshots) also takes what
+policy documents), `transport` (c: plain-HTTP forms and mixed content on HTTPS pages; no I/O) and
+`cloaking` (đ; fetches a few pages again as search crawlers and search visitors) each receive its
+attempt; `links_reputation` (đ; reads the blocklist snapshots) also takes what
 only the crawlers and search visitors were shown. A crawl that failed makes them fail too.
 lxml is imported only when a probe runs (the registry imports this package to find the probes).
 """
@@ -74,6 +75,11 @@ async def _cloaking(context: ProbeContext, needed: Mapping[str, Attempt]) -> dic
     # Like the policy fetch: done before the audit deadline turns this probe into an error.
     return await check_cloaking(context.client, _crawl_facts(needed), context.target.ascii_host,
                                 timeout=context.settings.probe_timeout, deadline=_share_of_deadline(context, 0.95))
+async def _transport(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
+    from trustscan.collect.crawl.content import html_pages
+    from trustscan.collect.crawl.mixedcontent import mixed_content
+
+    return mixed_content(html_pages(_crawl_facts(needed)))
 
 
 async def _links_reputation(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
@@ -104,8 +110,9 @@ CONTENT = ProbeSpec("content", _content, needs=("crawl",), facts=(
 ))
 
 PRIVACY = ProbeSpec("privacy", _privacy, needs=("crawl",), facts=(
-    "pages_analysed", "policy_candidates", "policy_fetches", "policy_found", "policy_url", "policy_consent",
-    "policy_consent_terms", "law_references", "personal_data_forms", "forms_without_consent", "trackers",
+    "pages_analysed", "policy_candidates", "policy_fetches", "policy_found", "policy_url", "policy_kind",
+    "policy_recognition", "policy_consent", "policy_consent_terms", "law_references", "personal_data_forms",
+    "forms_without_consent", "trackers", "tracker_findings", "trackers_held_back", "consent_managers",
     "tracking_cookies",
 ))
 
@@ -117,6 +124,11 @@ DELIVERY = ProbeSpec("delivery", _delivery, needs=("crawl",), facts=(
 CLOAKING = ProbeSpec("cloaking", _cloaking, needs=("crawl",), facts=(
     "pages_compared", "identities", "requests", "differences", "not_compared", "notes",
     "outbound",  # off-site hosts in the crawlers' and search visitors' views, for links_reputation
+))
+
+TRANSPORT = ProbeSpec("transport", _transport, needs=("crawl",), facts=(
+    "https_pages", "insecure_form_actions", "active_mixed_content", "passive_mixed_content",
+    "upgrade_insecure_requests",
 ))
 
 LINKS_REPUTATION = ProbeSpec("links_reputation", _links_reputation, needs=("crawl", "cloaking"), facts=(

@@ -47,6 +47,14 @@ MAX_FORM_TEXT = 1000
 MAX_SCRIPT_SCAN = 256 * 1024  # characters of one inline script searched for signatures
 MAX_STYLESHEETS = 20  # <link rel=stylesheet> URLs recorded per page
 MAX_STYLESHEET_TEXT = 512 * 1024  # characters of one fetched stylesheet read
+MAX_HEADINGS, MAX_HTTP_RESOURCES, MAX_DATA_ATTRS = 20, 50, 8
+_REGION_DEPTH = 40  # ancestors walked to place a link in the page's navigation, header or footer
+_REGION_TAGS = {"nav": "nav", "footer": "footer", "header": "header"}
+_REGION_ROLES = {"navigation": "nav", "contentinfo": "footer", "banner": "header"}
+_REGION_WORDS = (("footer", "footer"), ("nav", "nav"), ("menu", "nav"), ("header", "header"))
+# Elements that fetch a subresource, and the attribute naming it (Mixed Content §3, criterion c).
+_SUBRESOURCES = {"link": "href", "img": "src", "audio": "src", "video": "src", "source": "src", "track": "src",
+                 "embed": "src", "object": "data", "input": "src"}
 
 # A rule in a <style> block is read as `selectors { declarations }` (comma lists allowed) with at most
 # this many characters of each; the rule is found by scanning for braces, once (see _style_rules).
@@ -159,8 +167,9 @@ _INVISIBLE = frozenset({"script", "style", "template"})
 
 
 def _empty() -> dict[str, Any]:
-    return {"title": None, "lang": None, "base_url": None, "stylesheets": [], "links": [], "scripts": [],
-            "iframes": [], "forms": [], "meta_refresh": [], "hidden_blocks": [], "parse_notes": []}
+    return {"title": None, "lang": None, "base_url": None, "headings": [], "stylesheets": [], "links": [],
+            "scripts": [], "iframes": [], "forms": [], "meta_refresh": [], "meta_csp": [], "http_resources": [],
+            "hidden_blocks": [], "parse_notes": []}
 
 
 def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
@@ -180,11 +189,13 @@ def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
     facts["lang"] = _clip(_attr(html_tag, "lang"), 35) if html_tag is not None else None
     facts["base_url"] = base if base != base_url else None
     facts["stylesheets"] = stylesheet_urls(root, base)
+    facts["headings"] = [text for text in (_clip(_text(tag)) for tag in _limited(root.iter("h1", "h2", "h3"),
+                                                                                  MAX_HEADINGS)) if text]
 
     facts["links"] = _capped(notes, "links", MAX_LINKS, (
         {"tag": tag.tag, "href": _clip(_attr(tag, "href")), "url": _resolve(base, _attr(tag, "href")),
          "text": _clip(_text(tag) or _attr(tag, "title") or _attr(tag, "alt")), "hidden": hider.reason(tag),
-         **(_written_by(tag) if written else {})}
+         "region": _region(tag), **(_written_by(tag) if written else {})}
         for tag in root.iter("a", "area") if _attr(tag, "href")
     ))
     in_time(deadline)
@@ -202,6 +213,11 @@ def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
         for tag in root.iter("meta")
         if _attr(tag, "http-equiv").strip().lower() == "refresh"
     ][:10]
+    facts["meta_csp"] = [_clip(_attr(tag, "content"), 300) for tag in root.iter("meta")
+                         if _attr(tag, "http-equiv").strip().lower() == "content-security-policy"][:3]
+    in_time(deadline)
+    facts["http_resources"] = _capped(notes, "plain-HTTP subresources", MAX_HTTP_RESOURCES,
+                                      _http_resources(root, base))
     in_time(deadline)
     body = _first(root, "body")
     facts["text_profile"] = gambling_profile(" ".join(_strings(root if body is None else body, _INVISIBLE)))
@@ -493,6 +509,8 @@ def _script(tag: Any, base: str) -> dict[str, Any]:
         "integrity": _clip(_attr(tag, "integrity"), 120) or None,
         "crossorigin": _clip(_attr(tag, "crossorigin"), 40) or None,
         "signals": match_script(body[:MAX_SCRIPT_SCAN], src or ""),
+        # data-* attributes and classes, where consent managers mark a script held back until consent.
+        "attrs": _data_attrs(tag),
     }
 
 
@@ -517,6 +535,12 @@ def _form(index: int, tag: Any, base: str, hider: _Hider) -> dict[str, Any]:
             "placeholder": _clip(_attr(field, "placeholder"), 80),
             "autocomplete": _clip(_attr(field, "autocomplete"), 40),
             "label": _clip(label, 120),
+            # What makes a consent control affirmative or not (Decree 13/2023/ND-CP Art. 11).
+            "checked": field.get("checked") is not None or field.get("selected") is not None,
+            "required": field.get("required") is not None or _attr(field, "aria-required").strip().lower() == "true",
+            "disabled": field.get("disabled") is not None or field.get("readonly") is not None,
+            "hidden": hider.reason(field),
+            "value": _clip(_attr(field, "value"), 40),
         })
     links = [{"url": _resolve(base, _attr(a, "href")), "text": _clip(_text(a))}
              for a in _limited((a for a in tag.iter("a") if _attr(a, "href")), 20)]
@@ -532,6 +556,40 @@ def _form(index: int, tag: Any, base: str, hider: _Hider) -> dict[str, Any]:
         "text": _clip(_text(tag, MAX_FORM_TEXT, 2000), MAX_FORM_TEXT),
         "hidden": hider.reason(tag),
     }
+
+
+def _region(tag: Any) -> str | None:
+    """"nav", "header" or "footer" when the link sits in the page's navigation, header or footer."""
+    for depth, node in enumerate(tag.iterancestors()):
+        if depth >= _REGION_DEPTH or node.tag in ("body", "html"):
+            return None
+        region = _REGION_TAGS.get(node.tag) or _REGION_ROLES.get(_attr(node, "role").strip().lower())
+        if region:
+            return region
+        names = f"{_attr(node, 'id')} {_attr(node, 'class')}".lower()
+        for word, found in _REGION_WORDS:
+            if word in names:
+                return found
+    return None
+
+
+def _data_attrs(tag: Any) -> dict[str, str]:
+    """The element's class and data-* attributes (a few, clipped)."""
+    found = {str(name): _clip(str(value), 60) for name, value in tag.attrib.items()
+             if name == "class" or str(name).startswith("data-")}
+    return dict(list(found.items())[:MAX_DATA_ATTRS])
+
+
+def _http_resources(root: Any, base: str) -> Iterator[dict[str, Any]]:
+    """Subresources (not scripts or frames, listed apart) the page asks for over plain http://."""
+    for tag in root.iter(*_SUBRESOURCES):
+        if tag.tag == "link" and not _attr(tag, "rel").strip():
+            continue
+        if tag.tag == "input" and _attr(tag, "type").strip().lower() != "image":
+            continue
+        url = _resolve(base, _attr(tag, _SUBRESOURCES[tag.tag]))
+        if url and url.lower().startswith("http:"):
+            yield {"tag": tag.tag, "rel": _clip(_attr(tag, "rel"), 40) or None, "url": url}
 
 
 def _label_for(form: Any, field: Any) -> str:

@@ -123,17 +123,31 @@ def gambling_profile(text: str) -> dict[str, Any]:
             "context": vocabulary.context.counts(folded)}
 
 
+# Entries of privacy-vocabulary.yaml that are not word lists: input types, thresholds.
+_NOT_LEXICONS = frozenset({"personal_input_types", "policy_recognition"})
+
+
 @cache
 def privacy_vocabulary() -> dict[str, Any]:
     """Criterion b's vocabulary (`rules/data/privacy-vocabulary.yaml`): lists become Lexicons."""
     path = resources.files("trustscan.rules").joinpath("data", "privacy-vocabulary.yaml")
     raw = load_yaml(path.read_text("utf-8"))
-    return {key: Lexicon(tuple(map(str, value))) if key != "personal_input_types" else frozenset(value)
+    return {key: Lexicon(tuple(map(str, value))) if key not in _NOT_LEXICONS else value
             for key, value in raw.items()}
 
 
 @cache
+def _tracking_data() -> dict[str, Any]:
+    path = resources.files("trustscan.rules").joinpath("data", "trackers.yaml")
+    data: dict[str, Any] = load_yaml(path.read_text("utf-8"))
+    return data
+
+
 def trackers() -> tuple[dict[str, Any], ...]:
     """Known third-party trackers (`rules/data/trackers.yaml`)."""
-    path = resources.files("trustscan.rules").joinpath("data", "trackers.yaml")
-    return tuple(load_yaml(path.read_text("utf-8"))["trackers"])
+    return tuple(_tracking_data()["trackers"])
+
+
+def consent_managers() -> tuple[dict[str, Any], ...]:
+    """Consent managers and how they mark a script held back until consent (`rules/data/trackers.yaml`)."""
+    return tuple(_tracking_data()["consent_managers"])

@@ -74,10 +74,12 @@ def match_script(text: str, src: str) -> list[dict[str, Any]]:
 def match_trackers(text: str, src: str) -> list[dict[str, Any]]:
     """Known third-party trackers (`rules/data/trackers.yaml`) an inline script or a script URL loads."""
     host = _host(src)
+    lowered = src.lower()
     found = []
     for tracker in trackers():
         hosts = tracker.get("script_hosts") or ()
-        if host and any(host == h or host.endswith("." + h) for h in hosts):
+        if host and (any(host == h or host.endswith("." + h) for h in hosts)
+                     or any(part in lowered for part in tracker.get("script_urls") or ())):
             found.append({"id": f"tracker:{tracker['name']}", "kind": "tracker", "about": tracker["name"],
                           "excerpt": _clean(src[:_EXCERPT * 2])})
         elif text and any(snippet in text for snippet in tracker.get("inline") or ()):
