@@ -146,3 +146,20 @@ def test_pdf_text_is_capped_and_hostile_pdfs_are_notes() -> None:
     assert MAX_PDF_PAGES == 30
     with pytest.raises(TimeoutError):
         pdf_text(simple_pdf(PDF_POLICY_LINES, "t"), deadline=time.monotonic() - 1)
+
+
+def test_findings_read_as_words_in_messages() -> None:
+    from trustscan.core.catalog import format_value
+
+    assert format_value([{"url": "https://s.test/lien-he", "hop": 1, "title": "Liên hệ", "is_policy": False,
+                          "score": 0, "needed": 8}, {"url": "https://s.test/p", "hop": 2, "error": "status 404"}]) == (
+        "https://s.test/lien-he → Liên hệ: 0 policy terms (needs 8), https://s.test/p → status 404")
+    assert format_value({"is_policy": True, "score": 6, "needed": 4, "heading_terms": ["chính sách bảo mật"]}) == (
+        "6 policy terms (needs 4), heading: chính sách bảo mật")
+    assert format_value({"tracker": "Hotjar", "page": "https://s.test/", "script": "https://static.hotjar.com/c"}) == (
+        "Hotjar (https://static.hotjar.com/c) @ https://s.test/")
+    assert format_value({"page": "https://s.test/", "form": "form#a", "action": "http://s.test/g", "method": "post"}) \
+        == "form#a → http://s.test/g @ https://s.test/"
+    assert format_value({"page": "https://s.test/", "form": "form#a", "personal_fields": ["email"],
+                         "problems": ["consent checkbox c is pre-ticked"]}) == (
+        "form#a [email] @ https://s.test/: consent checkbox c is pre-ticked")

@@ -138,9 +138,26 @@ def _format_mapping(value: Mapping[str, Any], yes_no: tuple[str, str]) -> str:
         reasons = value.get("reasons")
         suffix = f" ({', '.join(map(str, reasons))})" if reasons else ""
         return f"{value.get('protocol', '')} {value['suite']}{suffix}".strip()
+    if "is_policy" in value:  # a document read as a possible personal-data policy (criterion b)
+        score = f"{value.get('score')} policy terms (needs {value.get('needed')})"
+        if "url" in value:
+            return f"{value['url']} → {value.get('title') or value.get('kind')}: {score}"
+        headings = ", ".join(map(str, value.get("heading_terms") or [])) or "—"
+        return f"{score}, heading: {headings}"
+    if "url" in value and "hop" in value:  # a policy candidate that could not be read
+        return f"{value['url']} → {value.get('error') or '—'}"
+    if "tracker" in value and "page" in value:  # a tracker loaded, held back, or its cookie (criterion b)
+        what = value.get("script") or (f"cookie {value['name']}" if "name" in value else "")
+        held = f", held back: {value['held_back_by']}" if value.get("held_back_by") else ""
+        return f"{value['tracker']} ({what}{held}) @ {value['page']}"
+    if "page" in value and "action" in value and "form" in value and "personal_fields" not in value:
+        return f"{value['form']} → {value['action']} @ {value['page']}"  # a form posting over http (c)
+    if "page" in value and "element" in value and "url" in value:  # mixed content (criterion c)
+        return f"{value['element']} {value['url']} @ {value['page']}"
     if "page" in value and ("reason" in value or "personal_fields" in value):  # a crawl finding (b, đ)
         what = value.get("reason") or ", ".join(map(str, value.get("personal_fields") or []))
-        return f"{value.get('element') or value.get('form') or ''} [{what}] @ {value['page']}"
+        problems = f": {'; '.join(map(str, value['problems']))}" if value.get("problems") else ""
+        return f"{value.get('element') or value.get('form') or ''} [{what}] @ {value['page']}{problems}"
     if "host" in value and isinstance(value.get("matches"), list):  # an outbound host found on a list
         lists = ", ".join(str(m.get("snapshot")) for m in value["matches"] if isinstance(m, Mapping))
         return f"{value['host']} ({lists})"

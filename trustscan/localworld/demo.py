@@ -34,8 +34,12 @@ from trustscan.localworld.sites import (
 __all__ = ["DEMO_VARIANTS", "DemoSite", "DemoVariant", "DemoWorld", "demo_site_config"]
 
 PRIVACY_POLICY_PATH = "/chinh-sach-bao-mat.html"
+# A policy by its content (criterion b recognises it by what it says, not by its link): what is
+# processed, why, for how long, who receives it, the data subject's rights, and consent.
 PRIVACY_POLICY = ("Chúng tôi chỉ thu thập, lưu trữ dữ liệu cá nhân khi có sự đồng ý của người sử dụng, trừ trường "
-                  "hợp pháp luật quy định khác (Nghị định 13/2023/NĐ-CP).")
+                  "hợp pháp luật quy định khác (Nghị định 13/2023/NĐ-CP). Mục đích xử lý: trả lời yêu cầu của "
+                  "bạn; thời gian lưu trữ: hai năm; không chuyển giao cho bên thứ ba. Chủ thể dữ liệu có quyền "
+                  "rút lại sự đồng ý và yêu cầu xóa dữ liệu.")
 #: Criterion a hygiene headers a well-run site sends (the demo's good variant; Mozilla Observatory set).
 SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'self'"),
