@@ -52,9 +52,10 @@ _REGION_DEPTH = 40  # ancestors walked to place a link in the page's navigation,
 _REGION_TAGS = {"nav": "nav", "footer": "footer", "header": "header"}
 _REGION_ROLES = {"navigation": "nav", "contentinfo": "footer", "banner": "header"}
 _REGION_WORDS = (("footer", "footer"), ("nav", "nav"), ("menu", "nav"), ("header", "header"))
-# Elements that fetch a subresource, and the attribute naming it (Mixed Content §3, criterion c).
+# Elements that fetch a subresource, and the attribute naming it (Mixed Content §3, criterion c); frames,
+# objects and embeds are in `iframes`, scripts in `scripts`.
 _SUBRESOURCES = {"link": "href", "img": "src", "audio": "src", "video": "src", "source": "src", "track": "src",
-                 "embed": "src", "object": "data", "input": "src"}
+                 "input": "src"}
 
 # A rule in a <style> block is read as `selectors { declarations }` (comma lists allowed) with at most
 # this many characters of each; the rule is found by scanning for braces, once (see _style_rules).
@@ -581,7 +582,7 @@ def _data_attrs(tag: Any) -> dict[str, str]:
 
 
 def _http_resources(root: Any, base: str) -> Iterator[dict[str, Any]]:
-    """Subresources (not scripts or frames, listed apart) the page asks for over plain http://."""
+    """Subresources (not scripts, frames or objects, listed apart) the page asks for over plain http://."""
     for tag in root.iter(*_SUBRESOURCES):
         if tag.tag == "link" and not _attr(tag, "rel").strip():
             continue

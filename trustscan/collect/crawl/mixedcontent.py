@@ -54,7 +54,7 @@ def mixed_content(pages: list[dict[str, Any]]) -> dict[str, Any]:
                 active.append({"page": url, "element": "script", "url": script["url"]})
         for frame in html.get("iframes") or []:
             if (frame.get("url") or "").lower().startswith("http:"):
-                active.append({"page": url, "element": "iframe", "url": frame["url"]})
+                active.append({"page": url, "element": frame.get("tag") or "iframe", "url": frame["url"]})
         for resource in html.get("http_resources") or []:
             kind = _kind(resource)
             if kind == "active":
