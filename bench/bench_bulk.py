@@ -7,31 +7,44 @@ scan the same servers in the same run, one after the other, each as its own proc
 - wall time and sites per second;
 - peak RSS of that process (os.wait4's rusage of exactly that child, so one tool's peak cannot leak
   into the other's number) and its CPU time (user + system);
-- load on the scanned servers: TCP connections nginx accepted during the scan (stub_status), per site.
+- load on the scanned servers (politeness): TCP connections nginx accepted during the scan
+  (stub_status), per site; and the most connections open at once to any one server address, sampled
+  from the kernel's socket table (/proc/net/tcp, server side, every 10 ms) while the tool runs.
 
-trustscan does more per site (TLS + HTTP redirect + HSTS + security.txt + whatever probes exist) than
-sslyze (TLS only). Prints a markdown table. Usage:
+By default trustscan runs the full six criteria (`--only ''`), with a "do not visit" list snapshot
+(criterion d) naming nothing the world serves; trustscan does much more per site (TLS, HTTP front
+door, headers, security.txt, crawl, exposure probes, DNS zone, lists) than sslyze (TLS only).
+`--baseline DIR` also runs another copy of the trustscan package (e.g. `git archive <commit>
+trustscan | tar -x -C DIR`) on the same servers in the same run. Prints a markdown table. Usage:
 
-    python bench/bench_bulk.py [--sizes 100,1000] [--concurrency 16] [--per-ip 2] [--skip-sslyze]
+    python bench/bench_bulk.py [--sizes 200,1000] [--concurrency 32] [--per-ip 4] [--only c,e]
+                               [--skip-sslyze] [--baseline DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.measure import CHILD_ENV, compile_like_installed  # noqa: E402
 from tests.world.many import ManyWorld, running_many  # noqa: E402
 
 BIN = Path(sys.executable).parent
+#: A list snapshot naming nothing the world serves: criterion d is checked, and passes.
+BLOCKLIST = "# bench snapshot\nsong-bac.example.test\n*.lua-dao.example.test\n198.51.100.0/24\n"
 
 
 @dataclass(frozen=True)
@@ -43,19 +56,60 @@ class Measurement:
     peak_rss_mb: float
     connections: int
     exit_code: int
+    peak_per_address: int = 0
     note: str = ""
 
+    @property
+    def rate(self) -> float:
+        return self.sites / self.wall if self.wall else 0.0
+
     def row(self) -> str:
-        rate = self.sites / self.wall if self.wall else 0.0
-        return (f"| {self.tool} | {self.sites} | {self.wall:.1f} | {rate:.2f} | {self.peak_rss_mb:.0f} | "
-                f"{self.cpu:.1f} | {self.connections / self.sites:.0f} | {self.note} |")
+        return (f"| {self.tool} | {self.sites} | {self.wall:.1f} | {self.rate:.2f} | {self.peak_rss_mb:.0f} | "
+                f"{self.cpu:.1f} | {self.connections / self.sites:.1f} | {self.peak_per_address} | {self.note} |")
 
 
-def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note: str = "") -> Measurement:
+class OpenConnections(threading.Thread):
+    """Samples the kernel's TCP table: the most ESTABLISHED connections seen at once on one server
+    address (the site side: local address one of *addresses*, local port one of *ports*)."""
+
+    def __init__(self, addresses: set[str], ports: set[int], every: float = 0.01) -> None:
+        super().__init__(daemon=True)
+        self._wanted = {_proc_hex(ip, port) for ip in addresses for port in ports}
+        self._every = every
+        self._done = threading.Event()
+        self.peak = 0
+
+    def run(self) -> None:
+        while not self._done.wait(self._every):
+            per_address: Counter[str] = Counter()
+            with open("/proc/net/tcp", encoding="ascii") as table:
+                next(table)
+                for line in table:
+                    fields = line.split(None, 4)
+                    if fields[3] == "01" and fields[1] in self._wanted:  # 01 = ESTABLISHED
+                        per_address[fields[1].partition(":")[0]] += 1
+            self.peak = max(self.peak, max(per_address.values(), default=0))
+
+    def stop(self) -> int:
+        self._done.set()
+        self.join()
+        return self.peak
+
+
+def _proc_hex(ip: str, port: int) -> str:
+    """An IPv4 address and port as /proc/net/tcp spells them (address in host byte order)."""
+    return f"{struct.unpack('=I', socket.inet_aton(ip))[0]:08X}:{port:04X}"
+
+
+def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note: str = "",
+                 pythonpath: str | None = None) -> Measurement:
     """Run one tool as a child process; its own rusage (peak RSS, CPU) comes from wait4."""
     before = world.accepted_connections()
+    sampler = OpenConnections(set(world.addresses), {world.https_port, world.http_port})
+    sampler.start()
     clock = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {**CHILD_ENV, "PYTHONPATH": pythonpath} if pythonpath else CHILD_ENV
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd="/")
     assert proc.stderr is not None
     # Drain stderr on the side so a chatty tool can never block on a full pipe.
     errors = bytearray()
@@ -70,26 +124,33 @@ def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note:
         time.sleep(0.1)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - clock
+    peak = sampler.stop()
     connections = world.accepted_connections() - before
     if proc.returncode not in (0, 1, 3):
         print(f"{tool} exited {proc.returncode}: {errors[-2000:].decode(errors='replace')}", file=sys.stderr)
     return Measurement(tool, sites, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, connections,
-                       proc.returncode, note)
+                       proc.returncode, peak, note)
 
 
-def bench_size(n: int, concurrency: int, per_ip: int, skip_sslyze: bool, only: str) -> list[Measurement]:
+def bench_size(n: int, concurrency: int, per_ip: int, skip_sslyze: bool, only: str,
+               baseline: Path | None = None) -> list[Measurement]:
     results = []
     with tempfile.TemporaryDirectory(prefix="trustscan-bench-") as tmp, running_many(Path(tmp), n) as world:
         portfolio = Path(tmp) / "portfolio.txt"
         portfolio.write_text("\n".join(world.targets()) + "\n", encoding="utf-8")
-        db = Path(tmp) / "results.db"
-        results.append(run_measured([
-            str(BIN / "trustscan"), "bulk", str(portfolio), "--db", str(db), "--quiet", "--allow-private",
-            "--resolver", f"{world.dns_ip}:{world.dns_port}", "--ca-bundle", str(world.ca_bundle),
-            "--http-port", str(world.http_port), "--concurrency", str(concurrency), "--per-ip", str(per_ip),
-            "--timeout", "120", *(["--only", only] if only else []),
-        ], world, "trustscan bulk" + (f" --only {only}" if only else ""), n))
-        results[-1] = replace(results[-1], note=f"concurrency {concurrency}, per-ip {per_ip}; {_outcome(db)}")
+        blocklist = Path(tmp) / "blocklist.txt"
+        blocklist.write_text(BLOCKLIST, encoding="utf-8")
+        copies = {"trustscan bulk": None, **({"baseline trustscan bulk": str(baseline.resolve())} if baseline else {})}
+        for label, pythonpath in copies.items():
+            db = Path(tmp) / f"results-{len(results)}.db"
+            results.append(run_measured([
+                str(BIN / "python"), "-m", "trustscan", "bulk", str(portfolio), "--db", str(db), "--quiet",
+                "--allow-private", "--resolver", f"{world.dns_ip}:{world.dns_port}", "--ca-bundle",
+                str(world.ca_bundle), "--http-port", str(world.http_port), "--concurrency", str(concurrency),
+                "--per-ip", str(per_ip), "--timeout", "120", "--blocklist", str(blocklist),
+                *(["--only", only] if only else []),
+            ], world, label + (f" --only {only}" if only else " (all six criteria)"), n, pythonpath=pythonpath))
+            results[-1] = replace(results[-1], note=f"concurrency {concurrency}, per-ip {per_ip}; {_outcome(db)}")
         if not skip_sslyze:
             targets = Path(tmp) / "sslyze-targets.txt"
             targets.write_text("".join(f"{host}:{world.https_port}{{{ip}}}\n"
@@ -114,25 +175,38 @@ def _outcome(db: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="100,1000")
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--per-ip", type=int, default=2)
+    parser.add_argument("--sizes", default="200,1000")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--per-ip", type=int, default=4)
     parser.add_argument("--skip-sslyze", action="store_true")
-    parser.add_argument("--only", default="c,e",
-                        help="criteria for trustscan bulk (default c,e: TLS + security.txt + home page, the scope "
-                             "sslyze is compared on); '' for every criterion")
+    parser.add_argument("--only", default="",
+                        help="criteria for trustscan bulk (default '': all six; c,e is TLS + security.txt + home "
+                             "page, the scope sslyze covers)")
+    parser.add_argument("--baseline", type=Path, help="folder holding another copy of the trustscan package")
     options = parser.parse_args()
+    compile_like_installed(options.baseline)
     measurements: list[Measurement] = []
     for n in (int(size) for size in options.sizes.split(",")):
-        done = bench_size(n, options.concurrency, options.per_ip, options.skip_sslyze, options.only)
+        done = bench_size(n, options.concurrency, options.per_ip, options.skip_sslyze, options.only,
+                          options.baseline)
         measurements += done
         for m in done:
             print(f"N={n} {m.tool}: {m.wall:.1f} s, {m.peak_rss_mb:.0f} MB, exit {m.exit_code}", file=sys.stderr)
     print(f"\n{os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")
-    print("| tool | sites | wall s | sites/s | peak RSS MB | CPU s | TCP conns/site | notes |")
-    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    print("| tool | sites | wall s | sites/s | peak RSS MB | CPU s | TCP conns/site | max open conns/address | notes |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for m in measurements:
         print(m.row())
+    print()
+    for n in sorted({m.sites for m in measurements}):
+        ours = next((m for m in measurements if m.sites == n and m.tool.startswith("trustscan")), None)
+        sslyze = next((m for m in measurements if m.sites == n and m.tool.startswith("sslyze")), None)
+        if ours and sslyze:
+            print(f"N={n}: trustscan {ours.rate / sslyze.rate:.1f}x sslyze's throughput (same run)")
+    ours_by_size = {m.sites: m for m in measurements if m.tool.startswith("trustscan")}
+    if len(ours_by_size) > 1:
+        small, large = ours_by_size[min(ours_by_size)], ours_by_size[max(ours_by_size)]
+        print(f"trustscan peak RSS {large.sites} vs {small.sites} sites: {large.peak_rss_mb / small.peak_rss_mb:.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,118 @@
+"""Benchmark: one audit and a bulk run against sslyze, with a real round-trip time. Not a test.
+
+Loopback answers in microseconds, so it hides every round trip. This benchmark creates a throw-away
+network namespace, delays every packet leaving its loopback by RTT/2 (bench/netdelay.py: the
+netfilter queue, since this kernel has no sch_netem; an iptables rule that exists only inside the
+namespace), runs the other benchmarks inside it, and removes the namespace. Nothing leaves it: the
+test world, the DNS server and both scanners all live on its loopback.
+
+Inside it prints:
+- per probe of one full audit of the good site: its duration and that duration in round trips
+  (the probes run concurrently, so the longest chain of round trips is the audit's critical path);
+- bench/bench_audit.py (one audit vs sslyze's default scan, alternating runs);
+- bench/bench_bulk.py over --sites sites (trustscan bulk vs sslyze --targets_in, with politeness).
+
+Needs root, `ip` (iproute2) and `iptables-legacy` (Debian package iptables).
+Usage: python bench/bench_latency.py [--rtt 0.05] [--runs 5] [--sites 100] [--skip-bulk]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.measure import CHILD_ENV, compile_like_installed  # noqa: E402
+
+QUEUE = 7
+
+
+@contextmanager
+def delayed_namespace(rtt: float) -> Iterator[str]:
+    """A fresh namespace whose loopback delays each packet by rtt/2; removed (with the delayer) on exit."""
+    for tool in ("ip", "iptables-legacy"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} not found (apt-get install -y iproute2 iptables)")
+    name = f"trustscan-bench-{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    delayer = None
+    try:
+        inside = ["ip", "netns", "exec", name]
+        subprocess.run([*inside, "ip", "link", "set", "lo", "up"], check=True)
+        subprocess.run([*inside, "iptables-legacy", "-A", "OUTPUT", "-o", "lo", "-j", "NFQUEUE",
+                        "--queue-num", str(QUEUE)], check=True)
+        delayer = subprocess.Popen([*inside, sys.executable, str(ROOT / "bench" / "netdelay.py"), "--queue",
+                                    str(QUEUE), "--delay", str(rtt / 2)], stdout=subprocess.PIPE, text=True)
+        assert delayer.stdout is not None
+        if delayer.stdout.readline().strip() != "ready":
+            raise SystemExit("bench/netdelay.py did not start")
+        yield name
+    finally:
+        if delayer is not None:
+            delayer.terminate()
+            delayer.wait(timeout=30)
+        subprocess.run(["ip", "netns", "del", name], check=False)
+
+
+def probe_round_trips(rtt: float) -> None:
+    """One full audit of the good site; each probe's duration and its length in round trips."""
+    from tests.world import running_world
+
+    with tempfile.TemporaryDirectory() as scratch, running_world(Path(scratch)) as world:
+        site = world.site("good")
+        report = Path(scratch) / "report.json"
+        subprocess.run([sys.executable, "-m", "trustscan", "audit", site.target, "--resolver",
+                        f"{world.dns_ip}:{world.dns_port}", "--ca-bundle", str(world.ca_bundle), "--http-port",
+                        str(world.http_port), "--allow-private", "--format", "json", "--blocklist",
+                        str(world.blocklist), "-o", str(report)], check=False, capture_output=True, env=CHILD_ENV,
+                       cwd="/")
+        evidence = json.loads(report.read_text())["evidence"]
+    print(f"One full audit of `good` at {rtt * 1000:.0f} ms RTT, per probe (concurrent; a probe waits for the "
+          "probes it needs):\n")
+    print("| probe | status | duration (s) | round trips |")
+    print("|---|---|---:|---:|")
+    for name, attempt in sorted(evidence.items(), key=lambda item: -(item[1].get("duration") or 0)):
+        duration = attempt.get("duration") or 0.0
+        print(f"| {name} | {attempt['status']} | {duration:.2f} | {duration / rtt:.0f} |")
+    print()
+
+
+def inside(args: argparse.Namespace) -> None:
+    probe_round_trips(args.rtt)
+    bench = [sys.executable, str(ROOT / "bench" / "bench_audit.py"), "--runs", str(args.runs)]
+    print(subprocess.run(bench, check=True, capture_output=True, text=True).stdout)
+    if not args.skip_bulk:
+        bulk = [sys.executable, str(ROOT / "bench" / "bench_bulk.py"), "--sizes", str(args.sites)]
+        print(subprocess.run(bulk, check=True, capture_output=True, text=True).stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rtt", type=float, default=0.05, help="round-trip time in seconds (default 0.05)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sites", type=int, default=100)
+    parser.add_argument("--skip-bulk", action="store_true")
+    parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)  # set by the outer run
+    args = parser.parse_args()
+    if args.inside:
+        inside(args)
+        return
+    compile_like_installed()
+    with delayed_namespace(args.rtt) as name:
+        command = ["ip", "netns", "exec", name, sys.executable, __file__, "--inside", "--rtt", str(args.rtt),
+                   "--runs", str(args.runs), "--sites", str(args.sites), *(["--skip-bulk"] if args.skip_bulk else [])]
+        subprocess.run(command, check=True)
+
+
+if __name__ == "__main__":
+    main()
