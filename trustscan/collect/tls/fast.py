@@ -15,6 +15,10 @@ saw. Differences, by design:
   - the certificate chain is the one served to our first TLS 1.3 (else best-version) handshake,
     validated with sslyze's own trust stores and verifier, without the extra no-SNI/RSA/ECDSA fetches.
 
+Round trips: the legacy versions are surveyed beside TLS 1.2/1.3, and the vulnerability checks two
+at a time, so at most two of our connections are open to the server at once (the same ClientHellos
+as one at a time); on a distant server the scan costs the longer chain of round trips, not the sum.
+
 Deadline: with a `deadline`, no ClientHello is sent once it has passed and every connect and
 handshake is bounded by what is left of it; the scan then ends with ProbeError "audit deadline reached".
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from ipaddress import ip_address
@@ -83,7 +88,8 @@ class _Survey:
 
     def record(self, protocol: str, suite: Suite, offer: Offer) -> None:
         self.accepted.setdefault(protocol, {})[suite.name] = (suite, offer.dh_bits)
-        self.aead_seen = self.aead_seen or suite.aead
+        if suite.aead:  # only ever set: two threads record at once (see _survey_protocols)
+            self.aead_seen = True
         if offer.chain_pem and protocol not in self.chains:
             self.chains[protocol] = offer.chain_pem
 
@@ -137,10 +143,20 @@ def _survey_protocols(survey: _Survey) -> None:
         shaker = survey.shaker
         raise ProbeError(f"TLS handshake with {shaker.host} at {shaker.ip}:{shaker.port} timed out "
                          f"after {shaker.timeout:g} s")
-    # TLS 1.3 next: if accepted, AEAD is settled (RFC 8446 has only AEAD suites) before TLS 1.2's rounds.
-    _guarded(survey, "tls_1_3", lambda: _resolve(survey, "tls_1_3", _pool("tls_1_3", ClientKind.MODERN)))
-    if first is not None and "tls_1_2" not in survey.failed:
-        _guarded(survey, "tls_1_2", lambda: _resolve_tls12(survey, first))
+    # The legacy versions (SSL 2.0 to TLS 1.1) share nothing with TLS 1.2/1.3's rounds (no AEAD suite
+    # exists before TLS 1.2), so they are probed on a second connection at the same time: the survey's
+    # round trips on a distant server become the longer of the two chains, not their sum. At most two
+    # of our connections are open to the server at once; the ClientHellos are the same ones.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tls-legacy") as side:
+        legacy = side.submit(_survey_legacy_versions, survey)
+        # TLS 1.3 next: if accepted, AEAD is settled (RFC 8446 has only AEAD suites) before TLS 1.2's rounds.
+        _guarded(survey, "tls_1_3", lambda: _resolve(survey, "tls_1_3", _pool("tls_1_3", ClientKind.MODERN)))
+        if first is not None and "tls_1_2" not in survey.failed:
+            _guarded(survey, "tls_1_2", lambda: _resolve_tls12(survey, first))
+        legacy.result()  # re-raises the side's deadline or connection error
+
+
+def _survey_legacy_versions(survey: _Survey) -> None:
     _survey_legacy_range(survey)
     _guarded(survey, "ssl_2_0", lambda: _resolve(survey, "ssl_2_0", _pool("ssl_2_0", ClientKind.LEGACY)))
 
@@ -296,17 +312,25 @@ def _vulnerabilities(survey: _Survey, host: str, ip: str, port: int, timeout: fl
         ecdh=any(s.name.startswith("TLS_ECDHE") for seen in survey.accepted.values() for s, _ in seen.values()),
         before_connection=before_connection,
     )
-    heartbleed = checks.heartbleed()
-    ccs = checks.ccs_injection()
-    robot = _robot(survey, checks)
+    # Independent checks, each on its own connections: two at a time (Heartbleed then CCS injection
+    # beside ROBOT then renegotiation), as the survey, so their round trips overlap.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tls-vuln") as side:
+        memory_bugs = side.submit(lambda: (checks.heartbleed(), checks.ccs_injection()))
+        robot = _robot(survey, checks)
+        renegotiation, compression = _renegotiation(survey, shaker, highest)
+        heartbleed, ccs = memory_bugs.result()
+    return heartbleed, ccs, robot, renegotiation, compression
+
+
+def _renegotiation(survey: _Survey, shaker: Handshaker, highest: str) -> tuple[Renegotiation | CheckFailed,
+                                                                                bool | CheckFailed]:
     # Renegotiation and compression are read from one legacy handshake (sslyze uses three connections).
     reneg_version = TlsVersionEnum.TLS_1_2 if PROTOCOL_VERSIONS[highest].value >= TlsVersionEnum.TLS_1_3.value \
         else PROTOCOL_VERSIONS[highest]
     reneg_key = _VERSION_KEYS[reneg_version.value]
-    renegotiation, compression = probe_renegotiation_and_compression(
+    return probe_renegotiation_and_compression(
         shaker, reneg_version, [s.openssl_name for s, _ in survey.accepted.get(reneg_key, {}).values()],
         downgraded=reneg_version != PROTOCOL_VERSIONS[highest], version_known=reneg_key not in survey.failed)
-    return heartbleed, ccs, robot, renegotiation, compression
 
 
 def _robot(survey: _Survey, checks: SslyzeChecks) -> str | CheckFailed:

@@ -11,6 +11,7 @@ errors, so "refused" means the same thing on both paths; anything else is a `Han
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -95,10 +96,13 @@ class HandshakeCounter:
     client_hellos: int = 0
     by_purpose: dict[str, int] = field(default_factory=dict)
 
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
     def count(self, purpose: str, hellos: int = 1) -> None:
-        self.connections += 1
-        self.client_hellos += hellos
-        self.by_purpose[purpose] = self.by_purpose.get(purpose, 0) + hellos
+        with self._lock:  # the fast scan counts from two threads (fast._survey_protocols)
+            self.connections += 1
+            self.client_hellos += hellos
+            self.by_purpose[purpose] = self.by_purpose.get(purpose, 0) + hellos
 
 
 @dataclass(frozen=True)
