@@ -199,6 +199,7 @@ def _servers_for(
                 ciphers=nginx.LEGACY_CIPHERS if legacy else nginx.MODERN_CIPHERS,
                 dhparam=dhparam if legacy else None,
                 hsts=site.hsts,
+                http2=site.name == "good",  # the well-run site offers HTTP/2; the others speak HTTP/1.1
                 content_types=forced,
                 **hygiene_options(site),  # criterion a: security headers, disclosure, catch-all, cookies
                 **server_options(site.name, root),  # criterion đ: cloaking by User-Agent or Referer

@@ -1,7 +1,7 @@
 """N generated, identical, well-configured sites for scale tests and the bulk benchmark.
 
 ``running_many(directory, n)`` starts one nginx serving ``site0000.many.trustscan.test`` ... with good
-TLS (TLS 1.2+1.3, modern suites, a wildcard certificate from the local CA), HSTS, an HTTP to HTTPS
+TLS (TLS 1.2+1.3, modern suites, a wildcard certificate from the local CA, HTTP/2 offered), HSTS, an HTTP to HTTPS
 redirect, a home page and a valid security.txt each, plus a DNS server that knows every name.
 
 Sites share addresses like shared hosting does: ``sites_per_ip`` names per 127.1.x.y address, picked
@@ -142,7 +142,7 @@ def _write_sites(www: Path, hosts: tuple[str, ...], https_port: int, now: dt.dat
 def _config(prefix: Path, ips: list[str], www: Path, cert: Path, key: Path, https_port: int, http_port: int,
             status_port: int) -> str:
     """One HTTPS and one HTTP server block listening on every address; the whole nginx.conf."""
-    https_listen = "\n".join(f"        listen {ip}:{https_port} ssl;" for ip in ips)
+    https_listen = "\n".join(f"        listen {ip}:{https_port} ssl http2;" for ip in ips)  # h2 offered
     http_listen = "\n".join(f"        listen {ip}:{http_port};" for ip in ips)
     servers = f"""
     server {{

@@ -67,6 +67,7 @@ class Server:
     catch_all: bool = False  # True: every unknown path answers 200 with the home page
     variants: tuple[Variant, ...] = ()  # answers chosen by a request header (cloaking sites)
     request_id: str | None = None  # this text in HTML becomes nginx's $request_id: new bytes on every request
+    http2: bool = False  # True: HTTPS also offers HTTP/2 (ALPN h2), as most real sites do
 
 
 def find_nginx() -> str | None:
@@ -107,7 +108,7 @@ http {{
 
 def _server_block(s: Server) -> str:
     lines = [
-        f"listen {s.ip}:{s.port}{' ssl' if s.tls else ''} default_server;",
+        f"listen {s.ip}:{s.port}{' ssl' if s.tls else ''}{' http2' if s.tls and s.http2 else ''} default_server;",
         f"server_name {' '.join(s.names)};",
     ]
     if s.tls:
