@@ -142,14 +142,16 @@ class _Crawl:
         self.client, self.host, self.limits, self.subresources = client, host, limits, subresources
         self.pages: list[dict[str, Any]] = []
         self.seen: set[str] = set()
-        self.queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+        # (url, depth, order): `order` is the page's place in discovery order, so a page's order and the
+        # report's page list do not depend on which concurrent fetch happened to finish first.
+        self.queue: asyncio.Queue[tuple[str, int, int]] = asyncio.Queue()
         self.scheduled = 1  # the home page
         self.not_followed = 0
         self.limit_hit = False
         self.sitemap_pages: list[str] = []
 
     def add(self, page: dict[str, Any]) -> None:
-        page["order"] = len(self.pages)
+        page.setdefault("order", len(self.pages))  # the home page: 0; the others carry their discovery order
         self.pages.append(page)
         self.seen.update(u for u in (page["url"], page.get("final_url")) if u)
         if page["depth"] >= self.limits.max_depth or page.get("html") is None:
@@ -166,8 +168,8 @@ class _Crawl:
                 self.limit_hit = True
                 continue
             self.seen.add(url)
+            self.queue.put_nowait((url, page["depth"] + 1, self.scheduled))
             self.scheduled += 1
-            self.queue.put_nowait((url, page["depth"] + 1))
 
     async def run(self) -> str | None:
         """Work the queue with a few workers; returns why the crawl stopped early, or None."""
@@ -189,27 +191,33 @@ class _Crawl:
                                 self.limits.sitemap_pages)
         semaphore = asyncio.Semaphore(self.limits.concurrency)
 
-        async def one(url: str, source: str) -> None:
+        async def one(url: str, source: str, order: int) -> None:
             async with semaphore:
                 page = await fetch_page(self.client, url, 1, self.host, self.limits, self.subresources)
             page["found_in"] = source  # the sitemap that listed it; its own links are not followed
-            page["order"] = len(self.pages)
+            page["order"] = order
             self.pages.append(page)
             self.sitemap_pages.append(url)
 
         self.seen.update(url for url, _ in chosen)
         try:
-            await asyncio.wait_for(asyncio.gather(*(one(url, source) for url, source in chosen)),
+            await asyncio.wait_for(asyncio.gather(*(one(url, source, self.scheduled + index)
+                                                    for index, (url, source) in enumerate(chosen))),
                                    timeout=max(self.limits.deadline - time.monotonic(), 0.0))
         except TimeoutError:
             return "deadline"
+        finally:
+            position = {url: index for index, (url, _) in enumerate(chosen)}
+            self.sitemap_pages.sort(key=lambda url: position.get(url, len(position)))  # listed order, not finish order
         return None
 
     async def _worker(self) -> None:
         while True:
-            url, depth = await self.queue.get()
+            url, depth, order = await self.queue.get()
             try:
-                self.add(await fetch_page(self.client, url, depth, self.host, self.limits, self.subresources))
+                page = await fetch_page(self.client, url, depth, self.host, self.limits, self.subresources)
+                page["order"] = order
+                self.add(page)
             finally:
                 self.queue.task_done()
 
