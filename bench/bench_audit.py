@@ -61,6 +61,9 @@ def main() -> None:
         full, base = (statistics.median(w for w, _ in samples[name]) for name in (
             "trustscan audit (all six criteria, 30-page crawl)", "baseline: trustscan audit (all six criteria)"))
         print(f"\nFull audit, this copy / baseline (wall): {full / base:.2f}")
+    sslyze_wall = statistics.median(w for w, _ in samples["sslyze default scan (TLS only)"])
+    full_wall = statistics.median(w for w, _ in samples["trustscan audit (all six criteria, 30-page crawl)"])
+    print(f"Full audit / sslyze default scan (wall, same run): {full_wall / sslyze_wall:.2f}")
 
 
 if __name__ == "__main__":
