@@ -131,3 +131,37 @@ def test_sample_takes_home_then_sitemap_pages_then_crawl_order() -> None:
     crawl = {"pages": [page(0, 0), page(1, 1), page(2, 1), page(3, 1, found_in="https://s/sitemap.xml"),
                        page(4, 1, status=404)]}
     assert [p["order"] for p in sample(crawl)] == [0, 3, 1][:CLOAK_PAGES]
+
+
+def check_with_sitemap(door: Handler) -> dict[str, Any]:
+    """A site whose sitemap lists /uploads/door.html, answered by `door`."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/sitemap.xml":
+            return httpx.Response(200, headers={"content-type": "application/xml"},
+                                  content=b"<urlset><url><loc>https://site.test/uploads/door.html</loc></url></urlset>")
+        if request.url.path == "/uploads/door.html":
+            return door(request)
+        return html(CLEAN)
+
+    async def go() -> dict[str, Any]:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            crawl = await crawl_site(client, ["https://site.test/"], "site.test",
+                                     CrawlLimits(deadline=time.monotonic() + 10))
+            return await check_cloaking(client, crawl, "site.test", timeout=5, deadline=time.monotonic() + 10)
+    return asyncio.run(go())
+
+
+def test_a_sitemap_page_served_to_crawlers_only_fails() -> None:
+    facts = check_with_sitemap(lambda r: html(SPAM) if is_bot(r) else html("<p>Not found</p>", 404))
+    (door,) = [d for d in facts["differences"] if d["page"].endswith("/door.html")]
+    assert door["kind"] == "page only they get" and door["only_seen_by"] == "Googlebot, Bingbot, Cốc Cốc crawler"
+    assert door["what"][:2] == ["status 200 (plain visit: 404)", "nhacai.example"]
+    assert "https://site.test/uploads/door.html" in facts["pages_compared"]
+
+
+def test_dead_sitemap_links_and_plain_crawler_pages_are_not_cloaking() -> None:
+    dead = check_with_sitemap(lambda r: html("<p>Not found</p>", 404))
+    assert dead["differences"] == [] and "https://site.test/uploads/door.html" in dead["pages_compared"]
+    rendered = check_with_sitemap(lambda r: html("<p>Trang tĩnh cho máy tìm kiếm</p>") if is_bot(r)
+                                  else html("<p>Not found</p>", 404))
+    assert rendered["differences"] == []

@@ -153,3 +153,10 @@ def test_no_sitemap_reading_when_disabled() -> None:
 
     result = asyncio.run(go())
     assert log == [f"{ORIGIN}/"] and result["sitemaps"] is None
+
+
+def test_a_content_encoding_bomb_is_capped_by_the_body_reader() -> None:
+    bomb = gzip.compress(urlset("/first") + b" " * (sitemap.MAX_FILE_BYTES * 4))
+    found = run_discover({"/sitemap.xml": (bomb, {"content-type": "application/xml", "content-encoding": "gzip"})})
+    assert found["files"][0]["notes"] == [f"longer than {sitemap.MAX_FILE_BYTES} bytes: read up to there"]
+    assert list(found["urls"]) == [f"{ORIGIN}/first"]

@@ -378,9 +378,12 @@ def test_fetch_findings_show_what_was_fetched_and_seen(outcomes: dict[str, Audit
         return outcomes[site].attempts[probe].data
 
     bot = data("cloak-bot", "cloaking")["differences"]
-    assert {d["kind"] for d in bot} == {"gambling text", "links to other sites"}
+    assert {d["kind"] for d in bot} == {"gambling text", "links to other sites", "page only they get"}
     assert all(d["only_seen_by"] == "Googlebot, Bingbot, Cốc Cốc crawler" for d in bot)
     assert {"casino-online.example", "nhacai-uytin.example"} <= {w for d in bot for w in d["what"]}
+    (door,) = [d for d in bot if d["kind"] == "page only they get"]  # in the sitemap, 404 for visitors
+    assert door["page"] == world.site("cloak-bot").https_url("/uploads/2024/05/nha-cai-uy-tin.html")
+    assert door["what"][0] == "status 200 (plain visit: 404)"
     referer = data("cloak-referer", "cloaking")["differences"][0]
     assert referer["kind"] == "redirect" and referer["what"] == ["HTTP 302 to lua-dao.trustscan.test"]
     assert referer["only_seen_by"].startswith("visitor from Google search")

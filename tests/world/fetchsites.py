@@ -134,12 +134,17 @@ BOT_SPAM = ('<div class="doi-tac"><p>Nhà cái uy tín – cá cược bóng đ�
             '<a href="https://casino-online.example/">casino online</a></div>')
 
 
+BOT_DOORWAY = "/uploads/2024/05/nha-cai-uy-tin.html"  # listed in the sitemap, served to crawlers only
+
+
 def _cloak_bot(host: str, origin: str) -> Files:
-    return {"/index.html": page(host, f"<h1>{host}</h1><p>Cổng thông tin.</p>").encode()}
+    return {"/index.html": page(host, f"<h1>{host}</h1><p>Cổng thông tin.</p>").encode(),
+            "/sitemap.xml": _sitemap([f"{origin}/", f"{origin}{BOT_DOORWAY}"])}
 
 
 def _cloak_bot_for_bots(host: str, origin: str) -> Files:
-    return {"/index.html": page(host, f"<h1>{host}</h1><p>Cổng thông tin.</p>{BOT_SPAM}").encode()}
+    return {"/index.html": page(host, f"<h1>{host}</h1><p>Cổng thông tin.</p>{BOT_SPAM}").encode(),
+            BOT_DOORWAY: page("Nhà cái uy tín", BOT_SPAM, footer=False).encode()}
 
 
 FRAMES = ('<iframe src="https://quang-cao.example/dem.html" width="1" height="1" frameborder="0"></iframe>'
@@ -171,7 +176,8 @@ FETCH_SITES: dict[str, FetchSite] = {
                              "own APK, app stores", _clean, bot_files=_clean_for_bots, request_id=True),
     "fetch-doorway": FetchSite("doorway pages in upload folders, listed only in sitemaps (robots.txt -> index -> "
                                "gzip; /sitemap.xml)", _doorway),
-    "cloak-bot": FetchSite("gambling links and text only for Googlebot, Bingbot and coccocbot", _cloak_bot,
+    "cloak-bot": FetchSite("gambling links and text only for Googlebot, Bingbot and coccocbot; a sitemap page "
+                           "only they get (404 for visitors)", _cloak_bot,
                            bot_files=_cloak_bot_for_bots),
     "cloak-referer": FetchSite("visitors from Google, Bing or Cốc Cốc search redirected to a listed host",
                                _plain(lambda host: "<p>Cổng thông tin.</p>"), search_redirect=LISTED_REDIRECT),

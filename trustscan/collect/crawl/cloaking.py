@@ -75,9 +75,15 @@ def identities() -> tuple[Identity, tuple[Identity, ...]]:
 
 
 def sample(crawl: dict[str, Any]) -> list[dict[str, Any]]:
-    """The crawled pages to fetch again: the home page, pages found only in a sitemap, then crawl order."""
+    """The crawled pages to fetch again: the home page, pages found only in a sitemap, then crawl order.
+
+    One sitemap page that did not answer 200 is included: a doorway page may be served to crawlers
+    only (a dead sitemap link is more common, so never more than one).
+    """
     readable = [p for p in html_pages(crawl) if p.get("status") == 200]
-    ordered = sorted(readable, key=lambda p: (p.get("order") != 0, "found_in" not in p, p["depth"], p["order"]))
+    unserved = [p for p in crawl.get("pages") or [] if "found_in" in p and p.get("status") not in (None, 200)][:1]
+    ordered = sorted(readable + unserved,
+                     key=lambda p: (p.get("order") != 0, "found_in" not in p, p["depth"], p["order"]))
     return ordered[:CLOAK_PAGES]
 
 
@@ -108,6 +114,17 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
         row = views[index * len(everyone):(index + 1) * len(everyone)]
         plain, identity_views = row[0], row[1:]
         url = page["url"]
+        if page.get("status") != 200:  # a sitemap page visitors do not get: do crawlers?
+            compared.append(url)
+            for identity, other in zip(others, identity_views, strict=True):
+                found = crawler_only_page(url, identity.name, other, plain, host)
+                if found is None:
+                    not_compared.append({"page": url, "identity": identity.name, "reason": _why(other)})
+                    continue
+                views_compared += 1
+                differences += found
+                seen_only_by_identities.append({**other, "identity": identity.name})
+            continue
         reason = _not_comparable(plain, page, "the crawl's visit")
         if reason:  # without a plain visit like the crawl's, there is nothing to compare with
             not_compared.append({"page": url, "identity": browser.name, "reason": reason})
@@ -201,6 +218,30 @@ def compare(page: str, identity: str, seen: Summary, crawled: Summary, visitor: 
             found.append(_difference(page, identity, "links to other sites", "plain visitors",
                                      sorted(missing_domains)))
     return found
+
+
+def crawler_only_page(page: str, identity: str, view: dict[str, Any], plain: dict[str, Any],
+                      host: str) -> list[dict[str, Any]] | None:
+    """Differences on a page plain visitors do not get (404, 403...), or None when it cannot be judged.
+
+    An identity that gets it with status 200 is a difference only when the page carries what spam
+    pages do (gambling terms, links or redirects to other sites): a page rendered for crawlers alone
+    without any of that is not shown as cloaking.
+    """
+    if plain.get("status") == 200 or plain.get("status") is None:
+        return None  # served to a plain visit after all, or not at all: nothing to compare
+    seen, visitor = summarise(view, host), summarise(plain, host)
+    if view.get("offsite_redirect"):
+        return compare(page, identity, seen, visitor, visitor, links_stable=False)
+    if view.get("status") != 200 or view.get("html") is None:
+        return [] if view.get("status") == plain.get("status") else None
+    terms = (seen.terms or frozenset()) - (visitor.terms or frozenset())
+    domains, redirects = seen.domains - visitor.domains, seen.redirects.keys() - visitor.redirects.keys()
+    if not (redirects or len(terms) >= MIN_TERMS or (domains and terms)):
+        return []
+    return [_difference(page, identity, "page only they get", identity,
+                        [f"status 200 (plain visit: {plain.get('status')})", *sorted(redirects), *sorted(domains),
+                         *sorted(terms)])]
 
 
 def _difference(page: str, identity: str, kind: str, seen_by: str, what: list[str]) -> dict[str, Any]:
