@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from trustscan.bulk.store import ResultStore, RoundRow
-from trustscan.core.timestamps import rfc3339
 from trustscan.publish.attestation import Document, parse_time
 
 __all__ = ["DEFAULT_FAIL_ROUNDS", "DEFAULT_STALE_AFTER", "MAX_ROUNDS_KEPT", "Freshness", "SiteHistory", "Standing",
@@ -184,8 +183,3 @@ def standing(history: SiteHistory, freshness: Freshness, *, now: datetime,
     if says == "pass":
         return result("fail", "site.standing.declaration_revoked")
     return result("fail", "site.standing.fail")
-
-
-def as_of(moment: datetime) -> str:
-    """The moment a standing was computed, as the site writes it."""
-    return rfc3339(moment)
