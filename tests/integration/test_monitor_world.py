@@ -7,16 +7,19 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from tests.integration.test_bulk_world import runs, write_portfolio
 from tests.integration.test_publish_world import CHROMIUM, IN_CI, chromium_screenshot
+from tests.support.services import Redis
 from tests.support.site_links import broken_links
 from tests.world import find_nginx
 from tests.world.many import ManyWorld, running_many
@@ -197,3 +200,35 @@ def test_monitor_rounds_and_the_public_site_on_postgresql(three: ManyWorld, pg_u
     page = (site / "sites" / f"{slug(three, three.hosts[0])}.html").read_text(encoding="utf-8")
     assert "2 most recent of 2 rounds" in page
     assert json.loads((site / "badges" / f"{slug(three, three.hosts[0])}.json").read_text())["color"] == "brightgreen"
+
+
+def test_with_a_broker_celery_beat_times_the_rounds_and_a_worker_audits(three: ManyWorld, redis_server: Redis,
+                                                                      tmp_path: Path) -> None:
+    """`monitor --broker`: beat (embedded) publishes the rounds, a real `trustscan worker` audits every site."""
+    from tests.integration.test_scaleout_world import start_worker, stop
+
+    portfolio = write_portfolio(tmp_path / "p.txt", three.targets())
+    db = tmp_path / "r.db"
+    broker = redis_server.url(3)
+    worker = start_worker(broker, str(db), tmp_path / "worker.log")
+    try:
+        ran = subprocess.run(monitor_args(three, portfolio, db, "--every", "4", "--rounds", "2", "--broker", broker),
+                             capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    finally:
+        stop(worker)
+    assert ran.returncode == 0, ran.stderr
+    assert "Celery beat schedules the rounds" in ran.stderr and ran.stdout.count("Round ") == 2
+    assert runs(db) == [(1, "complete", 3), (2, "complete", 3)]
+    with sqlite3.connect(db) as conn:
+        starts = [datetime.fromisoformat(t.replace("Z", "+00:00")) for (t,) in conn.execute(
+            "SELECT started_at FROM runs ORDER BY id")]
+        overall = [o for (o,) in conn.execute("SELECT overall FROM results ORDER BY run_id, site")]
+    assert overall == ["pass"] * 6
+    assert (starts[1] - starts[0]).total_seconds() >= 3  # round 2 waited for beat's tick, 4 s after the start
+    log = (tmp_path / "worker.log").read_text(encoding="utf-8")
+    assert all(log.count(host) >= 2 for host in three.hosts), log[-2000:]  # the worker audited both rounds
+    assert not any(tmp_path.glob("celerybeat-schedule*"))  # beat's schedule stays in memory
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    assert [key for key in client.scan_iter("trustscan.*.rounds") if client.llen(key)] == []  # nothing left queued

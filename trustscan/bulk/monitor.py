@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from trustscan.bulk.scheduler import BulkJob
 from trustscan.bulk.store import ResultStore, SiteRow
 
-__all__ = ["RoundOutcome", "monitor"]
+__all__ = ["RoundOutcome", "RoundSource", "monitor", "monitor_by_beat"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,49 @@ async def monitor(
         if next_start is None:
             break
         await _sleep_until(next_start, stop, clock)
+    return outcomes
+
+
+class RoundSource(Protocol):
+    """What says when a round is due: Celery beat's round messages (trustscan.bulk.beat.RoundBeat)."""
+
+    def wait_round(self, stop: threading.Event) -> bool: ...
+
+    def next_round(self, now: float) -> float: ...
+
+
+def monitor_by_beat(
+    store: ResultStore,
+    start_round: Callable[[int], tuple[int, Sequence[BulkJob]]],
+    scan: Callable[[int, Sequence[BulkJob], threading.Event], bool],
+    beat: RoundSource,
+    *,
+    rounds: int | None,
+    stop: threading.Event,
+    on_round_end: Callable[[RoundOutcome], None] = lambda outcome: None,
+    clock: Callable[[], float] = time.monotonic,
+) -> list[RoundOutcome]:
+    """`monitor` with the rounds' timing taken from *beat* instead of a clock: a round starts when its message comes.
+
+    Same outcomes and the same stop rules as `monitor`: a round ends before the next one is taken.
+    """
+    if rounds is not None and rounds < 1:
+        raise ValueError("rounds must be at least 1")
+    outcomes: list[RoundOutcome] = []
+    number = 0
+    while (rounds is None or number < rounds) and beat.wait_round(stop):
+        number += 1
+        run_id, jobs = start_round(number)
+        finished = scan(run_id, jobs, stop)
+        store.set_status(run_id, "complete" if finished else "interrupted")
+        info = store.run(run_id)
+        last = not finished or (rounds is not None and number >= rounds)
+        outcome = RoundOutcome(number, run_id, finished, store.counts(run_id), info.done if info else 0,
+                               info.total if info else len(jobs), None if last else beat.next_round(clock()))
+        outcomes.append(outcome)
+        on_round_end(outcome)
+        if last:
+            break
     return outcomes
 
 

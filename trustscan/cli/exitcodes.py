@@ -78,8 +78,9 @@ BULK_EXITS = ExitTable((
 MONITOR_EXITS = ExitTable((
     (ExitCode.OK, "--rounds done and every site passes in the last round"),
     (ExitCode.FAIL, "--rounds done and at least one site fails in the last round"),
-    (ExitCode.USAGE, "usage or input error (unreadable portfolio, no valid target, bad --every)"),
-    (ExitCode.INCOMPLETE, "--rounds done; no site fails in the last round, but one could not be fully checked"),
+    (ExitCode.USAGE, "usage or input error (unreadable portfolio, no valid target, bad --every, broker unreachable)"),
+    (ExitCode.INCOMPLETE, "--rounds done; no site fails in the last round, but one could not be fully checked; "
+                          "or the database or broker went away"),
     (ExitCode.INTERRUPTED, "stopped (Ctrl-C or SIGTERM): the round in flight keeps its finished sites"),
 ))
 
