@@ -232,3 +232,31 @@ def test_with_a_broker_celery_beat_times_the_rounds_and_a_worker_audits(three: M
 
     client = redis.Redis.from_url(broker)
     assert [key for key in client.scan_iter("trustscan.*.rounds") if client.llen(key)] == []  # nothing left queued
+
+
+def test_with_a_broker_ctrl_c_stops_beat_and_empties_the_queues(three: ManyWorld, redis_server: Redis,
+                                                               tmp_path: Path) -> None:
+    """No worker running: round 1's sites wait in the queue; Ctrl-C marks the round interrupted and drops them."""
+    portfolio = write_portfolio(tmp_path / "p.txt", three.targets())
+    db = tmp_path / "r.db"
+    broker = redis_server.url(4)
+    proc = subprocess.Popen(monitor_args(three, portfolio, db, "--every", "1h", "--broker", broker, "--quiet"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    try:
+        deadline = time.monotonic() + 60
+        while not [key for key in client.scan_iter("trustscan.*") if client.type(key) == b"list" and client.llen(key)]:
+            assert time.monotonic() < deadline and proc.poll() is None, "round 1's sites were never queued"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130 and "Traceback" not in stderr, stderr
+    assert runs(db) == [(1, "interrupted", 3)] and "Stopped: round 1 (run 1) has 0 of 3 sites" in stderr
+    queued = {key: client.llen(key) for key in client.scan_iter("trustscan.*") if client.type(key) == b"list"}
+    assert sum(queued.values()) == 0, queued  # the sites and any round message were dropped
