@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
+import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -116,11 +119,12 @@ def test_audit_sign_key_writes_a_declaration_that_verifies(world: World, tmp_pat
     assert days.days == 30
 
 
-def chromium_dom(page: Path, profile: Path) -> str:
+def chromium_dom(page: Path | str, profile: Path, *extra: str) -> str:
     """The page's DOM once its scripts ran (virtual time lets the WebCrypto promises settle)."""
     command = [CHROMIUM or "chromium", "--headless", "--no-sandbox", "--disable-gpu",
                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-               f"--user-data-dir={profile}", "--virtual-time-budget=5000", "--dump-dom", page.as_uri()]
+               f"--user-data-dir={profile}", "--virtual-time-budget=5000", *extra, "--dump-dom",
+               page if isinstance(page, str) else page.as_uri()]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
@@ -173,3 +177,15 @@ def test_a_signed_page_checks_its_own_signature_in_chromium(world: World, tmp_pa
         assert signature_status(dom) == expected[name], name
         shown = re.findall(r'data-signature-note="([a-z]+)"(?! hidden)[^>]*>', dom)
         assert shown == [expected[name]], (name, shown)  # the one matching sentence is visible
+    # Served over plain HTTP from a name that is not loopback, the page is no secure context and has no
+    # WebCrypto: it says it cannot check the signature in this browser, never "valid".
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        dom = chromium_dom(f"http://plain.trustscan.test:{server.server_port}/valid.html", tmp_path / "profile-http",
+                           "--host-resolver-rules=MAP plain.trustscan.test 127.0.0.1")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert signature_status(dom) == "unsupported"
