@@ -7,9 +7,9 @@ import re
 import pytest
 
 from tests.support.publish_samples import sample_report
-from trustscan.collect.tls.validation_error import readable_validation_error
 from trustscan.core.catalog import LANGUAGES, load_catalog
-from trustscan.core.wording import count_summary, criterion_summary, evidence_label, reference
+from trustscan.core.validation_error import readable_validation_error
+from trustscan.core.wording import NO_DECLARATION, count_summary, criterion_summary, evidence_label, reference
 from trustscan.judge.ruleset import load_ruleset
 from trustscan.render.formats import FORMATS, render
 
@@ -103,3 +103,21 @@ def test_certificate_errors_are_sentences(raw: str | None, expected: str | None)
     text = readable_validation_error(raw)
     assert text == expected
     assert text is None or not re.search(r"<\w+\(|\w+ \{|PhantomData|Some\(", text)
+
+
+def test_reports_from_before_are_reworded_too() -> None:
+    """A stored report with the old raw certificate error, and the missing-declaration reason, read as sentences."""
+    report = sample_report(lang="en")
+    verdict = next(v for v in report["verdicts"] if v["rule_id"] == "a.declaration.present")
+    verdict.update(status="skip", message_id="verdict.probe_skipped", error=f"declaration: {NO_DECLARATION}")
+    report["verdicts"].append({
+        "rule_id": "c.cert.trusted", "criterion": "c", "status": "fail", "severity": "critical",
+        "title": "x", "message_id": "c.cert.trusted.fail", "message": "x", "fix": "x", "error": None,
+        "references": [], "evidence_class": "verified",
+        "observed": {"tls.certificate.validation_error": "validation failed: invalid extension: 2.5.29.35: Certificate "
+                     "is missing required extension (encountered processing <Certificate(subject=<Name(CN=a)>, ...)>)"},
+    })
+    for name in ("console", "html", "markdown"):
+        text = render(name, report, load_catalog("vi"), verbose=True)
+        assert "chưa có bản tự khai" in text and "no declaration supplied" not in text, name
+        assert "<Certificate(" not in text and "&lt;Certificate(" not in text, name

@@ -16,8 +16,15 @@ from typing import Any
 from trustscan.core.catalog import Catalog, format_value
 from trustscan.core.yamldata import load_yaml
 
-__all__ = ["COUNT_ORDER", "count_summary", "criterion_summary", "evidence_label", "evidence_rows", "plural",
-           "reference", "severity"]
+__all__ = [
+    "COUNT_ORDER", "KNOWN_ERRORS", "NO_DECLARATION", "count_summary", "criterion_summary", "evidence_label",
+    "evidence_rows", "plural", "reference", "severity",
+]
+
+#: Probe errors trustscan itself words (not an operating system's or a library's), by their exact text,
+#: with the message id that says them in each language. The probes raise them with these constants.
+NO_DECLARATION = "no declaration supplied (write one with `trustscan declare`, then --declaration FILE)"
+KNOWN_ERRORS = {f"declaration: {NO_DECLARATION}": "error.no_declaration"}
 
 #: The order counts are told in: what needs action first.
 COUNT_ORDER = ("fail", "warn", "error", "pass", "skip")

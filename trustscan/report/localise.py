@@ -15,7 +15,10 @@ from typing import Any
 
 from trustscan.core.catalog import Catalog, format_value
 from trustscan.core.models import CRITERIA
-from trustscan.core.wording import criterion_summary, references
+from trustscan.core.validation_error import readable_validation_error
+from trustscan.core.wording import KNOWN_ERRORS, criterion_summary, references
+
+_VALIDATION_ERROR = "tls.certificate.validation_error"
 
 __all__ = ["localise", "localise_verdict", "requested"]
 
@@ -66,10 +69,16 @@ def localise_verdict(verdict: Mapping[str, Any], catalog: Catalog) -> dict[str, 
 def _verdict(verdict: dict[str, Any], catalog: Catalog) -> None:
     rule_id = str(verdict.get("rule_id"))
     raw = verdict.get("observed")
-    observed: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    observed: dict[str, Any] = dict(raw) if isinstance(raw, Mapping) else {}
+    if isinstance(observed.get(_VALIDATION_ERROR), str):  # a report made before errors were sentences
+        observed[_VALIDATION_ERROR] = readable_validation_error(observed[_VALIDATION_ERROR])
+        verdict["observed"] = observed
+    error = verdict.get("error")
+    if isinstance(error, str) and error in KNOWN_ERRORS:
+        error = catalog.text(KNOWN_ERRORS[error])
     message_id = str(verdict.get("message_id"))
     if _known(catalog, message_id):
-        verdict["message"] = catalog.text(message_id, {**observed, "error": verdict.get("error")})
+        verdict["message"] = catalog.text(message_id, {**observed, "error": error})
     else:
         verdict["message"] = format_value(verdict.get("message"))
     if _known(catalog, f"{rule_id}.title"):

@@ -27,7 +27,7 @@ from trustscan.collect.tls.certificate import (
     describe_certificate_error,
     load_trust_anchors,
 )
-from trustscan.collect.tls.validation_error import readable_validation_error
+from trustscan.core.validation_error import readable_validation_error
 
 __all__ = [
     "AcceptedSuite",
