@@ -62,7 +62,18 @@
     if (!statement.predicate || !matchesPage(statement.predicate.report)) return "invalid";
     var until = Date.parse(statement.predicate.valid_until);
     if (!(until > Date.now())) return "expired";
+    await showFingerprint(bytes(key));
     return "valid";
+  }
+  // "Valid" means signed by the embedded key: the reader compares its fingerprint, computed here from
+  // the key itself (not copied from the page), with the one the owner publishes.
+  async function showFingerprint(raw) {
+    var digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw));
+    var text = "";
+    for (var i = 0; i < digest.length; i++) text += String.fromCharCode(digest[i]);
+    var fingerprint = "SHA256:" + btoa(text).replace(/=+$/, "");
+    var slots = document.querySelectorAll("[data-key-fingerprint]");
+    for (var j = 0; j < slots.length; j++) slots[j].textContent = fingerprint;
   }
   check().then(show, function () { show("invalid"); });
 })();

@@ -31,7 +31,7 @@ from trustscan.core.catalog import load_catalog
 from trustscan.core.target import parse_target
 from trustscan.judge.ruleset import load_ruleset
 from trustscan.publish.attestation import Document, envelope_bytes, parse_document, sign_report
-from trustscan.publish.keys import generate_key_pair
+from trustscan.publish.keys import generate_key_pair, key_id
 from trustscan.render.badge import render_svg, shields_endpoint, summarise
 from trustscan.render.formats.html import render_document
 from trustscan.report.document import build_report
@@ -177,6 +177,8 @@ def test_a_signed_page_checks_its_own_signature_in_chromium(world: World, tmp_pa
         assert signature_status(dom) == expected[name], name
         shown = re.findall(r'data-signature-note="([a-z]+)"(?! hidden)[^>]*>', dom)
         assert shown == [expected[name]], (name, shown)  # the one matching sentence is visible
+        if expected[name] == "valid":  # the key's fingerprint, computed in the browser, matches trustscan's
+            assert f"<code data-key-fingerprint=\"\">{key_id(key.public_key())}</code>" in dom
     # Served over plain HTTP from a name that is not loopback, the page is no secure context and has no
     # WebCrypto: it says it cannot check the signature in this browser, never "valid".
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))

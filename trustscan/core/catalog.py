@@ -169,4 +169,4 @@ def _format_mapping(value: Mapping[str, Any], yes_no: tuple[str, str]) -> str:
         return f"{matched}{entry} ({value['snapshot']})"
     if "url" in value:  # a fetch attempt or redirect hop
         return f"{value['url']} → {value.get('status') or value.get('error') or '—'}"
-    return "; ".join(f"{k}: {format_value(v, yes_no=yes_no)}" for k, v in value.items())
+    return "; ".join(f"{k}={format_value(v, yes_no=yes_no)}" for k, v in value.items())
