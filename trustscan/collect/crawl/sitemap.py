@@ -6,9 +6,9 @@ attacker announces them to search engines in sitemap.xml. The crawl therefore al
 plain-text ones) and fetches a few of the URLs it lists that the link crawl did not reach.
 
 Bounds (a hostile site cannot make this unbounded): at most `MAX_FILES` sitemap files in all,
-indexes followed `MAX_INDEX_DEPTH` levels deep, `MAX_FILE_BYTES` read per file and as much again
-after gzip decompression (a gzip bomb stops there), `MAX_URLS` URLs kept, only URLs of the
-audited host, and the crawl's per-request timeout and deadline. XML is not parsed by an XML
+`CONCURRENCY` at a time, indexes followed `MAX_INDEX_DEPTH` levels deep, `MAX_FILE_BYTES` read per
+file and as much again after gzip decompression (a gzip bomb stops there), `MAX_URLS` URLs kept,
+only URLs of the audited host, and the crawl's per-request timeout and deadline. XML is not parsed by an XML
 library: `<loc>` elements are found by a linear pattern, so entities and DTDs are never expanded.
 """
 
@@ -38,6 +38,7 @@ MAX_URLS = 5000
 MAX_ROBOTS_BYTES = 512 * 1024  # Google reads the first 500 KiB of robots.txt
 MAX_SITEMAP_LINES = 20  # `Sitemap:` lines of robots.txt followed
 MAX_REDIRECTS = 3
+CONCURRENCY = 2  # sitemap requests in flight, beside the link crawl's own
 
 _SITEMAP_LINE = re.compile(r"^[ \t]*sitemap[ \t]*:[ \t]*(\S{1,2000})", re.IGNORECASE | re.MULTILINE)
 # `[^<]` cannot run past the next tag, so the search is linear however the file is malformed.
@@ -76,6 +77,12 @@ async def discover(client: httpx.AsyncClient, origin: str, host: str, *, timeout
                 robots_note.setdefault("not_followed", []).append(url[:200])  # another host: not ours to fetch
     queue.append(SitemapFile(f"{origin}/sitemap.xml", "/sitemap.xml", 1))
     urls: dict[str, str] = {}  # page URL -> the sitemap that listed it
+    semaphore = asyncio.Semaphore(CONCURRENCY)
+
+    async def polite(url: str) -> _Fetched:
+        async with semaphore:
+            return await _fetch(client, url, host, MAX_FILE_BYTES, timeout, deadline)
+
     done: set[str] = set()
     while queue and len(done) < MAX_FILES and time.monotonic() < deadline:
         batch: list[SitemapFile] = []
@@ -84,8 +91,7 @@ async def discover(client: httpx.AsyncClient, origin: str, host: str, *, timeout
             if item.url not in done and all(item.url != b.url for b in batch):
                 batch.append(item)
         done.update(item.url for item in batch)
-        fetched = await asyncio.gather(*(_fetch(client, item.url, host, MAX_FILE_BYTES, timeout, deadline)
-                                         for item in batch))
+        fetched = await asyncio.gather(*(polite(item.url) for item in batch))
         for item, answer in zip(batch, fetched, strict=True):
             note: dict[str, Any] = {"url": item.url, "found_in": item.found_in, "status": answer.status}
             files.append(note)
