@@ -455,6 +455,8 @@ def test_consent_and_transit_evidence(outcomes: dict[str, AuditOutcome], world: 
         {"tracker": "Yandex Metrica", "page": site.https_url("/tin-tuc/1.html"),
          "script": "https://mc.yandex.ru/metrika/tag.js"},
         {"tracker": "TikTok Pixel", "page": site.https_url("/tin-tuc/1.html"), "script": "inline script"}]
+    assert privacy("b-trackers")["tracking_cookies"] == [
+        {"name": "_fbp", "tracker": "Meta (Facebook) Pixel", "page": site.https_url()}]
     # Criterion c: the URLs that travel in clear, with their pages.
     form = outcomes["c-httpform"].attempts["transport"].data
     assert form["insecure_form_actions"] == [{"page": world.site("c-httpform").https_url(), "form": "form#gop-y",

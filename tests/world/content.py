@@ -155,6 +155,9 @@ TRACKERS_NEWS_HEAD = (
     "<script>!function(w,d,t){w.TiktokAnalyticsObject=t;var ttq=w[t]=w[t]||[];ttq.load('C123');ttq.page();}"
     "(window,document,'ttq');</script>"
 )
+# A tracker's cookie set by the site itself on every first view (Meta Pixel's _fbp), before any consent;
+# Secure and SameSite, so criterion a's cookie rules have nothing to say about it.
+CONTENT_COOKIES = {"b-trackers": "_fbp=fb.1.1700000000000.1234567890; Path=/; Max-Age=7776000; Secure; SameSite=Lax"}
 # Criterion c (issue 11 item 5): user data in transit on HTTPS pages.
 HTTP_FORM = (
     '<form id="gop-y" action="http://{host}/gop-y" method="post"><label>Họ và tên <input name="ho_ten"></label>'

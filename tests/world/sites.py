@@ -18,7 +18,7 @@ import dns.name
 from trustscan.localworld.ca import IssuedCert, LocalCA
 from trustscan.localworld.sites import SECURITY_TXT_PATH, https_url, security_txt
 
-from .content import CONTENT_SITES, PRIVACY_FOOTER, content_files
+from .content import CONTENT_COOKIES, CONTENT_SITES, PRIVACY_FOOTER, content_files
 from .fetchsites import FETCH_SITES, content_type, fetch_files
 
 DOMAIN = "trustscan.test"
@@ -131,6 +131,8 @@ def hygiene_options(site: SiteDef) -> dict[str, Any]:
         headers += (("X-Powered-By", "PHP/5.6.40"),)
     if site.hygiene == "badcookie":
         headers += (("Set-Cookie", "PHPSESSID=0123456789abcdef; path=/"),)
+    if site.name in CONTENT_COOKIES:  # criterion b: a tracker's cookie set by the site on the first view
+        headers += (("Set-Cookie", CONTENT_COOKIES[site.name]),)
     return {"headers": headers, "server_tokens": site.hygiene == "disclosure", "catch_all": site.hygiene == "catchall"}
 
 
