@@ -64,6 +64,16 @@ def test_classes_ids_and_selectors_in_style_blocks() -> None:
     assert found["attr"] is None and found["sibling"] is None
 
 
+def test_print_and_speech_rules_do_not_hide_anything_on_screen() -> None:
+    head = ("<style>@media print { .menu, #ft a { display:none } nav { @media print {} } } "
+            "@media only print and (color) { .c{display:none} } @media not screen { .d{display:none} }"
+            "@media screen and (max-width: 10px) { .e{display:none} } .f{display:none}</style>")
+    found = hidden('<div class="menu"><a href="/1">menu</a></div><div id="ft"><a href="/2">ft</a></div>'
+                   '<p class="c"><a href="/3">c</a></p><p class="d"><a href="/4">d</a></p>'
+                   '<p class="e"><a href="/5">e</a></p><p class="f"><a href="/6">f</a></p>', head=head)
+    assert [text for text, reason in found.items() if reason] == ["e", "f"]  # every screen @media applies
+
+
 def test_the_cascade_later_specific_and_important_rules_win() -> None:
     head = ("<style>.menu{display:none} @media (min-width: 768px){.menu{display:block}}"
             "#m1{display:none} .menu{display:block}"

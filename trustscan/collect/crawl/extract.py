@@ -438,7 +438,7 @@ def _style_sheets(root: Any, base: str, fetched: Mapping[str, str | None],
         if element.tag == "style":
             blocks += 1
             if blocks <= 20:
-                sheets.add("<style>", _style_rules(_without_comments(_text_of(element)[:_MAX_STYLE])))
+                sheets.add("<style>", _style_rules(_on_screen(_without_comments(_text_of(element)[:_MAX_STYLE]))))
             continue
         if "stylesheet" not in _attr(element, "rel").lower().split() or not element.get("href"):
             continue
@@ -447,7 +447,7 @@ def _style_sheets(root: Any, base: str, fetched: Mapping[str, str | None],
         if css is None:
             unread = True
             continue
-        sheets.add(url or "", _style_rules(_without_comments(css[:MAX_STYLESHEET_TEXT])))
+        sheets.add(url or "", _style_rules(_on_screen(_without_comments(css[:MAX_STYLESHEET_TEXT]))))
     return sheets, unread
 
 
@@ -476,6 +476,35 @@ def _without_comments(css: str) -> str:
         if end < 0:
             return "".join(kept)
         position = end + 2
+    kept.append(css[position:])
+    return "".join(kept)
+
+
+# `@media print { ... }` (or speech, or `not screen`): rules a visitor's screen never applies.
+_OFF_SCREEN_MEDIA = re.compile(r"@media\s+(?:only\s+)?(?:print|speech|not\s+(?:all|screen))\b[^{;]{0,200}\{",
+                               re.IGNORECASE)
+
+
+def _on_screen(css: str) -> str:
+    """The sheet without its print/speech-only `@media` blocks (`.menu{display:none}` when printing is common).
+
+    One pass: each such block is skipped to its matching brace by counting braces.
+    """
+    kept: list[str] = []
+    position = 0
+    for match in _OFF_SCREEN_MEDIA.finditer(css):
+        if match.start() < position:
+            continue  # inside a block already skipped
+        kept.append(css[position:match.start()])
+        depth, index = 1, match.end()
+        while depth and index < len(css):
+            brace = _BRACE.search(css, index)
+            if brace is None:
+                index = len(css)
+                break
+            depth += 1 if brace.group() == "{" else -1
+            index = brace.end()
+        position = index
     kept.append(css[position:])
     return "".join(kept)
 
