@@ -163,3 +163,43 @@ def test_findings_read_as_words_in_messages() -> None:
     assert format_value({"page": "https://s.test/", "form": "form#a", "personal_fields": ["email"],
                          "problems": ["consent checkbox c is pre-ticked"]}) == (
         "form#a [email] @ https://s.test/: consent checkbox c is pre-ticked")
+
+
+def _flate_bomb_pdf(expanded: int) -> bytes:
+    """A one-page PDF whose content stream inflates to `expanded` bytes (a decompression bomb)."""
+    import zlib
+
+    stream = zlib.compress(b"BT /F1 11 Tf 50 780 Td (AAAA) Tj ET " + b" " * expanded, 9)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> "
+               b"/Contents 5 0 R >>", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+               b"<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n" + stream
+               + b"\nendstream"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def test_a_pdf_decompression_bomb_is_stopped_at_the_stream_cap() -> None:
+    assert pdf_text(_flate_bomb_pdf(1000)).text.strip() == "AAAA"  # the same file, small: read
+    bomb = _flate_bomb_pdf(40 * 1024 * 1024)  # 40 MB inflated from ~40 kB, twice the 20 MB cap
+    started = time.perf_counter()
+    read = pdf_text(bomb)
+    assert read.text == "" and "LimitReachedError" in (read.note or "")
+    assert time.perf_counter() - started < 5
+
+
+def test_a_pdf_larger_than_the_cap_is_not_downloaded_whole() -> None:
+    from trustscan.collect.crawl.pdftext import MAX_PDF_BYTES
+
+    site = {"/big.pdf": ("application/pdf", b"%PDF-1.4\n" + b"0" * (MAX_PDF_BYTES + 10))}
+    found = find(site, _links(("https://s.test/big.pdf", "Privacy policy", "footer")))
+    assert found["found"] is False
+    assert found["fetches"][0]["error"] == f"not a page: a PDF larger than {MAX_PDF_BYTES} bytes"
