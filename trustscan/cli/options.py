@@ -159,8 +159,8 @@ def scan_options(timeout_help: str) -> Decorator:
         click.option("--max-pages", type=click.IntRange(1, 1000), default=30, show_default=True,
                      help="Criteria b and đ: most pages of the same-site crawl from the home page."),
         click.option("--only", metavar="CRITERIA", callback=parse_criteria,
-                     help="Audit only these criteria, e.g. c,e (the others are reported as not_checked "
-                          "and the probes only they need are not run)."),
+                     help="Audit only these criteria, e.g. c,e (the others are reported as not_checked, "
+                          "\"not requested\", and the probes only they need are not run)."),
         blocklist_options,
     )
 
