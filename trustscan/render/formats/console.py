@@ -108,12 +108,10 @@ def _grouped(title: str, status: str, verdicts: Iterable[Mapping[str, Any]], cat
     if not causes:
         return []
     lines = ["", click.style(title, bold=True)]
-    for message, rule_ids in causes.items():
-        lines += _wrap(f"{_badge(status, catalog)} {message}", width + _escape_length(status, catalog), first="  ")
-        lines += _wrap(f"{catalog.text('console.rules')}: {', '.join(rule_ids)}", width)
+    for message, rule_ids in causes.items():  # one entry per cause: the message, then the rules it affected
+        label = catalog.text(f"status.{status}")
+        wrapped = _wrap(f"{label} {message} — {catalog.text('console.rules')}: {', '.join(rule_ids)}", width,
+                        first="  ")
+        wrapped[0] = wrapped[0].replace(label, _badge(status, catalog), 1)  # colour after wrapping: widths stay true
+        lines += wrapped
     return lines
-
-
-def _escape_length(status: str, catalog: Catalog) -> int:
-    """How many characters colour escapes add to a badge (wrapping counts characters, not columns)."""
-    return len(_badge(status, catalog)) - len(catalog.text(f"status.{status}"))
