@@ -38,3 +38,10 @@ def test_upgrade_insecure_requests_and_plain_http_pages_are_not_findings() -> No
     plain = mixed_content([crawled("", markup, url="http://s.test/")])
     assert plain == {"https_pages": 0, "insecure_form_actions": [], "active_mixed_content": [],
                      "passive_mixed_content": [], "upgrade_insecure_requests": []}
+
+
+def test_a_submit_buttons_formaction_over_http_is_where_the_data_goes() -> None:
+    page = crawled("", '<form id="f" action="/gui"><input name="email"><button formaction="http://s.test/gui">'
+                       'Gửi</button></form><form id="ok" action="/a"><button formaction="/b">Gửi</button></form>')
+    assert mixed_content([page])["insecure_form_actions"] == [
+        {"page": "https://s.test/", "form": "form#f", "action": "http://s.test/gui", "method": "get"}]

@@ -459,8 +459,11 @@ def test_consent_and_transit_evidence(outcomes: dict[str, AuditOutcome], world: 
         {"name": "_fbp", "tracker": "Meta (Facebook) Pixel", "page": site.https_url()}]
     # Criterion c: the URLs that travel in clear, with their pages.
     form = outcomes["c-httpform"].attempts["transport"].data
-    assert form["insecure_form_actions"] == [{"page": world.site("c-httpform").https_url(), "form": "form#gop-y",
-                                              "action": "http://c-httpform.trustscan.test/gop-y", "method": "post"}]
+    assert form["insecure_form_actions"] == [
+        {"page": world.site("c-httpform").https_url(), "form": "form#gop-y",
+         "action": "http://c-httpform.trustscan.test/gop-y", "method": "post"},
+        {"page": world.site("c-httpform").https_url(), "form": "form#tim-kiem",
+         "action": "http://c-httpform.trustscan.test/tim-kiem", "method": "get"}]
     mixed = outcomes["c-mixed"].attempts["transport"].data
     assert {(f["element"], f["url"]) for f in mixed["active_mixed_content"]} == {
         ("script", "http://cdn.trustscan.test/app.js"), ("iframe", "http://maps.trustscan.test/embed"),

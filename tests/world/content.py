@@ -164,6 +164,9 @@ HTTP_FORM = (
     '<label><input type="checkbox" name="dong_y" required> Tôi đồng ý với '
     f'<a href="{POLICY_PATH}">chính sách bảo vệ dữ liệu cá nhân</a></label><button>Gửi</button></form>'
 )
+# The variant: a form whose own action is fine but whose submit button's formaction posts over http://.
+HTTP_FORMACTION = ('<form id="tim-kiem" action="/tim-kiem"><input type="search" name="q">'
+                   '<button formaction="http://{host}/tim-kiem">Tìm</button></form>')
 ACTIVE_MIXED = (
     '<link rel="stylesheet" href="http://cdn.trustscan.test/site.css">'
     '<script src="http://cdn.trustscan.test/app.js"></script>'
@@ -320,7 +323,8 @@ def _trackers(host: str) -> dict[str, bytes]:
 
 
 def _http_form(host: str) -> dict[str, bytes]:
-    return {"/index.html": page(host, f"<h1>{host}</h1>{HTTP_FORM.format(host=host)}").encode()}
+    return {"/index.html": page(host, f"<h1>{host}</h1>{HTTP_FORM.format(host=host)}"
+                                      f"{HTTP_FORMACTION.format(host=host)}").encode()}
 
 
 def _mixed(host: str) -> dict[str, bytes]:
@@ -524,7 +528,7 @@ CONTENT_SITES: dict[str, tuple[str, Callable[[str], dict[str, bytes]]]] = {
     "b-preticked": ("forms with a pre-ticked box, 'by submitting you agree' text, a hidden consent field",
                     _preticked),
     "b-trackers": ("Meta Pixel and Clarity on the home page, Yandex Metrica and TikTok on a news page", _trackers),
-    "c-httpform": ("HTTPS page with a form posting to http://", _http_form),
+    "c-httpform": ("HTTPS page with a form posting to http://, and one whose button's formaction does", _http_form),
     "c-mixed": ("HTTPS page loading a script, stylesheet and iframe (and an image) over http://", _mixed),
     "c-passive": ("image and video over http:// (warning); http:// script on a page with upgrade-insecure-requests",
                   _passive),

@@ -583,6 +583,9 @@ def _form(index: int, tag: Any, base: str, hider: _Hider) -> dict[str, Any]:
         "method": (_attr(tag, "method").strip().lower() or "get")[:10],
         "fields": fields,
         "links": links,
+        # A submit button's formaction overrides the form's action (HTML §4.10.18.6): where data goes too.
+        "submit_urls": [url for url in (_resolve(base, _attr(button, "formaction")) for button in _limited(
+            (b for b in tag.iter("button", "input") if _attr(b, "formaction")), 10)) if url],
         "text": _clip(_text(tag, MAX_FORM_TEXT, 2000), MAX_FORM_TEXT),
         "hidden": hider.reason(tag),
     }

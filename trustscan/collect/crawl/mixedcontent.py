@@ -3,7 +3,8 @@
 Decree 137/2024/ND-CP Art. 21(2)(c): the user's data is encrypted from the access device to the site.
 An HTTPS page defeats that when it
 
-* has a form whose action submits over plain `http://` (what the visitor types travels in clear);
+* has a form whose action (or a submit button's `formaction`) submits over plain `http://` (what the
+  visitor types travels in clear);
 * loads active content over `http://` — scripts, frames, stylesheets, objects, preloads (W3C Mixed
   Content: "blockable"), which an attacker on the path can replace to read or rewrite the page;
 * loads passive content over `http://` — images, audio, video ("optionally-blockable"): it leaks
@@ -43,10 +44,11 @@ def mixed_content(pages: list[dict[str, Any]]) -> dict[str, Any]:
             upgraded.append(url)
         host = _host(url)
         for form in html.get("forms") or []:
-            action = form.get("action_url") or ""
-            if action.lower().startswith("http:") and not (upgrades and _host(action) == host):
-                forms.append({"page": url, "form": form.get("element"), "action": action,
-                              "method": form.get("method")})
+            # The form's action, and any submit button's formaction that overrides it.
+            for action in dict.fromkeys([form.get("action_url") or "", *(form.get("submit_urls") or ())]):
+                if action.lower().startswith("http:") and not (upgrades and _host(action) == host):
+                    forms.append({"page": url, "form": form.get("element"), "action": action,
+                                  "method": form.get("method")})
         if upgrades:
             continue
         for script in html.get("scripts") or []:
