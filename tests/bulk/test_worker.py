@@ -62,7 +62,7 @@ def runtime(tmp_path: Path, redis_server: Redis) -> Any:
 
 
 def task(n: int) -> SiteTask:
-    return SiteTask(1, f"192.0.2.{n}:443", f"192.0.2.{n}", 2)
+    return SiteTask(1, f"192.0.2.{n}:443", 2)
 
 
 def rows(runtime: Any) -> dict[str, str | None]:
@@ -75,6 +75,13 @@ def test_a_site_is_audited_once_and_a_redelivered_message_is_skipped(runtime: An
     assert runtime.handle(task(1)) == "already recorded"  # redelivered after the write: no second audit
     assert runtime.fake_audit.audited == ["192.0.2.1"]
     assert rows(runtime)["192.0.2.1:443"].startswith("internal error: RuntimeError: fake audit")
+
+
+def test_a_message_for_a_site_outside_the_plan_is_dropped_unaudited(runtime: Any) -> None:
+    """Whoever can write to the broker cannot make workers scan a target of their choosing."""
+    assert runtime.handle(SiteTask(1, "attacker.example:443", 2)) == "dropped: not planned"
+    assert runtime.handle(SiteTask(7, "192.0.2.1:443", 2)) == "dropped: not planned"  # no such run
+    assert runtime.fake_audit.audited == [] and rows(runtime) == {}
 
 
 def test_a_site_whose_worker_keeps_dying_ends_as_an_error_with_that_reason(runtime: Any) -> None:

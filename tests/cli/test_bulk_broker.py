@@ -114,3 +114,48 @@ def test_a_broker_url_must_be_redis(tmp_path: Path) -> None:
                                        f"amqp://u:{SECRET}@127.0.0.1/"])
     assert result.exit_code == 2 and "must start with redis:// or rediss://" in result.output
     assert SECRET not in result.output
+
+
+def test_interrupted_distributed_run_empties_its_queue_and_resumes(tmp_path: Path, pg_url: str,
+                                                                    redis_server: services.Redis) -> None:
+    """Ctrl-C: exit 130, nothing left queued, a --resume hint with the masked URLs; --resume then finishes it."""
+    import os
+    import signal
+
+    import redis
+
+    from trustscan.bulk.store import ResultStore
+
+    broker = redis_server.url(6)
+    sites = tmp_path / "p.txt"
+    sites.write_text("".join(f"127.0.0.{i + 1}:9\n" for i in range(5)), encoding="utf-8")  # refused: no traffic
+    db = pg_url.replace("trustscan@", f"trustscan:{SECRET}@")
+    proc = subprocess.Popen([*TRUSTSCAN, "bulk", str(sites), "--db", db, "--broker", broker, "--lang", "en"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until_queued(proc)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert "trustscan bulk --db 'postgresql://trustscan:****@127.0.0.1:" in stderr
+    assert "--broker redis://127.0.0.1" in stderr and "--resume" in stderr and SECRET not in stderr
+    with ResultStore(pg_url, create=False) as store, redis.Redis.from_url(broker) as client:
+        assert store.runs()[0].status == "interrupted" and store.runs()[0].done == 0
+        assert client.llen(f"trustscan.{store.store_id}") == 0  # workers will not pick up the stopped run
+
+    worker = subprocess.Popen([*TRUSTSCAN, "worker", "--broker", broker, "--db", db, "-q"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        resumed = subprocess.run([*TRUSTSCAN, "bulk", "--db", db, "--broker", broker, "--resume", "--lang", "en"],
+                                 capture_output=True, text=True, timeout=120)
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)
+    assert resumed.returncode == 3, resumed.stderr  # every site refused (no --allow-private): incomplete
+    assert "5 of 5 sites" in resumed.stdout
+    with ResultStore(pg_url, create=False) as store:
+        assert [(r.status, r.done) for r in store.runs()] == [("complete", 5)]

@@ -10,7 +10,7 @@ Delivery guarantees come from Celery and its Redis transport, configured here on
 - prefetch of one message per thread: a worker never hoards sites another worker could audit.
 
 Each results database has its own queue, `trustscan.<store_id>`, so workers of different databases
-can share one broker without ever writing a site into the wrong database. Messages are JSON.
+can share one broker without ever writing a site into the wrong database. Messages are JSON (never pickle).
 """
 
 from __future__ import annotations
@@ -31,13 +31,14 @@ def queue_name(store_id: str) -> str:
 class SiteTask:
     """One message: a planned site of a run in the database whose queue carries it.
 
-    The audit settings are not in the message: every worker reads them from the run in the
-    database, the single source of truth for what a run audits.
+    Neither the target nor the audit settings are in the message: every worker reads them from the
+    run in the database, the single source of truth for what a run audits. A message naming a site
+    outside the run's plan is dropped, so whoever can write to the broker cannot make workers scan
+    arbitrary targets.
     """
 
     run: int
     site: str
-    input: str
     per_ip: int
 
     def kwargs(self) -> dict[str, Any]:

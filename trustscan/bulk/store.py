@@ -224,6 +224,14 @@ class ResultStore:
         self._db.execute("SELECT 1").fetchone()
 
     @_online
+    def site_state(self, run_id: int, site: str) -> tuple[str, bool] | None:
+        """(the planned input, whether it has its row) of a site of a run; None when not planned."""
+        row = self._db.execute(
+            "SELECT p.input, r.site FROM run_sites p LEFT JOIN results r ON r.run_id = p.run_id AND r.site = p.site"
+            " WHERE p.run_id = ? AND p.site = ?", (run_id, site)).fetchone()
+        return None if row is None else (row[0], row[1] is not None)
+
+    @_online
     def has_result(self, run_id: int, site: str) -> bool:
         return self._db.execute("SELECT 1 FROM results WHERE run_id = ? AND site = ?", (run_id, site)).fetchone() \
             is not None

@@ -47,6 +47,7 @@ from trustscan.net.resolve import Resolver
 
 log = logging.getLogger("trustscan.worker")
 
+MAX_PER_IP = 64  # as `bulk --per-ip` allows
 MAX_DELIVERIES = 3  # audits started for one site before it is recorded as an error
 MAX_RETRIES = 5  # transient-failure retries per delivery
 ADDRESS_WAIT = 5.0  # seconds to wait for an address slot before requeueing the site
@@ -98,12 +99,17 @@ class WorkerRuntime:
     def handle(self, task: SiteTask) -> str:
         """Audit one site and record it; returns what happened (for the log). TransientError to retry."""
         try:
-            if self._locked(self._store.has_result, task.run, task.site):
+            state = self._locked(self._store.site_state, task.run, task.site)
+            if state is None:
+                log.warning("%s: not a planned site of run %s; message dropped", task.site, task.run)
+                return "dropped: not planned"
+            planned_input, recorded = state
+            if recorded:
                 return "already recorded"
             context = self._context(task.run)
             if context.problem is not None or context.settings is None:
                 return self._record(task.run, error_row(task.site, context.problem or "no settings"))
-            outcome = self._call(self._audit_site(task, context))
+            outcome = self._call(self._audit_site(task, planned_input, context))
             if outcome is None:
                 self.requeue(task)
                 return "requeued: address busy"
@@ -123,12 +129,13 @@ class WorkerRuntime:
 
     app: Any = None  # set by run_worker: the Celery app that requeues
 
-    async def _audit_site(self, task: SiteTask, context: RunContext) -> SiteRow | None:
+    async def _audit_site(self, task: SiteTask, planned_input: str, context: RunContext) -> SiteRow | None:
         assert context.settings is not None and context.catalog is not None
         settings = context.settings
         deadline = settings.timeout + BulkLimits.deadline_margin
+        per_ip = min(max(int(task.per_ip), 1), MAX_PER_IP)  # a message is input: bounded as the option is
         try:
-            target = parse_target(task.input)
+            target = parse_target(planned_input)
         except TargetError as exc:
             return error_row(task.site, f"invalid target in the run's plan: {exc}")
         if deadline + ADDRESS_WAIT + RESTORE_MARGIN > self.visibility_timeout:
@@ -137,7 +144,7 @@ class WorkerRuntime:
         address = await first_address(target, self._resolver(settings))
         token = None
         if address is not None:
-            token = await self._slots.acquire(address, task.per_ip, deadline + ADDRESS_WAIT, ADDRESS_WAIT)
+            token = await self._slots.acquire(address, per_ip, deadline + ADDRESS_WAIT, ADDRESS_WAIT)
             if token is None:
                 return None
         try:
@@ -250,7 +257,7 @@ def run_worker(runtime: WorkerRuntime, *, concurrency: int, quiet: bool) -> int:
 
     @app.task(name=TASK_NAME, bind=True, acks_late=True, max_retries=None)
     def audit_site(self: Any, **kwargs: Any) -> str:
-        task = SiteTask(**{k: kwargs[k] for k in ("run", "site", "input", "per_ip")})
+        task = SiteTask(int(kwargs["run"]), str(kwargs["site"]), int(kwargs["per_ip"]))
         return run_task(runtime, task, self.request.retries, self.retry)
 
     worker = app.Worker(pool="threads", concurrency=concurrency * 2, queues=[queue_name(runtime.store_id)],

@@ -373,11 +373,6 @@ def _distribute(dispatcher: Dispatcher, store: ResultStore, run_id: int, total: 
     from trustscan.bulk.celeryapp import SiteTask, queue_name
 
     store_id = store.store_id
-    dispatcher.purge(store_id)  # leftovers of a killed earlier run of this database
-    dispatcher.enqueue(store_id, (SiteTask(run_id, job.site, job.target.input.strip(), per_ip) for job in jobs))
-    if not quiet:
-        click.echo(f"trustscan: {len(jobs)} sites queued on {dispatcher.broker.shown} (queue {queue_name(store_id)}); "
-                   "`trustscan worker` processes audit them", err=True)
     stop = threading.Event()
     seen = dict(store.counts(run_id))
 
@@ -387,9 +382,15 @@ def _distribute(dispatcher: Dispatcher, store: ResultStore, run_id: int, total: 
                 progress.advance(overall)
         seen.update(counts)
 
+    # Ctrl-C / SIGTERM from here on, queueing included, ends in the same clean stop.
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        finished = dispatcher.follow(store, run_id, total, advance, stop)
+        dispatcher.purge(store_id)  # leftovers of a killed earlier run of this database
+        dispatcher.enqueue(store_id, (SiteTask(run_id, job.site, per_ip) for job in jobs))
+        if not quiet:
+            click.echo(f"trustscan: {len(jobs)} sites queued on {dispatcher.broker.shown} "
+                       f"(queue {queue_name(store_id)}); `trustscan worker` processes audit them", err=True)
+        finished = not stop.is_set() and dispatcher.follow(store, run_id, total, advance, stop)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
