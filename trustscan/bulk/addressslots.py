@@ -14,6 +14,7 @@ address, whoever scans it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 import uuid
@@ -41,6 +42,9 @@ class AddressSlots:
     def __init__(self, client: Any) -> None:
         self._client = client
         self._acquire = client.register_script(_ACQUIRE)
+        # Set when this process releases any slot: its own waiters retry at once (as the embedded
+        # scheduler's semaphores hand over), others' releases are seen by polling.
+        self._released = asyncio.Condition()
 
     async def acquire(self, address: str, limit: int, lease: float, wait: float) -> str | None:
         """A token once one of the address's `limit` slots is ours (for `lease` seconds at most).
@@ -57,12 +61,17 @@ class AddressSlots:
                 return token
             if time.monotonic() >= deadline:
                 return None
-            await asyncio.sleep(pause * (0.5 + random.random()))  # noqa: S311 - jitter, not a secret
-            # Short pauses: a freed slot is noticed within ~0.1 s (one small script per poll, cheap for Redis).
+            async with self._released:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._released.wait(), pause * (0.5 + random.random()))  # noqa: S311
+            # Short pauses: a slot freed by another worker is noticed within ~0.1 s (one small script per
+            # poll, cheap for Redis); one freed here wakes this process's waiters at once.
             pause = min(pause * 2, 0.1)
 
     async def release(self, address: str, token: str) -> None:
         await self._client.zrem(KEY_PREFIX + address, token)
+        async with self._released:
+            self._released.notify_all()
 
     async def close(self) -> None:
         await self._client.aclose()
