@@ -131,7 +131,8 @@ def test_a_site_deadline_beyond_the_visibility_timeout_is_refused_honestly(tmp_p
         made.handle(task(1))
     finally:
         made.close()
-    assert "does not fit the workers' visibility timeout (60s)" in (rows(made)["192.0.2.1:443"] or "")
+    assert "does not fit the workers' visibility timeout (60s); start workers with at least 625s" \
+        in (rows(made)["192.0.2.1:443"] or "")
 
 
 def test_the_address_limit_holds_across_workers_and_expires(redis_server: Redis) -> None:

@@ -27,7 +27,7 @@ from tests.world.many import ManyWorld, running_many
 N_SITES = 48
 TRUSTSCAN = [str(Path(sys.executable).with_name("trustscan"))]
 TIMEOUT = 30  # each site's deadline; the workers' visibility timeout must exceed it (plus margins)
-VISIBILITY = 60
+VISIBILITY = 90  # >= held_for(TIMEOUT + 5): 5 + 2 x 35 + 10
 SECRET = "n0t-Printed"
 
 

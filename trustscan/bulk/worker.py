@@ -14,8 +14,9 @@ Exactly once, whatever happens to workers:
   being redelivered forever;
 - transient failures (database or broker briefly unreachable) are retried with exponential backoff,
   MAX_RETRIES times; then the site is recorded as `error` with the last reason.
-A site whose address slot does not come free within ADDRESS_WAIT seconds is put back at the end of
-the queue, so a message is never held unacknowledged much longer than its audit.
+A site whose address slot does not come free within ADDRESS_WAIT seconds, or that waits a whole site
+deadline for one of this worker's slots, is put back at the end of the queue, so a message is held
+unacknowledged at most `held_for(deadline)`, which the visibility timeout must exceed.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ class WorkerRuntime:
             outcome = self._call(self._audit_site(task, planned_input, context))
             if outcome is None:
                 self.requeue(task)
-                return "requeued: address busy"
+                return "requeued: address or worker busy"
             return self._record(task.run, outcome)
         except StoreLostError as exc:
             raise TransientError(str(exc)) from None
@@ -138,23 +139,32 @@ class WorkerRuntime:
             target = parse_target(planned_input)
         except TargetError as exc:
             return error_row(task.site, f"invalid target in the run's plan: {exc}")
-        if deadline + ADDRESS_WAIT + RESTORE_MARGIN > self.visibility_timeout:
+        # A message stays unacknowledged through the address wait, the wait for a local slot (at most
+        # one deadline: bounded below) and the audit; it must come back only if this worker is gone.
+        if held_for(deadline) > self.visibility_timeout:
             return error_row(task.site, f"the site deadline ({deadline:g}s) does not fit the workers' visibility "
-                                        f"timeout ({self.visibility_timeout}s); start workers with a longer one")
+                                        f"timeout ({self.visibility_timeout}s); start workers with at least "
+                                        f"{held_for(deadline):g}s")
         address = await first_address(target, self._resolver(settings))
         token = None
         if address is not None:
-            token = await self._slots.acquire(address, per_ip, deadline + ADDRESS_WAIT, ADDRESS_WAIT)
+            token = await self._slots.acquire(address, per_ip, 2 * deadline + ADDRESS_WAIT, ADDRESS_WAIT)
             if token is None:
                 return None
         try:
-            deliveries = await asyncio.to_thread(self._count_delivery, task)
-            if deliveries > MAX_DELIVERIES:
-                return error_row(task.site, f"abandoned: the worker auditing this site was lost "
-                                            f"{MAX_DELIVERIES} times")
-            async with self._global:
+            try:
+                await asyncio.wait_for(self._global.acquire(), deadline)
+            except TimeoutError:
+                return None  # this worker is saturated: back to the queue, another one may be free
+            try:
+                deliveries = await asyncio.to_thread(self._count_delivery, task)
+                if deliveries > MAX_DELIVERIES:
+                    return error_row(task.site, f"abandoned: the worker auditing this site was lost "
+                                                f"{MAX_DELIVERIES} times")
                 return await audit_one(BulkJob(task.site, target), settings, ruleset=self.ruleset,
                                        catalog=context.catalog, audit=self._audit, deadline=deadline)
+            finally:
+                self._global.release()
         finally:
             if token is not None and address is not None:
                 with contextlib.suppress(Exception):  # the lease expires on its own if Redis is gone
@@ -248,6 +258,11 @@ class WorkerRuntime:
 
 
 RESTORE_MARGIN = 10.0  # seconds between a lease ending and the visibility timeout (restore sweeps, clocks)
+
+
+def held_for(deadline: float) -> float:
+    """The longest a site's message stays unacknowledged on a live worker: address wait, local wait, audit."""
+    return ADDRESS_WAIT + 2 * deadline + RESTORE_MARGIN
 
 
 def run_worker(runtime: WorkerRuntime, *, concurrency: int, quiet: bool) -> int:

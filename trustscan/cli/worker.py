@@ -24,7 +24,8 @@ from trustscan.core.errors import StoreError
               help="Sites this worker audits at the same time.")
 @click.option("--visibility-timeout", type=click.IntRange(30, 7 * 24 * 3600), default=3600, show_default=True,
               metavar="SECONDS",
-              help="A site whose worker vanished is redelivered after this long; must exceed a site's deadline.")
+              help="A site whose worker vanished is redelivered after this long; at least twice a site's "
+                   "deadline (--timeout + 5) + 15.")
 @insecure_transport_option
 @click.option("-q", "--quiet", is_flag=True, help="Log only warnings and errors (default: one line per site).")
 def worker(broker_text: str, db_text: str, concurrency: int, visibility_timeout: int, insecure_transport: bool,
