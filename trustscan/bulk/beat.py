@@ -112,7 +112,7 @@ def distribute_round(dispatcher: Dispatcher, store: ResultStore, run_id: int, jo
     """
     store_id = store.store_id
     dispatcher.purge(store_id)  # leftovers of a killed earlier run of this database
-    dispatcher.enqueue(store_id, (SiteTask(run_id, job.site, job.target.input.strip(), per_ip) for job in jobs))
+    dispatcher.enqueue(store_id, (SiteTask(run_id, job.site, per_ip) for job in jobs))
     finished = dispatcher.follow(store, run_id, len(jobs), on_counts, stop)
     if not finished:
         dispatcher.purge(store_id)
