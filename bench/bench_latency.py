@@ -6,9 +6,10 @@ netfilter queue, since this kernel has no sch_netem; an iptables rule that exist
 namespace), runs the other benchmarks inside it, and removes the namespace. Nothing leaves it: the
 test world, the DNS server and both scanners all live on its loopback.
 
-Inside it prints:
-- per probe of one full audit of the good site: its duration and that duration in round trips
-  (the probes run concurrently, so the longest chain of round trips is the audit's critical path);
+It prints:
+- per probe of one full audit of the good site: its duration on plain loopback and at the RTT, and
+  the difference in round trips (the probes run concurrently, so the longest chain of round trips
+  is the audit's critical path);
 - bench/bench_audit.py (one audit vs sslyze's default scan, alternating runs);
 - bench/bench_bulk.py over --sites sites (trustscan bulk vs sslyze --targets_in, with politeness).
 
@@ -64,8 +65,8 @@ def delayed_namespace(rtt: float) -> Iterator[str]:
         subprocess.run(["ip", "netns", "del", name], check=False)
 
 
-def probe_round_trips(rtt: float) -> None:
-    """One full audit of the good site; each probe's duration and its length in round trips."""
+def probe_durations() -> dict[str, tuple[str, float]]:
+    """One full audit of the good site: each probe's status and duration (seconds)."""
     from tests.world import running_world
 
     with tempfile.TemporaryDirectory() as scratch, running_world(Path(scratch)) as world:
@@ -77,18 +78,25 @@ def probe_round_trips(rtt: float) -> None:
                         str(world.blocklist), "-o", str(report)], check=False, capture_output=True, env=CHILD_ENV,
                        cwd="/")
         evidence = json.loads(report.read_text())["evidence"]
-    print(f"One full audit of `good` at {rtt * 1000:.0f} ms RTT, per probe (concurrent; a probe waits for the "
-          "probes it needs):\n")
-    print("| probe | status | duration (s) | round trips |")
-    print("|---|---|---:|---:|")
-    for name, attempt in sorted(evidence.items(), key=lambda item: -(item[1].get("duration") or 0)):
-        duration = attempt.get("duration") or 0.0
-        print(f"| {name} | {attempt['status']} | {duration:.2f} | {duration / rtt:.0f} |")
+    return {name: (attempt["status"], attempt.get("duration") or 0.0) for name, attempt in evidence.items()}
+
+
+def print_round_trips(loopback: dict[str, tuple[str, float]], delayed: dict[str, tuple[str, float]],
+                      rtt: float) -> None:
+    """Per probe: loopback and delayed durations; their difference over the RTT is the probe's chain of
+    round trips (CPU time, and any wait on the machine's load, cancel out as far as they are equal)."""
+    print(f"One full audit of `good`, per probe (concurrent; a probe waits for the probes it needs), on plain "
+          f"loopback and at {rtt * 1000:.0f} ms RTT:\n")
+    print("| probe | status | loopback (s) | at RTT (s) | round trips (difference / RTT) |")
+    print("|---|---|---:|---:|---:|")
+    for name, (status, duration) in sorted(delayed.items(), key=lambda item: -item[1][1]):
+        base = loopback.get(name, (status, 0.0))[1]
+        print(f"| {name} | {status} | {base:.2f} | {duration:.2f} | {max(duration - base, 0.0) / rtt:.0f} |")
     print()
 
 
 def inside(args: argparse.Namespace) -> None:
-    probe_round_trips(args.rtt)
+    print("PROBES " + json.dumps(probe_durations()), flush=True)
     bench = [sys.executable, str(ROOT / "bench" / "bench_audit.py"), "--runs", str(args.runs)]
     print(subprocess.run(bench, check=True, capture_output=True, text=True).stdout)
     if not args.skip_bulk:
@@ -108,10 +116,15 @@ def main() -> None:
         inside(args)
         return
     compile_like_installed()
+    loopback = probe_durations()  # the same audit without the delay, for the round-trip column
     with delayed_namespace(args.rtt) as name:
         command = ["ip", "netns", "exec", name, sys.executable, __file__, "--inside", "--rtt", str(args.rtt),
                    "--runs", str(args.runs), "--sites", str(args.sites), *(["--skip-bulk"] if args.skip_bulk else [])]
-        subprocess.run(command, check=True)
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    first, _, rest = out.partition("\n")
+    print_round_trips(loopback, {k: tuple(v) for k, v in json.loads(first.removeprefix("PROBES ")).items()},
+                      args.rtt)
+    print(rest)
 
 
 if __name__ == "__main__":

@@ -21,11 +21,18 @@ defer_package_init("sslyze")  # before any module of this package imports an ssl
 async def _tls(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str, Any]:
     from trustscan.collect.runner import in_daemon_thread
 
-    # Same facts either way; only the path taken is imported (sslyze's scanner and plugins cost ~0.15 s).
-    if context.settings.deep:  # every suite listed
-        from trustscan.collect.tls.deep import scan_tls as scan
-    else:
-        from trustscan.collect.tls.fast import scan_tls_fast as scan
+    deep = context.settings.deep
+
+    def scan(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        # Same facts either way; only the path taken is imported (sslyze's scanner and plugins cost
+        # ~0.15 s), and in the scan's own thread: the event loop keeps serving the other probes'
+        # replies meanwhile instead of stalling for the import.
+        if deep:  # every suite listed
+            from trustscan.collect.tls.deep import scan_tls as run
+        else:
+            from trustscan.collect.tls.fast import scan_tls_fast as run
+        return run(*args, **kwargs)
+
     return await in_daemon_thread(
         scan, context.target.ascii_host, context.pinned, context.target.port,
         ca_bundle=context.settings.ca_bundle, timeout=context.deadline.bound(context.settings.probe_timeout),
