@@ -14,7 +14,7 @@ It prints:
 - bench/bench_bulk.py over --sites sites (trustscan bulk vs sslyze --targets_in, with politeness).
 
 Needs root, `ip` (iproute2) and `iptables-legacy` (Debian package iptables).
-Usage: python bench/bench_latency.py [--rtt 0.05] [--runs 5] [--sites 100] [--skip-bulk]
+Usage: python bench/bench_latency.py [--rtt 0.05] [--runs 5] [--sites 100] [--skip-bulk] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -97,7 +97,8 @@ def print_round_trips(loopback: dict[str, tuple[str, float]], delayed: dict[str,
 
 def inside(args: argparse.Namespace) -> None:
     print("PROBES " + json.dumps(probe_durations()), flush=True)
-    bench = [sys.executable, str(ROOT / "bench" / "bench_audit.py"), "--runs", str(args.runs)]
+    bench = [sys.executable, str(ROOT / "bench" / "bench_audit.py"), "--runs", str(args.runs),
+             *(["--baseline", str(args.baseline)] if args.baseline else [])]
     print(subprocess.run(bench, check=True, capture_output=True, text=True).stdout)
     if not args.skip_bulk:
         bulk = [sys.executable, str(ROOT / "bench" / "bench_bulk.py"), "--sizes", str(args.sites)]
@@ -110,6 +111,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sites", type=int, default=100)
     parser.add_argument("--skip-bulk", action="store_true")
+    parser.add_argument("--baseline", type=Path, help="another copy of the package for bench_audit (see there)")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)  # set by the outer run
     args = parser.parse_args()
     if args.inside:
@@ -119,7 +121,8 @@ def main() -> None:
     loopback = probe_durations()  # the same audit without the delay, for the round-trip column
     with delayed_namespace(args.rtt) as name:
         command = ["ip", "netns", "exec", name, sys.executable, __file__, "--inside", "--rtt", str(args.rtt),
-                   "--runs", str(args.runs), "--sites", str(args.sites), *(["--skip-bulk"] if args.skip_bulk else [])]
+                   "--runs", str(args.runs), "--sites", str(args.sites), *(["--skip-bulk"] if args.skip_bulk else []),
+                   *(["--baseline", str(args.baseline.resolve())] if args.baseline else [])]
         out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     first, _, rest = out.partition("\n")
     print_round_trips(loopback, {k: tuple(v) for k, v in json.loads(first.removeprefix("PROBES ")).items()},
