@@ -39,6 +39,7 @@ from trustscan.collect.crawl.css import (
 )
 from trustscan.collect.crawl.lexicon import gambling_profile
 from trustscan.collect.crawl.scripthtml import MAX_HTML, Written, written_html
+from trustscan.collect.crawl.scripttype import script_type_runs
 from trustscan.collect.crawl.signatures import match_script
 
 MAX_LINKS, MAX_SCRIPTS, MAX_IFRAMES, MAX_FORMS, MAX_FIELDS, MAX_HIDDEN_BLOCKS = 300, 100, 50, 20, 50, 20
@@ -357,7 +358,7 @@ def _insert_script_html(root: Any, deadline: float) -> bool:
     for number, script in enumerate(list(root.iter("script")), start=1):
         if budget <= 0:
             break
-        if script.get("src") or _attr(script, "type").strip().lower() not in _SCRIPT_TYPES:
+        if script.get("src") or not script_type_runs(_attr(script, "type")):
             continue
         in_time(deadline)
         for written in written_html(_text_of(script)[:MAX_SCRIPT_SCAN], budget):
@@ -379,10 +380,6 @@ def _insert_script_html(root: Any, deadline: float) -> bool:
             _place(wrapper, written, script, target, body if body is not None else root)
             inserted = True
     return inserted
-
-
-_SCRIPT_TYPES = frozenset({"", "text/javascript", "application/javascript", "module", "text/ecmascript",
-                           "application/x-javascript"})
 
 
 def _place(wrapper: Any, written: Written, script: Any, target: Any, body: Any) -> None:

@@ -21,21 +21,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from trustscan.collect.crawl.lexicon import consent_managers, trackers
+from trustscan.collect.crawl.scripttype import script_type_runs
 
 MAX_FINDINGS = 50
-# HTML §4.12.1.1: a <script> runs when its type is empty, "module" or a JavaScript MIME type essence.
-_JS_TYPES = frozenset({
-    "", "module", "application/ecmascript", "application/javascript", "application/x-ecmascript",
-    "application/x-javascript", "text/ecmascript", "text/javascript", "text/javascript1.0", "text/javascript1.1",
-    "text/javascript1.2", "text/javascript1.3", "text/javascript1.4", "text/javascript1.5", "text/jscript",
-    "text/livescript", "text/x-ecmascript", "text/x-javascript",
-})
-
-
 def runs(script: dict[str, Any]) -> bool:
     """Whether a browser runs (and, for src=, fetches) this script element."""
-    essence = (script.get("type") or "").split(";", 1)[0].strip().lower()
-    return essence in _JS_TYPES
+    return script_type_runs(script.get("type"))
 
 
 def tracking_before_consent(pages: list[dict[str, Any]]) -> dict[str, Any]:
