@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -236,6 +236,27 @@ def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
     return facts
 
 
+def _nearest(tag: Any, memo: dict[Any, Any], own: Callable[[Any], tuple[bool, Any]], default: Any) -> Any:
+    """What the element or its nearest ancestor has (own(node) says whether it has it, and what),
+    else `default`. Every element walked is remembered with the answer, so a page costs one walk per node."""
+    chain: list[Any] = []
+    node: Any = tag
+    found = default
+    while node is not None:
+        if node in memo:
+            found = memo[node]
+            break
+        has, value = own(node)
+        if has:
+            found = memo[node] = value
+            break
+        chain.append(node)
+        node = node.getparent()
+    for visited in chain:
+        memo[visited] = found
+    return found
+
+
 class _Hider:
     """Answers "is this element hidden, and why?" with memos, walking ancestors iteratively."""
 
@@ -267,23 +288,12 @@ class _Hider:
 
     def background(self, tag: Any) -> str | None:
         """The colour behind the element: its own background or its nearest ancestor's."""
-        chain = []
-        node: Any = tag
-        found: str | None = self._default_background
-        while node is not None:
-            if node in self._backgrounds:
-                found = self._backgrounds[node]
-                break
-            own = background_of(self.style(node)[0])
-            if own is not None:
-                found = own or None  # "" is an image or a colour not read: unknown
-                self._backgrounds[node] = found
-                break
-            chain.append(node)
-            node = node.getparent()
-        for visited in chain:
-            self._backgrounds[visited] = found
-        return found
+
+        def own(node: Any) -> tuple[bool, str | None]:
+            colour = background_of(self.style(node)[0])
+            return colour is not None, colour or None  # "" is an image or a colour not read: unknown
+
+        return _nearest(tag, self._backgrounds, own, self._default_background)
 
     def own_reason(self, tag: Any) -> str | None:
         if tag in self._own:
@@ -305,23 +315,12 @@ class _Hider:
 
     def reason(self, tag: Any) -> str | None:
         """The reason for the element or its nearest hidden ancestor ("ancestor <div>: display:none")."""
-        chain: list[Any] = []
-        node: Any = tag
-        found: str | None = None
-        while node is not None:
-            if node in self._memo:
-                found = self._memo[node]
-                break
-            own = self.own_reason(node)
-            if own:
-                found = own if node is tag else f"ancestor {_describe(node)}: {own}"
-                self._memo[node] = found
-                break
-            chain.append(node)
-            node = node.getparent()
-        for visited in chain:
-            self._memo[visited] = found
-        return found
+
+        def own(node: Any) -> tuple[bool, str | None]:
+            reason = self.own_reason(node)
+            return bool(reason), reason if node is tag else f"ancestor {_describe(node)}: {reason}"
+
+        return _nearest(tag, self._memo, own, None)
 
     def hidden_roots(self, root: Any) -> list[tuple[Any, str]]:
         """The outermost hidden elements of the body (not <script>, <style>, <template>, hidden inputs)."""
