@@ -126,30 +126,42 @@ def test_fast_path_sends_few_client_hellos(both_paths: dict[str, Any]) -> None:
 def hostile_server() -> Iterator[Any]:
     """Start a loopback TCP server whose per-connection behaviour the test chooses."""
     servers: list[socket.socket] = []
+    loops: list[threading.Thread] = []
     connections: list[socket.socket] = []  # closed at teardown: a behaviour may leave its socket open
+    stop = threading.Event()
 
     def start(behaviour: Any) -> tuple[str, int]:
         server = socket.socket()
         server.bind(("127.0.0.61", 0))
         server.listen(64)
+        server.settimeout(0.1)  # the accept loop looks at `stop` this often
         servers.append(server)
 
         def loop() -> None:
-            while True:
+            while not stop.is_set():
                 try:
                     conn, _ = server.accept()
+                except TimeoutError:
+                    continue
                 except OSError:
                     return
                 connections.append(conn)
                 threading.Thread(target=behaviour, args=(conn,), daemon=True).start()
 
-        threading.Thread(target=loop, daemon=True).start()
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        loops.append(thread)
         return "127.0.0.61", server.getsockname()[1]
 
     yield start
+    # Stop accepting before closing what was accepted: a connection accepted after the close loop
+    # would be left to the garbage collector, whose ResourceWarning fails whichever test runs then.
+    stop.set()
+    for thread in loops:
+        thread.join(5)
     for server in servers:
         server.close()
-    for conn in connections:  # else the garbage collector warns (ResourceWarning) inside a later test
+    for conn in connections:
         conn.close()
 
 
