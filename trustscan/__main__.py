@@ -1,5 +1,5 @@
 """`python -m trustscan` runs the command line."""
 
-from trustscan.cli.main import main
+from trustscan.cli.main import run
 
-main()
+run()

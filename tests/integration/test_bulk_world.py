@@ -117,7 +117,7 @@ def test_interrupted_bulk_resumes_without_loss_or_duplication(many: ManyWorld, t
         assert proc.returncode == -signal.SIGKILL
         assert runs(db) == [(1, "running", 40)]  # killed: no chance to say anything, still resumable
     else:
-        assert proc.returncode == 130
+        assert proc.returncode == 130, stderr.decode("utf-8", "replace")[-2000:]
         assert b"--resume" in stderr and runs(db) == [(1, "interrupted", 40)]
 
     resumed = subprocess.run([*TRUSTSCAN, "bulk", "--db", str(db), "--resume", "--quiet"], capture_output=True,

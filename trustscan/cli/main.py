@@ -11,9 +11,11 @@ bulk or list modules (click's documented lazy-group pattern).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
+import threading
 import warnings
 from typing import Any
 
@@ -95,3 +97,29 @@ class OneLineErrors(LazyGroup):
 def main() -> None:
     """trustscan: network trust (tín nhiệm mạng) self-assessment, Decree 137/2024/ND-CP Art. 21."""
 
+
+
+def run() -> None:
+    """The console script and `python -m trustscan`: `main`, then an exit that cannot abort.
+
+    A scan stopped at its deadline or by Ctrl-C leaves its sslyze handshake running in a daemon thread
+    (it cannot be cancelled). At interpreter shutdown CPython ends such a thread with pthread_exit
+    when it returns from C code, which can abort the whole process (SIGABRT instead of the exit code;
+    CPython bpo-42969). So when such a thread is still alive, the process flushes its
+    output and ends at once, skipping the shutdown. Tests calling `main` in-process are unaffected.
+    """
+    try:
+        main()
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    if not any(thread.daemon and thread.is_alive() and thread.name.startswith("trustscan-")
+               for thread in threading.enumerate()):
+        sys.exit(code)
+    if isinstance(code, str):  # sys.exit("message") prints it and exits 1
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code or 0)
