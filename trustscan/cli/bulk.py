@@ -84,11 +84,7 @@ def bulk(ctx: click.Context, portfolio: Path | None, db_text: str, resume: bool,
     ruleset = load_rules()
     settings = settings_from_options(scan)
     location = database_location(db_text, insecure_transport)
-    dispatcher = None
-    if broker_text is not None:
-        if ctx.get_parameter_source("concurrency") is ParameterSource.COMMANDLINE:
-            raise click.UsageError("with --broker each worker sets its own --concurrency; drop it here")
-        dispatcher = connect_broker(broker_text, insecure_transport)
+    dispatcher = connect_broker(ctx, broker_text, insecure_transport)
     # Every input is checked before the lock file or the database is created: a refusal writes nothing.
     loaded = _check_inputs(ctx, portfolio, location, resume)
     with exclusive_database(location):
@@ -105,8 +101,13 @@ def broker_endpoint(text: str, insecure_transport: bool) -> Endpoint:
     return endpoint
 
 
-def connect_broker(text: str, insecure_transport: bool) -> Dispatcher:
-    """A dispatcher on a broker that answered; UsageError (exit 2, one masked line) otherwise."""
+def connect_broker(ctx: click.Context, text: str | None, insecure_transport: bool) -> Dispatcher | None:
+    """None without --broker; else a dispatcher on a broker that answered. UsageError (exit 2, one
+    masked line) if it did not, or if --concurrency was given: with a broker each worker sets its own."""
+    if text is None:
+        return None
+    if ctx.get_parameter_source("concurrency") is ParameterSource.COMMANDLINE:
+        raise click.UsageError("with --broker each worker sets its own --concurrency; drop it here")
     from trustscan.bulk.dispatch import BrokerError, Dispatcher
 
     dispatcher = Dispatcher(broker_endpoint(text, insecure_transport))

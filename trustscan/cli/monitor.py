@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from click.core import ParameterSource
 
 from trustscan.bulk.database import DatabaseLocation
 from trustscan.bulk.store import ResultStore
@@ -74,11 +73,7 @@ def monitor(ctx: click.Context, portfolio: Path, db_text: str, every: timedelta,
     settings = settings_from_options(scan)
     # Every input is checked before the lock file or the database is created: a refusal writes nothing.
     location = database_location(db_text, insecure_transport)
-    dispatcher = None
-    if broker_text is not None:
-        if ctx.get_parameter_source("concurrency") is ParameterSource.COMMANDLINE:
-            raise click.UsageError("with --broker each worker sets its own --concurrency; drop it here")
-        dispatcher = connect_broker(broker_text, insecure_transport)
+    dispatcher = connect_broker(ctx, broker_text, insecure_transport)
     if location.path is not None:
         check_database_file(location.path)
     check_new_run_database(location)
