@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
+from functools import cache
 from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
@@ -216,8 +216,7 @@ def validate_served_chain(
     """sslyze's deployment analysis (path validation against its stores + the custom CA) of a chain."""
     stores = list(TrustStoresRepository.get_default().get_all_stores())
     if ca_bundle is not None:
-        stat = ca_bundle.stat()
-        stores.append(_supplied_store(str(ca_bundle), stat.st_mtime_ns, stat.st_size))
+        stores.append(TrustStore(ca_bundle, "Supplied CA file", "N/A"))  # the name sslyze gives it
     try:
         subject: DNSName | IPAddress = IPAddress(ip_address(host))
     except ValueError:
@@ -227,13 +226,6 @@ def validate_served_chain(
     except MALFORMED_CERTIFICATE_ERRORS as exc:  # a malformed certificate from a hostile server
         return CheckFailed(describe_certificate_error(exc, _loadable(chain_pem)))
     return served_certificate(deployment, ca_bundle)
-
-
-@lru_cache(maxsize=8)
-def _supplied_store(path: str, mtime_ns: int, size: int) -> TrustStore:
-    """sslyze's store of the `--ca-bundle` file, once per file version (the key holds its mtime and
-    size): TrustStore parses the whole PEM file when built, and a bulk run built one per site."""
-    return TrustStore(Path(path), "Supplied CA file", "N/A")  # the name sslyze gives it
 
 
 def _loadable(chain_pem: tuple[str, ...]) -> list[x509.Certificate]:
