@@ -3,7 +3,7 @@
 Not a test. Times, in one process, the parse alone by
   - BeautifulSoup with the stdlib `html.parser` (the crawl's parser before lxml),
   - BeautifulSoup with its "lxml" tree builder,
-  - lxml directly (`trustscan.collect.crawl.extract.parse_html`, what the crawl uses),
+  - lxml directly (`trustscan.collect.crawl.parse.parse_html`, what the crawl uses),
 and the whole `extract_page` (parse + every fact) with lxml, on:
   - an ordinary 37 kB news page and a 400 kB portal page (many links, tables, a <style> block);
   - hostile pages at the crawl's 2 MB cap: `<a x="` repeated (quadratic in html.parser), and
@@ -25,7 +25,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from trustscan.collect.crawl.extract import extract_page, parse_html  # noqa: E402
+from trustscan.collect.crawl.extract import extract_page  # noqa: E402
+from trustscan.collect.crawl.parse import parse_html  # noqa: E402
 
 MB = 1024 * 1024
 

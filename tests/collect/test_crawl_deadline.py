@@ -15,7 +15,7 @@ import pytest
 
 from tests.collect.test_crawl import HTML, SITE, crawl, pages
 from trustscan.collect.crawl import crawl as crawl_module
-from trustscan.collect.crawl import extract as extract_module
+from trustscan.collect.crawl import deadline as deadline_module
 from trustscan.collect.crawl.content import analyse_content
 from trustscan.collect.crawl.crawl import CrawlLimits, analyse_html, crawl_site
 from trustscan.collect.crawl.extract import extract_page
@@ -51,7 +51,7 @@ def test_a_page_whose_analysis_outlasts_the_deadline_is_an_error_not_facts(monke
     decode = crawl_module.decode_html
 
     def slow_decode(body: bytes, content_type: str | None) -> Any:
-        for module in (extract_module, crawl_module):  # fetched in time; the deadline passes now
+        for module in (deadline_module, crawl_module):  # fetched in time; the deadline passes now
             monkeypatch.setattr(module, "time", _LateClock)
         return decode(body, content_type)
 

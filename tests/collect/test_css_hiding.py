@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trustscan.collect.crawl.css import colour_of, declarations, parse_selector
-from trustscan.collect.crawl.extract import extract_page, hiding_style
+from trustscan.collect.crawl.css import colour_of, declarations, hiding_style, parse_selector
+from trustscan.collect.crawl.extract import extract_page
 
 
 def hidden(markup: str, sheets: dict[str, str | None] | None = None, *, head: str = "") -> dict[str, str | None]:

@@ -8,8 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.world.content import encode_windows_1258
+from trustscan.collect.crawl.css import hiding_style
 from trustscan.collect.crawl.decode import decode_html
-from trustscan.collect.crawl.extract import MAX_LINKS, extract_page, hiding_style
+from trustscan.collect.crawl.extract import MAX_LINKS, extract_page
 from trustscan.collect.crawl.lexicon import fold, gambling_lexicon, privacy_vocabulary
 from trustscan.collect.crawl.signatures import match_script
 

@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 import pytest
 
-from trustscan.collect.crawl.extract import _style_rules, _without_comments, extract_page, hiding_style
+from trustscan.collect.crawl.css import hiding_style, style_rules, without_comments
+from trustscan.collect.crawl.extract import extract_page
 
 MEGABYTE = 1_000_000
 
@@ -58,7 +59,7 @@ def test_inline_style_patterns_are_linear(make: Callable[[int], str]) -> None:
     lambda n: ".a{display:none}" * (n // 16),
 ], ids=["no-braces", "open-braces", "unclosed-rule", "unclosed-comments", "many-rules"])
 def test_style_block_scan_is_linear(make: Callable[[int], str]) -> None:
-    assert_linear(make, lambda css: _style_rules(_without_comments(css)))
+    assert_linear(make, lambda css: style_rules(without_comments(css)))
 
 
 @pytest.mark.parametrize("page", [
@@ -80,13 +81,13 @@ def test_a_hostile_megabyte_page_is_analysed_in_well_under_a_second(page: str) -
 
 def test_style_rules_read_as_before() -> None:
     css = "@media screen { .a, #b { display:none } } .c{x} {y} .d { opacity: 0 !important ;}"
-    assert _style_rules(css) == [(" .a, #b ", " display:none "), (" .c", "x"), (" ", "y"),
+    assert style_rules(css) == [(" .a, #b ", " display:none "), (" .c", "x"), (" ", "y"),
                                 (" .d ", " opacity: 0 !important ;")]
-    assert _style_rules("a" * 600 + "{z}") == [("a" * 500, "z")]  # the last 500 characters of a selector
-    assert _style_rules(".e{" + "z" * 2001 + "}") == []  # a rule longer than the cap is not read
-    assert _without_comments("a/* x */b/*/c*/d") == "abd"
+    assert style_rules("a" * 600 + "{z}") == [("a" * 500, "z")]  # the last 500 characters of a selector
+    assert style_rules(".e{" + "z" * 2001 + "}") == []  # a rule longer than the cap is not read
+    assert without_comments("a/* x */b/*/c*/d") == "abd"
     # An unclosed comment runs to the end of the sheet, as in a browser: the rule after it hides nothing.
-    assert _without_comments(".a{display:none} /* .b{display:none}") == ".a{display:none} "
+    assert without_comments(".a{display:none} /* .b{display:none}") == ".a{display:none} "
     # "0 px" is not a length (no space before a unit, CSS Values 4 §5.1): the declaration is invalid.
     assert hiding_style("color:red; font-size: 0 px ! important") is None
     assert hiding_style("color:red; font-size:0 px !important ;") is None

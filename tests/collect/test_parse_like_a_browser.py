@@ -12,7 +12,8 @@ from __future__ import annotations
 import html5lib
 import pytest
 
-from trustscan.collect.crawl.extract import extract_page, extract_tree, parse_html
+from trustscan.collect.crawl.extract import extract_page, extract_tree
+from trustscan.collect.crawl.parse import parse_html
 
 SPAM = '<a href="https://nhacai.example/">nhà cái uy tín</a>'
 HIDE = '<div style="display:none">'

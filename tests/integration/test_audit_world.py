@@ -127,7 +127,7 @@ CRAWL_EXPECTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "content-malware": ({"b": "pass", "dd": "fail"}, {
         "dd.scripts.cryptominer": "fail", "dd.scripts.obfuscated": "fail", "dd.redirects.offsite": "warn",
         "dd.forms.password_offsite": "fail", "dd.scripts.integrity": "warn"}),
-    # Spam past the parser's nesting limit: not seen, so not a fail, but never a pass (extract.py).
+    # Spam past the parser's nesting limit: not seen, so not a fail, but never a pass (parse.py).
     "content-deep": ({"b": "pass", "dd": "error"}, {
         "dd.links.hidden_spam": "error", "dd.content.gambling": "error", "dd.scripts.cryptominer": "error",
         "dd.scripts.obfuscated": "error", "dd.redirects.offsite": "error", "dd.forms.password_offsite": "error",

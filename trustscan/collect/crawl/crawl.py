@@ -24,16 +24,11 @@ from urllib.parse import urldefrag, urlsplit
 import httpx
 
 from trustscan.collect.crawl import sitemap
+from trustscan.collect.crawl.deadline import in_time
 from trustscan.collect.crawl.decode import DecodedHtml, decode_html
-from trustscan.collect.crawl.extract import (
-    MAX_SCRIPT_SCAN,
-    ParsedHtml,
-    extract_parsed,
-    in_time,
-    page_stylesheets,
-    parse_html,
-)
-from trustscan.collect.crawl.signatures import match_script
+from trustscan.collect.crawl.extract import extract_parsed, page_stylesheets
+from trustscan.collect.crawl.parse import ParsedHtml, parse_html
+from trustscan.collect.crawl.signatures import MAX_SCRIPT_SCAN, match_script
 from trustscan.collect.crawl.subresources import Subresources
 from trustscan.core.errors import ProbeError, describe_error
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped

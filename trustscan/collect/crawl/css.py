@@ -10,9 +10,11 @@ background.
 What is read, and the limits (documented in README): selectors made of type, `.class`, `#id` and
 `*` compounds joined by descendant or child combinators (at most `MAX_COMPOUNDS`); selectors with
 attribute tests, pseudo-classes or sibling combinators are not matched (`:hover` menus stay as
-styled before hover). All `@media` blocks apply (the desktop view); the cascade orders matched rules
-by `!important`, specificity, then source order, and inline styles last. Every step is linear in its
-input: declarations are split, never backtracked over, and selector matching has a step budget past
+styled before hover). A sheet's text is read without comments and without its print, speech and
+`not screen` `@media` blocks; every other `@media` block applies (the desktop view). The cascade
+orders matched rules by `!important`, specificity, then source order, and inline styles last. Every
+step is linear in its input: comments, blocks and rules are found in one scan for their delimiters,
+declarations are split, never backtracked over, and selector matching has a step budget past
 which a selector is matched on its last compound alone (it then errs toward "hidden", never toward
 missing what is hidden).
 """
@@ -82,6 +84,11 @@ def hiding_reason(style: dict[str, str], background: str | None = None) -> str |
     """
     judged = judge(style, background)
     return judged[0] if judged else None
+
+
+def hiding_style(style: str) -> str | None:
+    """Why an inline style hides its element from a visitor, or None (CSS 2.1 §9.2.4, §11.2)."""
+    return hiding_reason({name: value for name, (value, _) in declarations(style).items()})
 
 
 def judge(style: dict[str, str], background: str | None = None) -> tuple[str, str] | None:
@@ -193,6 +200,80 @@ def _far_negative(value: str | None) -> str | None:
         return None
     amount, unit = float(length.group(1)), length.group(2) or "px"
     return f"{length.group(1)}{unit}" if amount <= -_FAR[unit] else None
+
+
+# --- style sheet text: comments, print-only blocks, rules -------------------------------------------
+
+
+# A rule of a style sheet is read as `selectors { declarations }` (comma lists allowed) with at most
+# this many characters of each; the rule is found by scanning for braces, once (see style_rules).
+_MAX_RULE_SELECTORS, _MAX_RULE_BLOCK = 500, 2000
+_BRACE = re.compile(r"[{}]")
+
+
+def without_comments(css: str) -> str:
+    r"""CSS without its /* comments */ in one pass; an unclosed comment runs to the end (CSS Syntax 3 §4.3.2).
+
+    A lazy `/\*.*?\*/` would search to the end once for every unclosed `/*`: quadratic.
+    """
+    kept: list[str] = []
+    position = 0
+    while (start := css.find("/*", position)) >= 0:
+        kept.append(css[position:start])
+        end = css.find("*/", start + 2)
+        if end < 0:
+            return "".join(kept)
+        position = end + 2
+    kept.append(css[position:])
+    return "".join(kept)
+
+
+# `@media print { ... }` (or speech, or `not screen`): rules a visitor's screen never applies.
+_OFF_SCREEN_MEDIA = re.compile(r"@media\s+(?:only\s+)?(?:print|speech|not\s+(?:all|screen))\b[^{;]{0,200}\{",
+                               re.IGNORECASE)
+
+
+def on_screen(css: str) -> str:
+    """The sheet without its print/speech-only `@media` blocks (`.menu{display:none}` when printing is common).
+
+    One pass: each such block is skipped to its matching brace by counting braces.
+    """
+    kept: list[str] = []
+    position = 0
+    for match in _OFF_SCREEN_MEDIA.finditer(css):
+        if match.start() < position:
+            continue  # inside a block already skipped
+        kept.append(css[position:match.start()])
+        depth, index = 1, match.end()
+        while depth and index < len(css):
+            brace = _BRACE.search(css, index)
+            if brace is None:
+                index = len(css)
+                break
+            depth += 1 if brace.group() == "{" else -1
+            index = brace.end()
+        position = index
+    kept.append(css[position:])
+    return "".join(kept)
+
+
+def style_rules(css: str) -> list[tuple[str, str]]:
+    r"""(selectors, declarations) of each innermost `selectors { declarations }` rule, in one pass.
+
+    The same rules as the pattern `([^{}]{1,500})\{([^{}]{0,2000})\}` found (at most the last 500
+    characters before the brace, at most 2000 inside; a rule nested in `@media {...}` counts), without
+    its backtracking: it retried up to 500 characters at every position of a brace-less block.
+    """
+    rules = []
+    previous = -1  # the brace before the current one
+    braces = [match.start() for match in _BRACE.finditer(css)]
+    for index, brace in enumerate(braces):
+        if css[brace] == "{" and brace - previous > 1 and index + 1 < len(braces):
+            close = braces[index + 1]
+            if css[close] == "}" and close - brace - 1 <= _MAX_RULE_BLOCK:
+                rules.append((css[max(previous + 1, brace - _MAX_RULE_SELECTORS):brace], css[brace + 1:close]))
+        previous = brace
+    return rules
 
 
 # --- style sheets: rules, selectors, matching --------------------------------------------------------

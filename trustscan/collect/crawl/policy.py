@@ -29,8 +29,9 @@ import httpx
 
 from trustscan.collect.crawl.crawl import MAX_BODY
 from trustscan.collect.crawl.decode import decode_html
-from trustscan.collect.crawl.extract import extract_page, visible_text
+from trustscan.collect.crawl.extract import extract_page
 from trustscan.collect.crawl.lexicon import Lexicon, privacy_vocabulary
+from trustscan.collect.crawl.parse import visible_text
 from trustscan.collect.crawl.pdftext import MAX_PDF_BYTES, pdf_text
 from trustscan.core.errors import describe_error
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped

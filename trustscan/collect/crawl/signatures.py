@@ -18,6 +18,8 @@ from trustscan.collect.crawl.lexicon import trackers
 from trustscan.core.yamldata import load_yaml
 
 KINDS = ("cryptominer", "obfuscation", "redirect")  # plus "tracker", from trackers.yaml
+# Characters of one inline script searched for signatures (and read for the HTML it writes, scriptplacement.py).
+MAX_SCRIPT_SCAN = 256 * 1024
 _EXCERPT = 80
 
 
