@@ -21,13 +21,6 @@ def test_the_fast_tls_path_loads_no_sslyze_plugin_or_scanner() -> None:
     assert out == "[]"
 
 
-def test_the_fast_tls_path_loads_no_pydantic() -> None:
-    """sslyze's JSON models (pydantic) cost ~0.08 s to import and build; the fast path never writes
-    sslyze JSON, so Heartbleed and CCS injection run from `memory_bugs`, ROBOT from its tester."""
-    out = _run(f"import sys; {_FAST_PATH}; print(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic'))")
-    assert out == "[]"
-
-
 def test_a_package_level_name_runs_the_real_init_once() -> None:
     out = _run(f"import sys; {_FAST_PATH}; "
                "from trustscan.collect.tls.lazy_package import is_deferred; "

@@ -17,11 +17,9 @@ What is used, and why:
   sslyze.plugins.certificate_info._cert_chain_analyzer.CertificateDeploymentAnalyzer and
       trust_store_repository.TrustStoresRepository: sslyze's own path validation of a chain the
       fast path received, and the bundled Mozilla store.
-  sslyze.server_connectivity.ServerConnectivityInfo, sslyze.plugins.plugin_base.ScanJobResult,
-      sslyze's ROBOT tester (`plugins.robot._robot_tester`) and its Heartbleed / CCS injection tests
-      (copied into `memory_bugs`: their plugin modules build pydantic JSON models on import): those
-      checks run in this thread on what the fast path learnt, without sslyze's connectivity test and
-      thread pool, and are combined as sslyze's plugin implementations combine them.
+  sslyze.server_connectivity.ServerConnectivityInfo, sslyze.plugins.plugin_base.ScanJobResult and
+      the Heartbleed / CCS injection / ROBOT plugin implementations: those checks run in this
+      thread on what the fast path learnt, without sslyze's connectivity test and thread pool.
 
 Public sslyze API (what `sslyze/__init__.py` exports, `sslyze.errors`, the scanner observer) is used
 where it is needed, mostly in deep.py.
@@ -49,15 +47,11 @@ from sslyze.plugins.certificate_info._cert_chain_analyzer import (
 )
 from sslyze.plugins.certificate_info.trust_stores.trust_store import TrustStore
 from sslyze.plugins.certificate_info.trust_stores.trust_store_repository import TrustStoresRepository
+from sslyze.plugins.heartbleed_plugin import HeartbleedImplementation
+from sslyze.plugins.openssl_ccs_injection_plugin import OpenSslCcsInjectionImplementation
 from sslyze.plugins.openssl_cipher_suites.cipher_suites import CipherSuite, CipherSuitesRepository
 from sslyze.plugins.plugin_base import ScanJobResult
-from sslyze.plugins.robot._robot_tester import (
-    RobotPmsPaddingPayloadEnum,
-    RobotScanResultEnum,
-    RobotServerResponsesAnalyzer,
-    ServerDoesNotSupportRsa,
-    test_robot,
-)
+from sslyze.plugins.robot.implementation import RobotImplementation
 from sslyze.server_connectivity import (
     ClientAuthRequirementEnum,
     ServerConnectivityInfo,
@@ -68,7 +62,6 @@ from sslyze.server_setting import ServerNetworkConfiguration, ServerNetworkLocat
 
 from trustscan.collect.tls.certificate import MALFORMED_CERTIFICATE_ERRORS, describe_certificate_error
 from trustscan.collect.tls.facts import CheckFailed, ServedCertificate, failure_from_exception
-from trustscan.collect.tls.memory_bugs import probe_ccs_injection, probe_heartbleed
 from trustscan.core.errors import ProbeError
 
 __all__ = [
@@ -292,55 +285,35 @@ class SslyzeChecks:
         )
 
     def heartbleed(self) -> bool | CheckFailed:
-        return _run_jobs([probe_heartbleed], self._info("heartbleed"), _single_bool)
+        result = _run_plugin(HeartbleedImplementation, self._info("heartbleed"))
+        return result if isinstance(result, CheckFailed) else bool(result.is_vulnerable_to_heartbleed)
 
     def ccs_injection(self) -> bool | CheckFailed:
-        return _run_jobs([probe_ccs_injection], self._info("ccs"), _single_bool)
+        result = _run_plugin(OpenSslCcsInjectionImplementation, self._info("ccs"))
+        return result if isinstance(result, CheckFailed) else bool(result.is_vulnerable_to_ccs_injection)
 
     def robot(self) -> str | CheckFailed:
-        return _run_jobs([test_robot] * _ROBOT_ATTEMPTS, self._info("robot"), _robot_result)
+        result = _run_plugin(RobotImplementation, self._info("robot"))
+        return result if isinstance(result, CheckFailed) else result.robot_result.name
 
 
-#: sslyze's RobotImplementation runs the test three times, to see that the answers are consistent.
-_ROBOT_ATTEMPTS = 3
-
-
-def _single_bool(results: list[ScanJobResult]) -> bool:
-    """sslyze's Heartbleed and CCS implementations: the one job's answer (re-raised if it failed)."""
-    if len(results) != 1:
-        raise RuntimeError(f"Unexpected number of scan jobs received: {results}")
-    return bool(results[0].get_result())
-
-
-def _robot_result(results: list[ScanJobResult]) -> str:
-    """sslyze's RobotImplementation.result_for_completed_scan_jobs: the name of its result enum."""
-    combined: dict[RobotPmsPaddingPayloadEnum, list[str]] = {payload: [] for payload in RobotPmsPaddingPayloadEnum}
-    for result in results:
-        try:
-            for payload, response in result.get_result().items():
-                combined[payload].append(response)
-        except ServerDoesNotSupportRsa:
-            return RobotScanResultEnum.NOT_VULNERABLE_RSA_NOT_SUPPORTED.name
-    return RobotServerResponsesAnalyzer(combined, _ROBOT_ATTEMPTS).compute_result_enum().name
-
-
-def _run_jobs(jobs: list[Callable[[ServerConnectivityInfo], Any]], info: ServerConnectivityInfo,
-              combine: Callable[[list[ScanJobResult]], Any]) -> Any:
-    """Run a check's jobs one after the other in this thread (sslyze's own scan_server, minus the pool).
+def _run_plugin(implementation: Any, info: ServerConnectivityInfo) -> Any:
+    """Run an sslyze plugin's jobs one after the other in this thread (sslyze's own scan_server, minus the pool).
 
     A ProbeError (the audit deadline, raised by the connection hook) ends the scan; any other
     failure makes this check's facts unknown, never a crash or a pass.
     """
     try:
         results = []
-        for job in jobs:
+        for job in implementation.scan_jobs_for_scan_command(info):
             try:
-                results.append(ScanJobResult(_return_value=job(info), _exception=None))
+                results.append(ScanJobResult(_return_value=job.function_to_call(*job.function_arguments),
+                                             _exception=None))
             except ProbeError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - the combination decides, as sslyze's does
+            except Exception as exc:  # noqa: BLE001 - sslyze's result_for_completed_scan_jobs decides
                 results.append(ScanJobResult(_return_value=None, _exception=exc))
-        return combine(results)
+        return implementation.result_for_completed_scan_jobs(info, results)
     except ProbeError:
         raise
     except Exception as exc:  # noqa: BLE001 - a failed check is an error fact, never a crash or a pass

@@ -34,7 +34,7 @@ from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
-from sslyze.plugins.robot._robot_tester import RobotScanResultEnum
+from sslyze.plugins.robot.implementation import RobotScanResultEnum
 from sslyze.server_connectivity import TlsVersionEnum
 
 from trustscan.collect.base import Deadline
