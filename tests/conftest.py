@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Iterator
 
 import pytest
@@ -19,11 +18,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     Without nginx, integration tests are skipped on a developer's machine but fail in CI (CI=true),
     where a missing nginx means the install step is broken, not that the tests may be left out.
     """
-    if find_nginx() is None:
-        reason = "nginx is not installed (apt-get install nginx); the local test world needs it"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but {reason}", pytrace=False)
-        pytest.skip(reason)
+    services.require(find_nginx(), "nginx", install="nginx-light")
     with running_world(tmp_path_factory.mktemp("world")) as w:
         yield w
 

@@ -7,7 +7,6 @@ that `--resume` completes it with every planned site recorded exactly once.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import services
 from tests.world import find_nginx
 from tests.world.many import ManyWorld, running_many
 
@@ -27,11 +27,7 @@ TRUSTSCAN = [str(Path(sys.executable).with_name("trustscan"))]  # the installed 
 
 @pytest.fixture(scope="module")
 def many(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ManyWorld]:
-    if find_nginx() is None:
-        reason = "nginx is not installed (apt-get install nginx); the generated world needs it"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but {reason}", pytrace=False)
-        pytest.skip(reason)
+    services.require(find_nginx(), "nginx", install="nginx-light")
     with running_many(tmp_path_factory.mktemp("many"), N_SITES) as world:
         yield world
 

@@ -4,7 +4,6 @@ changes state between rounds (its security.txt is taken away, then put back)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import sqlite3
@@ -19,6 +18,7 @@ import pytest
 
 from tests.integration.test_bulk_world import runs, write_portfolio
 from tests.integration.test_publish_world import CHROMIUM, IN_CI, chromium_screenshot
+from tests.support import services
 from tests.support.services import Redis
 from tests.support.site_links import broken_links
 from tests.world import find_nginx
@@ -31,11 +31,7 @@ EVERY = 6.0  # seconds between round starts: room to switch the site (and publis
 
 @pytest.fixture(scope="module")
 def three(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ManyWorld]:
-    if find_nginx() is None:
-        reason = "nginx is not installed (apt-get install nginx); the generated world needs it"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but {reason}", pytrace=False)
-        pytest.skip(reason)
+    services.require(find_nginx(), "nginx", install="nginx-light")
     with running_many(tmp_path_factory.mktemp("three"), 3) as world:
         yield world
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import services
 from tests.support.services import Postgres, Redis
 from tests.world import find_nginx
 from tests.world.many import ManyWorld, running_many
@@ -33,11 +34,7 @@ SECRET = "n0t-Printed"
 
 @pytest.fixture(scope="module")
 def many(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ManyWorld]:
-    if find_nginx() is None:
-        reason = "nginx is not installed (apt-get install nginx); the generated world needs it"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but {reason}", pytrace=False)
-        pytest.skip(reason)
+    services.require(find_nginx(), "nginx", install="nginx-light")
     with running_many(tmp_path_factory.mktemp("many"), N_SITES) as world:
         yield world
 
