@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.support import services
+from tests.support.processes import started
 from trustscan.cli.main import main
 
 TRUSTSCAN = [str(Path(sys.executable).with_name("trustscan"))]
@@ -41,16 +42,10 @@ def test_broker_lost_mid_run_is_exit_3_one_masked_line(tmp_path: Path, pg_url: s
 
         with redis.Redis.from_url(own.url(0)) as client:
             client.config_set("requirepass", SECRET)
-        proc = subprocess.Popen([*TRUSTSCAN, "bulk", str(portfolio(tmp_path)), "--db", pg_url, "--broker", broker],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
+        with started([*TRUSTSCAN, "bulk", str(portfolio(tmp_path)), "--db", pg_url, "--broker", broker]) as proc:
             wait_until_queued(proc)
             own.stop()
             _, stderr = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
     assert proc.returncode == 3, stderr
     assert stderr.strip().startswith("trustscan: error: lost the broker redis://:****@127.0.0.1")
     assert len(stderr.strip().splitlines()) == 1 and SECRET not in stderr
@@ -60,16 +55,11 @@ def test_database_lost_mid_run_is_exit_3_one_masked_line(tmp_path: Path, redis_s
     services.require(services.find_postgres_bin(), "PostgreSQL")
     with services.running_postgres() as own:
         db = own.create_database("lost").replace("trustscan@", f"trustscan:{SECRET}@")
-        proc = subprocess.Popen([*TRUSTSCAN, "bulk", str(portfolio(tmp_path)), "--db", db, "--broker",
-                                 redis_server.url(5)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
+        with started([*TRUSTSCAN, "bulk", str(portfolio(tmp_path)), "--db", db, "--broker",
+                      redis_server.url(5)]) as proc:
             wait_until_queued(proc)
             own.kill()
             _, stderr = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
     assert proc.returncode == 3, stderr
     assert stderr.strip().startswith("trustscan: error: lost the database postgresql://trustscan:****@127.0.0.1")
     assert len(stderr.strip().splitlines()) == 1 and SECRET not in stderr
@@ -77,18 +67,13 @@ def test_database_lost_mid_run_is_exit_3_one_masked_line(tmp_path: Path, redis_s
 
 def test_worker_exits_3_when_its_broker_goes_away(tmp_path: Path) -> None:
     services.require(services.find_redis_server(), "redis-server")
-    with services.running_redis() as own:
-        proc = subprocess.Popen([*TRUSTSCAN, "worker", "--broker", own.url(0), "--db", str(tmp_path / "r.db"), "-q"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-        try:
-            time.sleep(3)
-            assert proc.poll() is None
-            own.stop()
-            _, stderr = proc.communicate(timeout=90)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+    with services.running_redis() as own, started(
+            [*TRUSTSCAN, "worker", "--broker", own.url(0), "--db", str(tmp_path / "r.db"), "-q"],
+            start_new_session=True) as proc:
+        time.sleep(3)
+        assert proc.poll() is None
+        own.stop()
+        _, stderr = proc.communicate(timeout=90)
     assert proc.returncode == 3, stderr
     assert stderr.strip().splitlines()[-1].startswith("trustscan: error: lost the broker redis://127.0.0.1")
 
@@ -130,16 +115,10 @@ def test_interrupted_distributed_run_empties_its_queue_and_resumes(tmp_path: Pat
     sites = tmp_path / "p.txt"
     sites.write_text("".join(f"127.0.0.{i + 1}:9\n" for i in range(5)), encoding="utf-8")  # refused: no traffic
     db = pg_url.replace("trustscan@", f"trustscan:{SECRET}@")
-    proc = subprocess.Popen([*TRUSTSCAN, "bulk", str(sites), "--db", db, "--broker", broker, "--lang", "en"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with started([*TRUSTSCAN, "bulk", str(sites), "--db", db, "--broker", broker, "--lang", "en"]) as proc:
         wait_until_queued(proc)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 130, stderr
     assert "trustscan bulk --db 'postgresql://trustscan:****@127.0.0.1:" in stderr
     assert "--broker redis://127.0.0.1" in stderr and "--resume" in stderr and SECRET not in stderr

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import services
+from tests.support.processes import started
 from tests.world import find_nginx
 from tests.world.many import ManyWorld, running_many
 
@@ -97,16 +98,10 @@ def test_interrupted_bulk_resumes_without_loss_or_duplication(many: ManyWorld, t
     targets = many.targets()[:40]
     portfolio = write_portfolio(tmp_path / "p.txt", targets)
     db = tmp_path / "r.db"
-    proc = subprocess.Popen(bulk_args(many, portfolio, db, "--concurrency", "4"), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    try:
+    with started(bulk_args(many, portfolio, db, "--concurrency", "4"), text=False) as proc:
         wait_for_rows(db, proc, at_least=5)
         proc.send_signal(how)
         _, stderr = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     before = rows(db)
     assert 5 <= len(before) < len(targets)
     if how == signal.SIGKILL:

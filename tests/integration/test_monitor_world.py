@@ -19,6 +19,7 @@ import pytest
 from tests.integration.test_bulk_world import runs, write_portfolio
 from tests.integration.test_publish_world import CHROMIUM, IN_CI, chromium_screenshot
 from tests.support import services
+from tests.support.processes import started
 from tests.support.services import Redis
 from tests.support.site_links import broken_links
 from tests.world import find_nginx
@@ -68,24 +69,20 @@ def test_three_rounds_follow_a_site_that_changes_between_rounds(three: ManyWorld
     portfolio = write_portfolio(tmp_path / "p.txt", three.targets())
     db = tmp_path / "r.db"
     changing = three.hosts[1]
-    proc = subprocess.Popen(monitor_args(three, portfolio, db, "--every", f"{EVERY:g}s", "--rounds", "3"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     badges: list[dict[str, object]] = []
-    try:
-        wait_for_complete_runs(db, proc, 1)
-        three.switch_security_txt(changing, present=False)
-        # Published while the monitor waits for round 2, then after rounds 2 and 3.
-        badges.append(publish_badge(db, tmp_path / "site", slug(three, changing)))
-        wait_for_complete_runs(db, proc, 2)
-        three.switch_security_txt(changing, present=True)
-        badges.append(publish_badge(db, tmp_path / "site", slug(three, changing)))
-        stdout, stderr = proc.communicate(timeout=120)
-        badges.append(publish_badge(db, tmp_path / "site", slug(three, changing)))
-    finally:
-        three.switch_security_txt(changing, present=True)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    with started(monitor_args(three, portfolio, db, "--every", f"{EVERY:g}s", "--rounds", "3")) as proc:
+        try:
+            wait_for_complete_runs(db, proc, 1)
+            three.switch_security_txt(changing, present=False)
+            # Published while the monitor waits for round 2, then after rounds 2 and 3.
+            badges.append(publish_badge(db, tmp_path / "site", slug(three, changing)))
+            wait_for_complete_runs(db, proc, 2)
+            three.switch_security_txt(changing, present=True)
+            badges.append(publish_badge(db, tmp_path / "site", slug(three, changing)))
+            stdout, stderr = proc.communicate(timeout=120)
+            badges.append(publish_badge(db, tmp_path / "site", slug(three, changing)))
+        finally:
+            three.switch_security_txt(changing, present=True)
     assert proc.returncode == 0, stderr  # the last round: every site passes c and e again
     assert runs(db) == [(1, "complete", 3), (2, "complete", 3), (3, "complete", 3)]
     assert stdout.count("Round ") == 3 and stdout.count("Next round at") == 2, stdout
@@ -165,16 +162,10 @@ def test_the_published_site_renders_and_searches_in_headless_chromium(three: Man
 def test_ctrl_c_between_rounds_ends_cleanly_keeping_finished_rounds(three: ManyWorld, tmp_path: Path) -> None:
     portfolio = write_portfolio(tmp_path / "p.txt", three.targets())
     db = tmp_path / "r.db"
-    proc = subprocess.Popen(monitor_args(three, portfolio, db, "--every", "1h", "--quiet"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+    with started(monitor_args(three, portfolio, db, "--every", "1h", "--quiet")) as proc:
         wait_for_complete_runs(db, proc, 1)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 130 and "Traceback" not in stderr and stdout == "", stderr
     assert "Stopped between rounds: 1 complete round(s)" in stderr
     assert runs(db) == [(1, "complete", 3)]  # the finished round kept, no other started
@@ -236,22 +227,17 @@ def test_with_a_broker_ctrl_c_stops_beat_and_empties_the_queues(three: ManyWorld
     portfolio = write_portfolio(tmp_path / "p.txt", three.targets())
     db = tmp_path / "r.db"
     broker = redis_server.url(4)
-    proc = subprocess.Popen(monitor_args(three, portfolio, db, "--every", "1h", "--broker", broker, "--quiet"),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     import redis
 
     client = redis.Redis.from_url(broker)
-    try:
+    with started(monitor_args(three, portfolio, db, "--every", "1h", "--broker", broker, "--quiet"),
+                 cwd=tmp_path) as proc:
         deadline = time.monotonic() + 60
         while not [key for key in client.scan_iter("trustscan.*") if client.type(key) == b"list" and client.llen(key)]:
             assert time.monotonic() < deadline and proc.poll() is None, "round 1's sites were never queued"
             time.sleep(0.1)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 130 and "Traceback" not in stderr, stderr
     assert runs(db) == [(1, "interrupted", 3)] and "Stopped: round 1 (run 1) has 0 of 3 sites" in stderr
     queued = {key: client.llen(key) for key in client.scan_iter("trustscan.*") if client.type(key) == b"list"}
