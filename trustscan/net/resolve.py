@@ -136,6 +136,7 @@ class Resolver:
             self._resolver.nameservers = [nameserver.ip]
             self._resolver.port = nameserver.port
         self._resolver.lifetime = timeout
+        self._dnssec: dns.asyncresolver.Resolver | None = None
 
     async def addresses(self, name: str) -> list[str]:
         """Every A and AAAA address of `name`, IPv4 first; ProbeError when there are none."""
@@ -174,13 +175,17 @@ class Resolver:
         """One DNSSEC-aware (DO bit) query for criterion a's zone hygiene (CAA, DNSSEC).
 
         NXDOMAIN and NODATA are answers (no records); a resolver that cannot answer is a ProbeError.
-        A separate dnspython resolver carries the DO bit, so address lookups stay as they were.
+        A separate dnspython resolver carries the DO bit, so address lookups stay as they were; it is
+        made once per Resolver (each dnspython Resolver made costs a gethostname call and its set-up:
+        criterion a's zone checks asked for five per site).
         """
-        resolver = dns.asyncresolver.Resolver(configure=False)
-        resolver.nameservers = list(self._resolver.nameservers)
-        resolver.port = self._resolver.port
-        resolver.lifetime = self._resolver.lifetime
-        resolver.use_edns(0, dns.flags.DO, 1232)
+        resolver = self._dnssec
+        if resolver is None:
+            resolver = self._dnssec = dns.asyncresolver.Resolver(configure=False)
+            resolver.nameservers = list(self._resolver.nameservers)
+            resolver.port = self._resolver.port
+            resolver.lifetime = self._resolver.lifetime
+            resolver.use_edns(0, dns.flags.DO, 1232)
         try:
             answer = await resolver.resolve(name, rdtype, search=False, raise_on_no_answer=False)
         except dns.resolver.NXDOMAIN:
