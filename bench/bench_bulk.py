@@ -6,7 +6,10 @@ scan the same servers in the same run, one after the other, each as its own proc
 
 - wall time and sites per second;
 - peak RSS of that process (os.wait4's rusage of exactly that child, so one tool's peak cannot leak
-  into the other's number) and its CPU time (user + system);
+  into the other's number; with worker processes, the largest of them) and its CPU time (user +
+  system, its reaped worker processes included), also per site;
+- peak total RSS of the process and all its descendants at once (sampled from /proc every 50 ms): the
+  memory a run with `--processes N` really holds;
 - load on the scanned servers (politeness): TCP connections nginx accepted during the scan
   (stub_status), per site; and the most connections open at once to any one server address, sampled
   from the kernel's socket table (/proc/net/tcp, server side, every 10 ms) while the tool runs.
@@ -14,11 +17,13 @@ scan the same servers in the same run, one after the other, each as its own proc
 By default trustscan runs the full six criteria (`--only ''`), with a "do not visit" list snapshot
 (criterion d) naming nothing the world serves; trustscan does much more per site (TLS, HTTP front
 door, headers, security.txt, crawl, exposure probes, DNS zone, lists) than sslyze (TLS only).
-`--baseline DIR` also runs another copy of the trustscan package (e.g. `git archive <commit>
-trustscan | tar -x -C DIR`) on the same servers in the same run. Prints a markdown table. Usage:
+`--processes 1,2` runs trustscan once per value (`bulk --processes N`; default: once, with its own
+automatic choice). `--baseline DIR` also runs another copy of the trustscan package (`git archive
+<commit> trustscan rules | tar -x -C DIR; mv DIR/rules DIR/trustscan/`) on the same servers in the
+same run, with its own defaults. Prints a markdown table. Usage:
 
     python bench/bench_bulk.py [--sizes 200,1000] [--concurrency 32] [--per-ip 4] [--only c,e]
-                               [--skip-sslyze] [--baseline DIR]
+                               [--processes 1,2] [--skip-sslyze] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ class Measurement:
     exit_code: int
     peak_per_address: int = 0
     note: str = ""
+    peak_tree_rss_mb: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -65,7 +71,8 @@ class Measurement:
 
     def row(self) -> str:
         return (f"| {self.tool} | {self.sites} | {self.wall:.1f} | {self.rate:.2f} | {self.peak_rss_mb:.0f} | "
-                f"{self.cpu:.1f} | {self.connections / self.sites:.1f} | {self.peak_per_address} | {self.note} |")
+                f"{self.peak_tree_rss_mb:.0f} | {self.cpu:.1f} | {self.cpu / self.sites * 1000:.0f} | "
+                f"{self.connections / self.sites:.1f} | {self.peak_per_address} | {self.note} |")
 
 
 class OpenConnections(threading.Thread):
@@ -96,6 +103,49 @@ class OpenConnections(threading.Thread):
         return self.peak
 
 
+class TreeMemory(threading.Thread):
+    """Samples the resident memory of a process and all its descendants together; keeps the peak (MB)."""
+
+    def __init__(self, pid: int, every: float = 0.05) -> None:
+        super().__init__(daemon=True)
+        self._pid = pid
+        self._every = every
+        self._done = threading.Event()
+        self.peak = 0.0
+
+    def run(self) -> None:
+        while not self._done.wait(self._every):
+            self.peak = max(self.peak, sum(_rss_kb(pid) for pid in _tree(self._pid)) / 1024)
+
+    def stop(self) -> float:
+        self._done.set()
+        self.join()
+        return self.peak
+
+
+def _tree(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                todo += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def _proc_hex(ip: str, port: int) -> str:
     """An IPv4 address and port as /proc/net/tcp spells them (address in host byte order)."""
     return f"{struct.unpack('=I', socket.inet_aton(ip))[0]:08X}:{port:04X}"
@@ -110,6 +160,8 @@ def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note:
     clock = time.perf_counter()
     env = {**CHILD_ENV, "PYTHONPATH": pythonpath} if pythonpath else CHILD_ENV
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd="/")
+    memory = TreeMemory(proc.pid)
+    memory.start()
     assert proc.stderr is not None
     # Drain stderr on the side so a chatty tool can never block on a full pipe.
     errors = bytearray()
@@ -125,30 +177,35 @@ def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note:
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - clock
     peak = sampler.stop()
+    tree_rss = memory.stop()
     connections = world.accepted_connections() - before
     if proc.returncode not in (0, 1, 3):
         print(f"{tool} exited {proc.returncode}: {errors[-2000:].decode(errors='replace')}", file=sys.stderr)
     return Measurement(tool, sites, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, connections,
-                       proc.returncode, peak, note)
+                       proc.returncode, peak, note, max(tree_rss, usage.ru_maxrss / 1024))
 
 
 def bench_size(n: int, concurrency: int, per_ip: int, skip_sslyze: bool, only: str,
-               baseline: Path | None = None) -> list[Measurement]:
+               baseline: Path | None = None, processes: list[int | None] | None = None) -> list[Measurement]:
     results = []
     with tempfile.TemporaryDirectory(prefix="trustscan-bench-") as tmp, running_many(Path(tmp), n) as world:
         portfolio = Path(tmp) / "portfolio.txt"
         portfolio.write_text("\n".join(world.targets()) + "\n", encoding="utf-8")
         blocklist = Path(tmp) / "blocklist.txt"
         blocklist.write_text(BLOCKLIST, encoding="utf-8")
-        copies = {"trustscan bulk": None, **({"baseline trustscan bulk": str(baseline.resolve())} if baseline else {})}
-        for label, pythonpath in copies.items():
+        copies: list[tuple[str, str | None, int | None]] = [
+            (f"trustscan bulk --processes {count}" if count else "trustscan bulk", None, count)
+            for count in (processes or [None])]
+        if baseline:
+            copies.append(("baseline trustscan bulk", str(baseline.resolve()), None))
+        for label, pythonpath, count in copies:
             db = Path(tmp) / f"results-{len(results)}.db"
             results.append(run_measured([
                 str(BIN / "python"), "-m", "trustscan", "bulk", str(portfolio), "--db", str(db), "--quiet",
                 "--allow-private", "--resolver", f"{world.dns_ip}:{world.dns_port}", "--ca-bundle",
                 str(world.ca_bundle), "--http-port", str(world.http_port), "--concurrency", str(concurrency),
                 "--per-ip", str(per_ip), "--timeout", "120", "--blocklist", str(blocklist),
-                *(["--only", only] if only else []),
+                *(["--only", only] if only else []), *(["--processes", str(count)] if count else []),
             ], world, label + (f" --only {only}" if only else " (all six criteria)"), n, pythonpath=pythonpath))
             results[-1] = replace(results[-1], note=f"concurrency {concurrency}, per-ip {per_ip}; {_outcome(db)}")
         if not skip_sslyze:
@@ -183,30 +240,37 @@ def main() -> None:
                         help="criteria for trustscan bulk (default '': all six; c,e is TLS + security.txt + home "
                              "page, the scope sslyze covers)")
     parser.add_argument("--baseline", type=Path, help="folder holding another copy of the trustscan package")
+    parser.add_argument("--processes", default="",
+                        help="comma-separated `bulk --processes` values, one trustscan run each (default: "
+                             "one run, trustscan's automatic choice)")
     options = parser.parse_args()
     compile_like_installed(options.baseline)
     measurements: list[Measurement] = []
     for n in (int(size) for size in options.sizes.split(",")):
         done = bench_size(n, options.concurrency, options.per_ip, options.skip_sslyze, options.only,
-                          options.baseline)
+                          options.baseline, [int(c) for c in options.processes.split(",")] if options.processes
+                          else None)
         measurements += done
         for m in done:
             print(f"N={n} {m.tool}: {m.wall:.1f} s, {m.peak_rss_mb:.0f} MB, exit {m.exit_code}", file=sys.stderr)
     print(f"\n{os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")
-    print("| tool | sites | wall s | sites/s | peak RSS MB | CPU s | TCP conns/site | max open conns/address | notes |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("| tool | sites | wall s | sites/s | peak RSS MB | peak RSS MB, all processes | CPU s | CPU ms/site "
+          "| TCP conns/site | max open conns/address | notes |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for m in measurements:
         print(m.row())
     print()
     for n in sorted({m.sites for m in measurements}):
-        ours = next((m for m in measurements if m.sites == n and m.tool.startswith("trustscan")), None)
         sslyze = next((m for m in measurements if m.sites == n and m.tool.startswith("sslyze")), None)
-        if ours and sslyze:
-            print(f"N={n}: trustscan {ours.rate / sslyze.rate:.1f}x sslyze's throughput (same run)")
-    ours_by_size = {m.sites: m for m in measurements if m.tool.startswith("trustscan")}
-    if len(ours_by_size) > 1:
-        small, large = ours_by_size[min(ours_by_size)], ours_by_size[max(ours_by_size)]
-        print(f"trustscan peak RSS {large.sites} vs {small.sites} sites: {large.peak_rss_mb / small.peak_rss_mb:.2f}x")
+        for ours in (m for m in measurements if m.sites == n and "trustscan" in m.tool):
+            if sslyze:
+                print(f"N={n}: {ours.tool} {ours.rate / sslyze.rate:.1f}x sslyze's throughput (same run)")
+    for tool in dict.fromkeys(m.tool for m in measurements if m.tool.startswith("trustscan")):
+        by_size = {m.sites: m for m in measurements if m.tool == tool}
+        if len(by_size) > 1:
+            small, large = by_size[min(by_size)], by_size[max(by_size)]
+            print(f"{tool} peak RSS {large.sites} vs {small.sites} sites: {large.peak_rss_mb / small.peak_rss_mb:.2f}x "
+                  f"(all processes: {large.peak_tree_rss_mb / small.peak_tree_rss_mb:.2f}x)")
 
 
 if __name__ == "__main__":

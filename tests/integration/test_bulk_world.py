@@ -1,12 +1,14 @@
 """Integration: `trustscan bulk` as a real process over 200 generated sites of the local world.
 
-The interruption tests really kill the process (SIGKILL, SIGINT) in the middle of a run and prove
-that `--resume` completes it with every planned site recorded exactly once.
+The interruption tests really kill the process (SIGKILL, SIGINT) in the middle of a run, with the
+audits in the bulk process or in worker processes (--processes), and prove that `--resume` completes
+it with every planned site recorded exactly once; another SIGKILLs one worker process mid-run.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -19,6 +21,7 @@ import pytest
 
 from tests.support import services
 from tests.support.processes import started
+from tests.support.verdicts import verdicts
 from tests.world import find_nginx
 from tests.world.many import ManyWorld, running_many
 
@@ -92,16 +95,25 @@ def test_bulk_over_200_sites_records_every_site(many: ManyWorld, tmp_path: Path)
     assert result.returncode in (0, 1, 3) and f"{N_SITES} of {N_SITES} sites" in result.stdout, result.stderr
 
 
+@pytest.mark.parametrize("processes", ["1", "2"])
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
 def test_interrupted_bulk_resumes_without_loss_or_duplication(many: ManyWorld, tmp_path: Path,
-                                                             how: signal.Signals) -> None:
+                                                             how: signal.Signals, processes: str) -> None:
     targets = many.targets()[:40]
     portfolio = write_portfolio(tmp_path / "p.txt", targets)
     db = tmp_path / "r.db"
-    with started(bulk_args(many, portfolio, db, "--concurrency", "4"), text=False) as proc:
+    args = bulk_args(many, portfolio, db, "--concurrency", "4", "--processes", processes)
+    with started(args, text=False) as proc:
         wait_for_rows(db, proc, at_least=5)
+        workers = children(proc.pid)
+        assert len(workers) == int(processes) - (processes == "1")  # no worker process with --processes 1
         proc.send_signal(how)
         _, stderr = proc.communicate(timeout=30)
+        # Killed bulk or stopped one: no worker goes on auditing (they end when their stdin closes).
+        deadline = time.monotonic() + 15
+        while any(Path(f"/proc/{pid}").exists() and not zombie(pid) for pid in workers):
+            assert time.monotonic() < deadline, "a worker process outlived its bulk"
+            time.sleep(0.05)
     before = rows(db)
     assert 5 <= len(before) < len(targets)
     if how == signal.SIGKILL:
@@ -118,6 +130,52 @@ def test_interrupted_bulk_resumes_without_loss_or_duplication(many: ManyWorld, t
     assert runs(db) == [(1, "complete", 40)]
     assert sorted(site for _, site, _ in after) == sorted(targets)  # none lost, none twice
     assert set(before) <= set(after)  # finished sites were kept, not audited again
+
+
+def test_a_killed_worker_process_loses_nothing_and_verdicts_match_one_process(many: ManyWorld,
+                                                                             tmp_path: Path) -> None:
+    targets = many.targets()[:60]
+    portfolio = write_portfolio(tmp_path / "p.txt", targets)
+    one_db = tmp_path / "one.db"
+    one = subprocess.run(bulk_args(many, portfolio, one_db, "--concurrency", "8", "--processes", "1", "--quiet"),
+                         capture_output=True, text=True, timeout=600)
+    expected = verdicts(result_rows(one_db))
+    assert len(expected) == len(targets), one.stderr
+
+    db = tmp_path / "r.db"
+    with started(bulk_args(many, portfolio, db, "--concurrency", "8", "--processes", "2"), text=False) as proc:
+        wait_for_rows(db, proc, at_least=5)
+        workers = children(proc.pid)
+        assert len(workers) == 2
+        os.kill(workers[0], signal.SIGKILL)  # with about 4 audits in hand
+        stdout, stderr = proc.communicate(timeout=600)
+    assert proc.returncode == one.returncode, stderr.decode("utf-8", "replace")[-2000:]
+    assert f"{len(targets)} of {len(targets)} sites" in stdout.decode()
+    assert runs(db) == [(1, "complete", len(targets))]
+    got = result_rows(db)
+    assert sorted(site for site, *_ in got) == sorted(targets)  # every site, exactly once
+    assert verdicts(got) == expected  # the audits the killed process had in hand were done again, whole
+    assert b"Traceback" not in stderr
+
+
+def children(pid: int) -> list[int]:
+    """The running child processes of `pid` (Linux: /proc/PID/task/*/children)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def result_rows(db: Path) -> list[tuple[str, str, str, str | None]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT site, overall, criteria, report FROM results ORDER BY site").fetchall()
 
 
 def test_nothing_to_resume_and_bad_input_are_usage_errors(many: ManyWorld, tmp_path: Path) -> None:

@@ -8,7 +8,6 @@ fixtures (tests/support/services.py); the sites are tests/world/many.py's.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -22,6 +21,7 @@ import pytest
 
 from tests.support import services
 from tests.support.services import Postgres, Redis
+from tests.support.verdicts import verdicts
 from tests.world import find_nginx
 from tests.world.many import ManyWorld, running_many
 
@@ -59,16 +59,6 @@ def stop(proc: subprocess.Popen[bytes], sig: signal.Signals = signal.SIGTERM) ->
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-
-
-def verdicts(rows: list[tuple[str, str, str, str | None]]) -> dict[str, tuple[str, dict[str, str], list[str]]]:
-    """site -> (overall, criteria, failed and warned rule ids): what the audit concluded, without timings."""
-    out = {}
-    for site, overall, criteria, report in rows:
-        data = json.loads(report) if report else None
-        rules = sorted(f"{v['rule_id']}={v['status']}" for v in data["verdicts"]) if data else []
-        out[site] = (overall, json.loads(criteria), rules)
-    return out
 
 
 def pg_rows(url: str) -> list[tuple[str, str, str, str | None]]:

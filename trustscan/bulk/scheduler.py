@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,11 +62,13 @@ async def scan_all(
     on_result: Callable[[SiteRow], None],
     stop: asyncio.Event | None = None,
     audit: Callable[..., Any] | None = None,
+    run_site: Callable[[BulkJob], Awaitable[SiteRow]] | None = None,
 ) -> bool:
     """Audit every job; True when all finished, False when `stop` was set first.
 
     On stop, audits in flight are cancelled and not reported: a resumed run audits them again, so
-    nothing is lost and nothing is half-recorded.
+    nothing is lost and nothing is half-recorded. `run_site` audits a site elsewhere once it holds its
+    slots (trustscan.bulk.processes: in a worker process); by default `audit_one` runs it here.
     """
     stop = stop or asyncio.Event()
     resolver = Resolver(settings.nameserver, timeout=min(settings.probe_timeout, settings.timeout))
@@ -81,7 +83,10 @@ async def scan_all(
             address = await first_address(job.target, resolver)
         slot = ip_slots.setdefault(address, asyncio.Semaphore(limits.per_ip)) if address else None
         async with _maybe(slot), global_slots:
-            row = await audit_one(job, settings, ruleset=ruleset, catalog=catalog, audit=audit,
+            if run_site is not None:
+                row = await run_site(job)
+            else:
+                row = await audit_one(job, settings, ruleset=ruleset, catalog=catalog, audit=audit,
                                       deadline=settings.timeout + limits.deadline_margin)
         on_result(row)
 

@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +73,10 @@ _AUDIT_OPTIONS = (*SCAN_OPTION_NAMES, "lang")
               help="Sites audited at the same time, in total.")
 @click.option("--per-ip", type=click.IntRange(1, 64), default=2, show_default=True,
               help="Sites audited at the same time on one server address (shared hosting).")
+@click.option("--processes", type=click.IntRange(1, 64), default=None, metavar="N",
+              help="Worker processes auditing the sites (the bulk process keeps the limits, the database and "
+                   "the progress); default: one per usable CPU core, one per 20 sites at most; 1 audits in the "
+                   "bulk process itself.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary (problems still go to stderr).")
 @broker_option("Queue one task per site on this Redis broker for `trustscan worker` processes (redis:// or "
                "rediss://) instead of auditing in this process.")
@@ -79,7 +84,8 @@ _AUDIT_OPTIONS = (*SCAN_OPTION_NAMES, "lang")
 @lang_option("Language of messages and the stored reports.")
 @click.pass_context
 def bulk(ctx: click.Context, portfolio: Path | None, db_text: str, resume: bool, concurrency: int, per_ip: int,
-         quiet: bool, broker_text: str | None, insecure_transport: bool, lang: str, **scan: Any) -> None:
+         processes: int | None, quiet: bool, broker_text: str | None, insecure_transport: bool, lang: str,
+         **scan: Any) -> None:
     """Audit every site of PORTFOLIO (text: one target per line; or CSV) into the --db database."""
     ruleset = load_rules()
     settings = settings_from_options(scan)
@@ -88,7 +94,8 @@ def bulk(ctx: click.Context, portfolio: Path | None, db_text: str, resume: bool,
     # Every input is checked before the lock file or the database is created: a refusal writes nothing.
     loaded = _check_inputs(ctx, portfolio, location, resume)
     with exclusive_database(location):
-        _bulk(loaded, portfolio, location, settings, concurrency, per_ip, quiet, lang, ruleset, dispatcher)
+        _bulk(loaded, portfolio, location, settings, BulkOptions(concurrency, per_ip, processes), quiet, lang,
+              ruleset, dispatcher)
 
 
 def broker_endpoint(text: str, insecure_transport: bool) -> Endpoint:
@@ -106,8 +113,9 @@ def connect_broker(ctx: click.Context, text: str | None, insecure_transport: boo
     masked line) if it did not, or if --concurrency was given: with a broker each worker sets its own."""
     if text is None:
         return None
-    if ctx.get_parameter_source("concurrency") is ParameterSource.COMMANDLINE:
-        raise click.UsageError("with --broker each worker sets its own --concurrency; drop it here")
+    for option in ("concurrency", "processes"):
+        if ctx.get_parameter_source(option) is ParameterSource.COMMANDLINE:
+            raise click.UsageError(f"with --broker each worker sets its own --{option}; drop it here")
     from trustscan.bulk.dispatch import BrokerError, Dispatcher
 
     dispatcher = Dispatcher(broker_endpoint(text, insecure_transport))
@@ -257,15 +265,25 @@ def exclusive_database(location: DatabaseLocation) -> Iterator[None]:
         lock.__exit__(None, None, None)
 
 
+@dataclass(frozen=True)
+class BulkOptions:
+    """How a run is spread: sites at once in total and per address, and worker processes (None: automatic)."""
+
+    concurrency: int
+    per_ip: int
+    processes: int | None
+
+
 def _bulk(loaded: Portfolio | None, portfolio: Path | None, location: DatabaseLocation, settings: AuditSettings,
-          concurrency: int, per_ip: int, quiet: bool, lang: str, ruleset: Any, dispatcher: Dispatcher | None) -> None:
+          options: BulkOptions, quiet: bool, lang: str, ruleset: Any, dispatcher: Dispatcher | None) -> None:
     from trustscan.bulk.dispatch import BrokerError
+    from trustscan.bulk.processes import ProcessStartError
 
     with open_store(location, create=True) as store:
         try:
-            finished, values, counts, catalog = _run(store, loaded, portfolio, location, settings, concurrency,
-                                                     per_ip, quiet, lang, ruleset, dispatcher)
-        except (StoreLostError, BrokerError) as exc:  # a service went away mid-run: what was written stays
+            finished, values, counts, catalog = _run(store, loaded, portfolio, location, settings, options, quiet,
+                                                     lang, ruleset, dispatcher)
+        except (StoreLostError, BrokerError, ProcessStartError) as exc:  # mid-run: what was written stays
             click.echo(f"trustscan: error: {exc}", err=True)
             sys.exit(ExitCode.INCOMPLETE)
         finally:
@@ -282,9 +300,10 @@ def _bulk(loaded: Portfolio | None, portfolio: Path | None, location: DatabaseLo
 
 
 def _run(store: ResultStore, loaded: Portfolio | None, portfolio: Path | None, location: DatabaseLocation,
-         settings: AuditSettings, concurrency: int, per_ip: int, quiet: bool, lang: str, ruleset: Any,
+         settings: AuditSettings, options: BulkOptions, quiet: bool, lang: str, ruleset: Any,
          dispatcher: Dispatcher | None) -> tuple[bool, dict[str, Any], dict[str, int], Catalog]:
     """Plan (new run or resumption), audit every remaining site, and mark the run; (finished, summary values)."""
+    from trustscan.bulk.processes import choose_processes
     from trustscan.bulk.scheduler import BulkLimits
     from trustscan.cli.progress import BulkProgress
 
@@ -305,9 +324,11 @@ def _run(store: ResultStore, loaded: Portfolio | None, portfolio: Path | None, l
 
     with progress:
         if dispatcher is None:
-            finished = asyncio.run(_scan(jobs, settings, BulkLimits(concurrency, per_ip), ruleset, catalog, record))
+            processes = choose_processes(options.processes, len(jobs), options.concurrency)
+            finished = asyncio.run(_scan(jobs, settings, BulkLimits(options.concurrency, options.per_ip), ruleset,
+                                         catalog, record, processes))
         else:
-            finished = _distribute(dispatcher, store, run_id, info.total, jobs, per_ip, progress, quiet)
+            finished = _distribute(dispatcher, store, run_id, info.total, jobs, options.per_ip, progress, quiet)
     store.set_status(run_id, "complete" if finished else "interrupted")
     info = store.run(run_id)
     counts = store.counts(run_id)
@@ -401,18 +422,26 @@ def _distribute(dispatcher: Dispatcher, store: ResultStore, run_id: int, total: 
 
 
 async def _scan(jobs: list[BulkJob], settings: AuditSettings, limits: BulkLimits, ruleset: Any, catalog: Catalog,
-                record: Any) -> bool:
-    """Run the scheduler with Ctrl-C and SIGTERM turned into a clean stop (rows already written stay)."""
+                record: Any, processes: int) -> bool:
+    """Run the scheduler with Ctrl-C and SIGTERM turned into a clean stop (rows already written stay);
+    with `processes` > 1 the audits run in that many worker processes (trustscan.bulk.processes)."""
+    from trustscan.bulk.processes import ProcessPool
+    from trustscan.bulk.scheduler import scan_all
+
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
+    pool = ProcessPool(processes, settings, catalog.language, limits.deadline_margin) if processes > 1 else None
     try:
-        from trustscan.bulk.scheduler import scan_all
-
-        return await scan_all(jobs, settings, limits, ruleset=ruleset, catalog=catalog, on_result=record, stop=stop)
+        if pool is not None:
+            await pool.start()
+        return await scan_all(jobs, settings, limits, ruleset=ruleset, catalog=catalog, on_result=record, stop=stop,
+                              run_site=pool.audit if pool is not None else None)
     finally:
+        if pool is not None:
+            await pool.close()
         for sig in signals:
             loop.remove_signal_handler(sig)
 
