@@ -8,6 +8,8 @@ both, and every fact must be equal except `accepted_suites`, which the fast path
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.world import World
+from trustscan.collect.tls.compat import ROBOT_RSA_NOT_SUPPORTED
 from trustscan.collect.tls.deep import scan_tls
 from trustscan.collect.tls.fast import scan_tls_fast
 from trustscan.collect.tls.handshake import HandshakeCounter
@@ -117,6 +120,45 @@ def test_fast_path_sends_few_client_hellos(both_paths: dict[str, Any]) -> None:
     legacy = both_paths["legacy"][2]
     # enumerating its non-forward-secret suites and ROBOT's 3x6 payloads cost more, still far below 410
     assert good.client_hellos < legacy.client_hellos <= 60, legacy.by_purpose
+
+
+def test_memory_bug_checks_connect_only_below_tls_1_3(both_paths: dict[str, Any]) -> None:
+    """Heartbleed and CCS injection: a TLS 1.3 server gets sslyze's own no-connection answer, an older
+    one is really tested (its connections are counted), and both paths agree (the facts test above)."""
+    good, legacy = both_paths["good"][2].by_purpose, both_paths["legacy"][2].by_purpose
+    assert not {"heartbleed", "ccs"} & set(good), good
+    assert legacy.get("heartbleed", 0) >= 1 and legacy.get("ccs", 0) >= 1, legacy
+
+
+_LOADED_AFTER_SCAN = """
+import sys
+from pathlib import Path
+from trustscan.collect.tls.fast import scan_tls_fast
+host, ip, port, bundle = sys.argv[1:]
+facts = scan_tls_fast(host, ip, int(port), ca_bundle=Path(bundle), timeout=5.0)
+print(facts["heartbleed"], facts["robot_result"], sorted(m for m in ("pydantic", "sslyze.plugins.heartbleed_plugin",
+      "sslyze.plugins.robot.implementation") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(("site", "expected"), [
+    ("good", "False NOT_VULNERABLE_RSA_NOT_SUPPORTED []"),
+    ("legacy", "False NOT_VULNERABLE_NO_ORACLE ['pydantic', 'sslyze.plugins.heartbleed_plugin', "
+               "'sslyze.plugins.robot.implementation']"),
+])
+def test_sslyze_plugins_load_only_for_servers_they_test(site: str, expected: str, world: World) -> None:
+    """Their pydantic models cost ~0.1 s of CPU: a TLS 1.3 server without RSA key exchange never loads them."""
+    target = world.site(site)
+    result = subprocess.run([sys.executable, "-c", _LOADED_AFTER_SCAN, target.host, target.ip,
+                             str(target.https_port), str(world.ca_bundle)],
+                            capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == expected
+
+
+def test_the_robot_shortcut_names_sslyzes_own_result() -> None:
+    from sslyze.plugins.robot.implementation import RobotScanResultEnum
+
+    assert RobotScanResultEnum[ROBOT_RSA_NOT_SUPPORTED].name == ROBOT_RSA_NOT_SUPPORTED
 
 
 # --- hostile endpoints ---------------------------------------------------------------------------

@@ -34,11 +34,15 @@ from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
-from sslyze.plugins.robot.implementation import RobotScanResultEnum
 from sslyze.server_connectivity import TlsVersionEnum
 
 from trustscan.collect.base import Deadline
-from trustscan.collect.tls.compat import OpenSslVersionEnum, SslyzeChecks, validate_served_chain
+from trustscan.collect.tls.compat import (
+    ROBOT_RSA_NOT_SUPPORTED,
+    OpenSslVersionEnum,
+    SslyzeChecks,
+    validate_served_chain,
+)
 from trustscan.collect.tls.facts import (
     NO_CERTIFICATE,
     PROTOCOLS,
@@ -339,5 +343,5 @@ def _robot(survey: _Survey, checks: SslyzeChecks) -> str | CheckFailed:
     if key not in survey.failed:
         rsa = [s for s, _ in survey.accepted.get(key, {}).values() if s.name.startswith("TLS_RSA_")]
         if not rsa:
-            return RobotScanResultEnum.NOT_VULNERABLE_RSA_NOT_SUPPORTED.name
+            return ROBOT_RSA_NOT_SUPPORTED
     return checks.robot()
