@@ -11,6 +11,7 @@ bulk or list modules (click's documented lazy-group pattern).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import os
@@ -100,26 +101,32 @@ def main() -> None:
 
 
 def run() -> None:
-    """The console script and `python -m trustscan`: `main`, then an exit that cannot abort.
+    """The console script and `python -m trustscan`: `main`, then an exit without the interpreter's teardown.
 
-    A scan stopped at its deadline or by Ctrl-C leaves its sslyze handshake running in a daemon thread
-    (it cannot be cancelled). At interpreter shutdown CPython ends such a thread with pthread_exit
-    when it returns from C code, which can abort the whole process (SIGABRT instead of the exit code;
-    CPython bpo-42969). So when such a thread is still alive, the process flushes its
-    output and ends at once, skipping the shutdown. Tests calling `main` in-process are unaffected.
+    Once a command has returned, its files are written and closed and its connections shut; what is
+    left is CPython's finalisation, which frees every object one by one and runs a last garbage
+    collection: 0.06-0.2 s after an audit, a sixth of the whole command. So the process runs the
+    `atexit` handlers, flushes its output and ends at once (`os._exit`), as long as no non-daemon
+    thread is still running (then it ends the ordinary way, which waits for that thread).
+
+    It also makes the end safe: a scan stopped at its deadline or by Ctrl-C leaves its sslyze
+    handshake running in a daemon thread (it cannot be cancelled), and CPython's finalisation can
+    abort the whole process when such a thread returns from C code (SIGABRT instead of the exit
+    code; bpo-42969). Tests calling `main` in-process are unaffected.
     """
     try:
         main()
         code: int | str | None = 0
     except SystemExit as exc:
         code = exc.code
-    if not any(thread.daemon and thread.is_alive() and thread.name.startswith("trustscan-")
-               for thread in threading.enumerate()):
+    if any(thread is not threading.main_thread() and not thread.daemon and thread.is_alive()
+           for thread in threading.enumerate()):
         sys.exit(code)
     if isinstance(code, str):  # sys.exit("message") prints it and exits 1
         print(code, file=sys.stderr)
         code = 1
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()
-    os._exit(code or 0)
+    os._exit(code if isinstance(code, int) else 0)
