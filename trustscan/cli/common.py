@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from trustscan.cli.startup import startup_done
 from trustscan.core.errors import RuleError
 from trustscan.judge.ruleset import Ruleset
 
@@ -16,9 +17,11 @@ def load_rules() -> Ruleset:
     from trustscan.audit import load_checked_ruleset  # cli -> audit -> collect + judge
 
     try:
-        return load_checked_ruleset()
+        ruleset = load_checked_ruleset()
     except RuleError as exc:
         raise click.ClickException(f"broken rule file: {exc}") from None
+    startup_done()  # the scanner and the rules are loaded: the work starts here
+    return ruleset
 
 
 def write_file(path: Path, data: str | bytes) -> None:

@@ -25,6 +25,7 @@ from cryptography.utils import CryptographyDeprecationWarning  # 0.5 ms
 
 from trustscan import __version__
 from trustscan.cli.exitcodes import AUDIT_EXITS, ExitCode
+from trustscan.cli.startup import defer_collection
 
 #: Command name -> "module:attribute" of its click command, imported on first use.
 COMMANDS = {
@@ -114,6 +115,7 @@ def run() -> None:
     abort the whole process when such a thread returns from C code (SIGABRT instead of the exit
     code; bpo-42969). Tests calling `main` in-process are unaffected.
     """
+    defer_collection()
     try:
         main()
         code: int | str | None = 0
