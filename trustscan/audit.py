@@ -25,6 +25,7 @@ from trustscan.core.errors import AddressPolicyError, RuleError
 from trustscan.core.models import Attempt
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import Target
+from trustscan.core.wordings import Wording
 from trustscan.judge.engine import evaluate, roll_up
 from trustscan.judge.facts import check_rule_facts
 from trustscan.judge.ruleset import Ruleset, load_ruleset
@@ -75,7 +76,7 @@ async def run_audit(
     evidence[DECLARATION_PROBE] = declaration_attempt(declaration, target.ascii_host, started)
     if not addresses:
         # Nothing could be checked, so every probe is an error (audit incomplete), not "skipped".
-        reason = f"not run: {dns_attempt.error}"
+        reason = Wording("error.not_run", {"cause": dns_attempt.wording or dns_attempt.error})
         evidence.update({spec.name: Attempt.failed(spec.name, reason) for spec in probes})
     else:
         why = None if settings.allow_private else non_public_reason(addresses[0])

@@ -22,6 +22,7 @@ from trustscan.collect.crawl.extract import extract_page
 from trustscan.collect.crawl.policy import fetch_document
 from trustscan.collect.crawl.privacy import analyse_privacy
 from trustscan.core.errors import ProbeError
+from trustscan.core.wordings import Wording
 
 PAGE = b'<a href="/a">a</a>' + b"<p>x</p>" * 10_000
 
@@ -84,6 +85,6 @@ def test_the_analyses_stop_at_the_deadline() -> None:
                 await analyse_privacy(client, result, timeout=5, deadline=time.monotonic() - 1)
             fetched = await fetch_document(client, "https://site.test/chinh-sach", timeout=5,
                                            deadline=time.monotonic() - 1)
-            assert isinstance(fetched, str) and "deadline" in fetched
+            assert isinstance(fetched, Wording) and "deadline" in fetched.english()
 
     asyncio.run(go())

@@ -75,8 +75,9 @@ def test_https_failure_raises_probe_error() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectTimeout("timed out")
 
-    with pytest.raises(ProbeError, match="ConnectTimeout"):
+    with pytest.raises(ProbeError, match="^HTTPS request to https://example.vn/ failed: timed out$") as raised:
         run_with(handler, probe_https_headers, "https://example.vn/")
+    assert raised.value.wording.values["cause"].id == "error.cause.timeout"
 
 
 @pytest.mark.parametrize(

@@ -179,10 +179,10 @@ def test_a_dns_wait_is_cut_by_the_deadline() -> None:
         return "late"
 
     async def go() -> None:
-        assert await within_deadline(None, lambda: asyncio.sleep(0, "free"), "x") == "free"
+        assert await within_deadline(None, lambda: asyncio.sleep(0, "free"), "A", "x") == "free"
         with pytest.raises(ProbeError, match="DNS: CAA lookup of a.test cut by the audit deadline"):
-            await within_deadline(Deadline.after(0.05), slow, "CAA lookup of a.test")
+            await within_deadline(Deadline.after(0.05), slow, "CAA", "a.test")
         with pytest.raises(ProbeError, match="not sent: audit deadline reached"):
-            await within_deadline(Deadline.after(0), slow, "A lookup of a.test")
+            await within_deadline(Deadline.after(0), slow, "A", "a.test")
 
     asyncio.run(go())

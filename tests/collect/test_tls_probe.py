@@ -32,7 +32,7 @@ RESULT_KEYS = {
 CERT_KEYS = {
     "subject", "issuer", "serial", "not_before", "not_after", "days_left", "expired", "not_yet_valid",
     "san", "hostname_match", "self_signed", "chain_length", "chain", "chain_complete", "key_type",
-    "key_bits", "signature_hash", "trusted", "trusted_by", "validation_error",
+    "key_bits", "signature_hash", "trusted", "trusted_by", "validation_error", "validation_error_wording",
 }  # fmt: skip
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.input_files import KINDS, refused_file, within
-from trustscan.collect.blocklist import NO_SNAPSHOT_HINT, check_blocklists, match_facts
+from trustscan.collect.blocklist import NO_SNAPSHOT, check_blocklists, match_facts
 from trustscan.collect.dns.dnsbl import dnsbl_query_name
 from trustscan.core.errors import ProbeError, SnapshotError
 from trustscan.core.models import Attempt
@@ -229,7 +229,7 @@ def test_a_fifo_or_oversize_list_file_or_metadata_is_refused_at_once(tmp_path: P
 def test_no_snapshot_is_an_error_that_says_how_to_import_one() -> None:
     with pytest.raises(ProbeError) as raised:
         match_facts(SnapshotSet([]), host="x.example", addresses=("203.0.113.1",), now=NOW, max_age_days=7)
-    assert str(raised.value) == NO_SNAPSHOT_HINT and "trustscan lists import NAME FILE" in NO_SNAPSHOT_HINT
+    assert str(raised.value) == NO_SNAPSHOT.english() and "trustscan lists import NAME FILE" in str(raised.value)
 
 
 def test_only_empty_snapshots_is_an_error_too() -> None:
@@ -263,7 +263,7 @@ def test_report_lists_snapshots_only_when_the_probe_completed() -> None:
     data = {"snapshots": [{"name": "tnm", "age_days": 9.0}], "stale_snapshots": ["tnm"]}
     assert report_snapshots({"blocklist": Attempt.completed("blocklist", data)}) == {
         "snapshots": [{"name": "tnm", "age_days": 9.0, "stale": True}]}
-    assert report_snapshots({"blocklist": Attempt.failed("blocklist", NO_SNAPSHOT_HINT)}) == {}
+    assert report_snapshots({"blocklist": Attempt.failed("blocklist", NO_SNAPSHOT)}) == {}
     assert report_snapshots({}) == {}
 
 

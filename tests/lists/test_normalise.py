@@ -195,7 +195,8 @@ def test_unreadable_entries_are_counted_and_quoted_in_the_facts() -> None:
     examples = facts["unreadable_examples"]
     assert isinstance(examples, list) and len(examples) == QUOTED_UNREADABLE
     assert examples[0] == {"snapshot": "tnm-broken", "line": 2, "text": "not a domain!!",
-                           "reason": "not a fully qualified domain name"}
+                           "reason": "not a fully qualified domain name",
+                           "reason_wording": {"id": "list.reason.not_fqdn", "values": {}}}
     assert [e["line"] for e in examples] == [2, 3, 5]
 
 

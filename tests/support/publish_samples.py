@@ -9,11 +9,14 @@ from typing import Any
 from trustscan.core.catalog import load_catalog
 from trustscan.core.models import Attempt
 from trustscan.core.target import parse_target
+from trustscan.core.wordings import Wording
 from trustscan.judge.engine import evaluate, roll_up
 from trustscan.judge.ruleset import Ruleset, load_ruleset
 from trustscan.report.document import AuditOutcome, build_report
 
 SCAN_TIME = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+#: Why the sample's other probes could not run, as a probe says it.
+REFUSED = Wording("error.tls.connect_failed", {"address": "203.0.113.7:443", "cause": Wording("error.cause.refused")})
 
 
 @cache
@@ -40,7 +43,7 @@ def sample_report(*, contacts: list[str] | None = None, invalid_contacts: list[s
     evidence = {"securitytxt": Attempt.completed("securitytxt", securitytxt, 0.1)}
     for rule in ruleset.rules:
         for probe in rule.probes:
-            evidence.setdefault(probe, Attempt.failed(probe, "connection refused", 0.2))
+            evidence.setdefault(probe, Attempt.failed(probe, REFUSED, 0.2))
     verdicts = evaluate(ruleset, evidence)
     outcome = AuditOutcome(
         target=parse_target(host), addresses=("203.0.113.7",), started_at=SCAN_TIME, finished_at=SCAN_TIME,

@@ -23,17 +23,16 @@ from trustscan.collect.dns.dnsbl import dnsbl_lookups
 from trustscan.core.errors import ProbeError, SnapshotError
 from trustscan.core.models import Attempt
 from trustscan.core.settings import AuditSettings
+from trustscan.core.wordings import Wording
+from trustscan.lists.formats import reason_wording
 from trustscan.lists.matcher import SnapshotSet, host_candidates
 from trustscan.lists.store import load_configured
 from trustscan.net.domains import registrable_domain
 from trustscan.net.resolve import Resolver
 
-__all__ = ["NO_SNAPSHOT_HINT", "check_blocklists", "load_snapshot_set", "match_facts"]
+__all__ = ["NO_SNAPSHOT", "check_blocklists", "load_snapshot_set", "match_facts"]
 
-NO_SNAPSHOT_HINT = (
-    "no blocklist snapshot configured: save the list from tinnhiemmang.gov.vn and import it with "
-    "`trustscan lists import NAME FILE`, or pass `--blocklist FILE`"
-)
+NO_SNAPSHOT = Wording("error.blocklist.none")  # "no blocklist snapshot configured: ... import it with ..."
 
 
 def load_snapshot_set(files: tuple[Path, ...], lists_dir: Path | None) -> SnapshotSet:
@@ -46,7 +45,7 @@ def load_snapshot_set(files: tuple[Path, ...], lists_dir: Path | None) -> Snapsh
     try:
         return _load_indexed(_fingerprint(files, lists_dir), files, lists_dir)
     except SnapshotError as exc:
-        raise ProbeError(f"blocklist: {exc}") from None
+        raise ProbeError("error.blocklist.unreadable", detail=str(exc)) from None
 
 
 def _fingerprint(files: tuple[Path, ...], lists_dir: Path | None) -> tuple[tuple[str, int, int], ...]:
@@ -81,10 +80,10 @@ def match_facts(
     """
     infos = [s.info for s in snapshots.snapshots]
     if not infos:
-        raise ProbeError(NO_SNAPSHOT_HINT)
+        raise ProbeError(NO_SNAPSHOT)
     empty = [i.name for i in infos if i.entries == 0]
     if len(empty) == len(infos):
-        raise ProbeError(f"every blocklist snapshot is empty ({', '.join(empty)}); {NO_SNAPSHOT_HINT}")
+        raise ProbeError("error.blocklist.all_empty", snapshots=", ".join(empty), hint=NO_SNAPSHOT)
     ip_matches = [match for ip in addresses for match in snapshots.match_ip(ip)]
     unreadable = [s for s in snapshots.snapshots if s.info.rejected]
     chain = list(dict.fromkeys((host, *cname_chain))) if host else []
@@ -105,7 +104,8 @@ def match_facts(
         "unreadable_count": sum(s.info.rejected for s in unreadable),
         "unreadable_snapshots": [s.info.name for s in unreadable],
         "unreadable_examples": [
-            {"snapshot": s.info.name, "line": r.line, "text": r.text, "reason": r.reason}
+            {"snapshot": s.info.name, "line": r.line, "text": r.text, "reason": r.reason,
+             "reason_wording": reason_wording(r.reason).to_json()}
             for s in unreadable for r in s.unreadable
         ],
         "domain_matches": snapshots.match_host(host) if host else [],

@@ -12,7 +12,8 @@ import datetime as dt
 
 from trustscan.collect.base import FactSource
 from trustscan.core.models import Attempt
-from trustscan.core.wording import NO_DECLARATION
+from trustscan.core.wording import NO_DECLARATION_ID
+from trustscan.core.wordings import Wording
 from trustscan.owner.declaration import Declaration
 
 __all__ = ["DECLARATION", "DECLARATION_PROBE", "declaration_attempt"]
@@ -29,7 +30,7 @@ DECLARATION_PROBE = DECLARATION.name
 def declaration_attempt(declaration: Declaration | None, ascii_host: str, now: dt.datetime) -> Attempt:
     """The `declaration` pseudo-probe: owner-supplied facts, or skipped when there are none."""
     if declaration is None:
-        return Attempt.skipped(DECLARATION_PROBE, NO_DECLARATION)
+        return Attempt.skipped(DECLARATION_PROBE, Wording(NO_DECLARATION_ID))
     host = ascii_host.lower().rstrip(".")
     return Attempt.completed(DECLARATION_PROBE, {
         "present": True,

@@ -25,6 +25,7 @@ from trustscan.core.errors import ProbeError
 from trustscan.core.models import Attempt
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import Target
+from trustscan.core.wordings import Wording
 from trustscan.net.httpclient import PinnedBackend, PinnedTransport, make_client
 from trustscan.net.resolve import Resolver
 
@@ -106,7 +107,7 @@ async def run_probes(
         if task in done:
             results[name] = task.result()
         else:
-            results[name] = Attempt.failed(name, f"audit deadline of {budget:.0f}s reached", budget)
+            results[name] = Attempt.failed(name, Wording("error.audit_deadline", {"seconds": f"{budget:.0f}"}), budget)
     if pending:
         await asyncio.wait(pending, timeout=1.0)
     return results
@@ -147,8 +148,8 @@ async def _attempt(
     try:
         data = await spec.run(context, needed)
     except ProbeError as exc:
-        return Attempt.failed(spec.name, str(exc), time.monotonic() - clock)
+        return Attempt.failed(spec.name, exc.wording, time.monotonic() - clock)
     except Exception as exc:  # noqa: BLE001 - a probe bug must become an honest error, not a crash
-        return Attempt.failed(spec.name, f"internal error in probe {spec.name}: {type(exc).__name__}: {exc}",
-                              time.monotonic() - clock)
+        bug = Wording("error.internal", {"probe": spec.name, "kind": type(exc).__name__, "detail": str(exc)})
+        return Attempt.failed(spec.name, bug, time.monotonic() - clock)
     return Attempt.completed(spec.name, data, time.monotonic() - clock)

@@ -18,6 +18,7 @@ from importlib import resources
 from typing import Any
 
 from trustscan.core.errors import RuleError
+from trustscan.core.wordings import WORDING_SUFFIX, Wording
 from trustscan.core.yamldata import load_yaml, rule_files
 
 LANGUAGES = ("vi", "en")
@@ -42,9 +43,38 @@ class Catalog:
         values = values or {}
         return _PLACEHOLDER.sub(lambda m: self.value(values.get(m.group(1))), template)
 
+    def say(self, wording: Wording) -> str:
+        """A Wording as a sentence of this language, nested Wordings (a cause) worded first."""
+        values = {key: self.say(value) if isinstance(value, Wording) else value
+                  for key, value in wording.values.items()}
+        return self.text(wording.id, values)
+
+    def knows(self, wording: Wording) -> bool:
+        """Whether every message id of *wording* is in this catalogue (not one of a newer trustscan)."""
+        return all(message_id in self.messages for message_id in wording.ids())
+
     def value(self, value: Any) -> str:
-        """format_value with yes/no in this catalogue's language (`value.yes`, `value.no`)."""
-        return format_value(value, yes_no=(self.messages.get("value.yes", "yes"), self.messages.get("value.no", "no")))
+        """format_value with yes/no in this catalogue's language (`value.yes`, `value.no`).
+
+        A record's field worded beside it (`error` and `error_wording`, see WORDING_SUFFIX) is
+        shown in this language, and so are the reasons of a weak cipher suite.
+        """
+        return format_value(self._reworded(value),
+                            yes_no=(self.messages.get("value.yes", "yes"), self.messages.get("value.no", "no")))
+
+    def _reworded(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self._reworded(item) for item in value]
+        if not isinstance(value, Mapping):
+            return value
+        out = {key: item for key, item in value.items() if not str(key).endswith(WORDING_SUFFIX)}
+        for key, item in value.items():
+            wording = Wording.from_json(item) if str(key).endswith(WORDING_SUFFIX) else None
+            if wording is not None and self.knows(wording):
+                out[str(key)[: -len(WORDING_SUFFIX)]] = self.say(wording)
+        if "suite" in out and isinstance(out.get("reasons"), list):
+            out["reasons"] = [self.messages.get(f"tls.weak_reason.{reason}", reason) for reason in out["reasons"]]
+        return out
 
 
 @cache

@@ -3,9 +3,31 @@
 Each message is one line for the user; the CLI maps each type to a documented exit code.
 """
 
+from __future__ import annotations
 
-class ProbeError(Exception):
-    """A probe could not talk to the server at all; the message is one human-readable line."""
+from typing import Any
+
+from trustscan.core.wordings import Wording
+
+
+class WordedError(Exception):
+    """An error that says why as a Wording (`error.*` in rules/messages/*/errors.yaml).
+
+    `str()` is its English sentence, for logs and callers that want text; the report keeps the
+    Wording too, so every output can word it in its own language.
+    """
+
+    def __init__(self, message_id: str | Wording, **values: Any) -> None:
+        wording = message_id if isinstance(message_id, Wording) else Wording(message_id, values)
+        super().__init__(wording)
+        self.wording = wording
+
+    def __str__(self) -> str:
+        return self.wording.english()
+
+
+class ProbeError(WordedError):
+    """A probe could not talk to the server at all, or could not finish; says why as a Wording."""
 
 
 def describe_error(exc: BaseException) -> str:

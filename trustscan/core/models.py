@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from trustscan.core.wordings import Wording
+
 #: Criterion ids of Decree 137/2024/ND-CP Art. 21 clause 2, in legal order. `dd` stands for `đ`.
 CRITERIA: tuple[str, ...] = ("a", "b", "c", "d", "dd", "e")
 
@@ -61,31 +63,39 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True)
 class Attempt:
-    """What one probe produced: its facts when completed, its reason otherwise."""
+    """What one probe produced: its facts when completed, its reason otherwise.
+
+    The reason is `error`, an English sentence, and `wording`, the same reason as a message id and
+    values that every output words in its own language (None for a reason given as bare text).
+    """
 
     probe: str
     status: AttemptStatus
     data: dict[str, Any] | None = None
     error: str | None = None
     duration: float = 0.0
+    wording: Wording | None = None
 
     @classmethod
     def completed(cls, probe: str, data: dict[str, Any], duration: float = 0.0) -> Attempt:
         return cls(probe, AttemptStatus.COMPLETED, data=data, duration=duration)
 
     @classmethod
-    def failed(cls, probe: str, error: str, duration: float = 0.0) -> Attempt:
-        return cls(probe, AttemptStatus.ERROR, error=error, duration=duration)
+    def failed(cls, probe: str, error: str | Wording, duration: float = 0.0) -> Attempt:
+        wording = error if isinstance(error, Wording) else None
+        return cls(probe, AttemptStatus.ERROR, error=str(error), duration=duration, wording=wording)
 
     @classmethod
-    def skipped(cls, probe: str, reason: str) -> Attempt:
-        return cls(probe, AttemptStatus.SKIPPED, error=reason)
+    def skipped(cls, probe: str, reason: str | Wording) -> Attempt:
+        wording = reason if isinstance(reason, Wording) else None
+        return cls(probe, AttemptStatus.SKIPPED, error=str(reason), wording=wording)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status.value,
             "data": self.data,
             "error": self.error,
+            **({"error_wording": self.wording.to_json()} if self.wording is not None else {}),
             "duration": round(self.duration, 3),
         }
 
@@ -101,6 +111,7 @@ class Verdict:
     message_id: str
     observed: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    error_wording: Wording | None = None  # `error` as a message id and values, to word in any language
 
 
 @dataclass(frozen=True)

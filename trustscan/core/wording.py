@@ -14,17 +14,20 @@ from importlib import resources
 from typing import Any
 
 from trustscan.core.catalog import Catalog, format_value
+from trustscan.core.wordings import WORDING_SUFFIX
 from trustscan.core.yamldata import load_yaml
 
 __all__ = [
-    "COUNT_ORDER", "KNOWN_ERRORS", "NO_DECLARATION", "count_summary", "criterion_summary", "evidence_label",
-    "evidence_rows", "plural", "reference", "severity",
+    "COUNT_ORDER", "KNOWN_ERRORS", "NO_DECLARATION", "NO_DECLARATION_ID", "count_summary", "criterion_summary",
+    "evidence_label", "evidence_rows", "plural", "reference", "severity",
 ]
 
-#: Probe errors trustscan itself words (not an operating system's or a library's), by their exact text,
-#: with the message id that says them in each language. The probes raise them with these constants.
+#: Why the declaration probe is skipped without a declaration; its English text is `error.no_declaration`.
+NO_DECLARATION_ID = "error.no_declaration"
 NO_DECLARATION = "no declaration supplied (write one with `trustscan declare`, then --declaration FILE)"
-KNOWN_ERRORS = {f"declaration: {NO_DECLARATION}": "error.no_declaration"}
+#: Reports made before errors carried their wording (`error_wording`) have only the text: the one reason
+#: trustscan worded itself then is recognised by its exact text, and worded again in the language asked for.
+KNOWN_ERRORS = {f"declaration: {NO_DECLARATION}": NO_DECLARATION_ID}
 
 #: The order counts are told in: what needs action first.
 COUNT_ORDER = ("fail", "warn", "error", "pass", "skip")
@@ -80,7 +83,8 @@ def evidence_rows(observed: Any, catalog: Catalog, *, limit: int = 40) -> list[t
     if not isinstance(observed, Mapping):
         return []
     rows = [(evidence_label(str(path), catalog), catalog.value(value))
-            for path, value in observed.items() if value is not None and value != [] and value != {}]
+            for path, value in observed.items()
+            if value is not None and value != [] and value != {} and not str(path).endswith(WORDING_SUFFIX)]
     return rows[:limit]
 
 

@@ -22,6 +22,7 @@ from trustscan.core.models import (
     Verdict,
     VerdictStatus,
 )
+from trustscan.core.wordings import WORDING_SUFFIX, Wording
 from trustscan.judge import predicates
 from trustscan.judge.evidence_class import criterion_evidence_class
 from trustscan.judge.ruleset import Clause, Condition, Rule, Ruleset
@@ -92,16 +93,27 @@ def condition_holds(condition: Condition, evidence: Mapping[str, Attempt]) -> bo
 
 
 def observed_values(rule: Rule, evidence: Mapping[str, Attempt]) -> dict[str, Any]:
-    """What the rule looked at, for the report: its condition's facts and extra `observe` facts."""
+    """What the rule looked at, for the report: its condition's facts and extra `observe` facts.
+
+    A fact worded beside it (`<fact>_wording`, a certificate's validation error) comes with its
+    wording, so every output can say it in its own language.
+    """
     paths = rule.check.reads + (rule.when.reads if rule.when else ()) + rule.observe
     values = {path: lookup(evidence, path) for path in dict.fromkeys(paths)}
-    return {path: (None if value is _MISSING else value) for path, value in values.items()}
+    observed = {path: (None if value is _MISSING else value) for path, value in values.items()}
+    for path in values:
+        wording = lookup(evidence, path + WORDING_SUFFIX)
+        if wording is not _MISSING and wording is not None:
+            observed[path + WORDING_SUFFIX] = wording
+    return observed
 
 
 def evaluate_rule(rule: Rule, evidence: Mapping[str, Attempt]) -> Verdict:
     """One verdict; never raises for anything the evidence contains."""
 
-    def verdict(status: VerdictStatus, message: str, error: str | None = None) -> Verdict:
+    def verdict(status: VerdictStatus, message: str, error: str | Wording | None = None,
+                wording: Wording | None = None) -> Verdict:
+        wording = wording or (error if isinstance(error, Wording) else None)
         return Verdict(
             rule_id=rule.id,
             criterion=rule.criterion,
@@ -109,24 +121,30 @@ def evaluate_rule(rule: Rule, evidence: Mapping[str, Attempt]) -> Verdict:
             severity=rule.severity,
             message_id=message,
             observed=observed_values(rule, evidence),
-            error=error,
+            error=None if error is None else str(error),
+            error_wording=wording,
         )
 
     for probe in rule.probes:
         attempt = evidence.get(probe)
         if attempt is None:
-            return verdict(VerdictStatus.ERROR, "verdict.probe_missing", f"probe {probe} did not run")
+            missing = Wording("error.probe_missing", {"probe": probe})
+            return verdict(VerdictStatus.ERROR, "verdict.probe_missing", missing)
         if attempt.status is AttemptStatus.ERROR:
-            return verdict(VerdictStatus.ERROR, "verdict.probe_error", f"{probe}: {attempt.error}")
+            cause = None if attempt.wording is None else Wording("error.in_probe",
+                                                                 {"probe": probe, "cause": attempt.wording})
+            return verdict(VerdictStatus.ERROR, "verdict.probe_error", f"{probe}: {attempt.error}", cause)
         if attempt.status is AttemptStatus.SKIPPED:
-            return verdict(VerdictStatus.SKIP, "verdict.probe_skipped", f"{probe}: {attempt.error}")
+            # Why a probe was not run is trustscan's own reason ("no declaration supplied"): said without the probe.
+            return verdict(VerdictStatus.SKIP, "verdict.probe_skipped", f"{probe}: {attempt.error}", attempt.wording)
     try:
         if rule.when is not None and not condition_holds(rule.when, evidence):
             return verdict(VerdictStatus.SKIP, "verdict.not_applicable")
         if condition_holds(rule.check, evidence):
             return verdict(VerdictStatus.PASS, rule.message_id("pass"))
     except UnknownFact as unknown:
-        return verdict(VerdictStatus.ERROR, "verdict.fact_unknown", f"{unknown.path} could not be determined")
+        unknown_fact = Wording("error.fact_unknown", {"path": unknown.path})
+        return verdict(VerdictStatus.ERROR, "verdict.fact_unknown", unknown_fact)
     return verdict(rule.on_violation, rule.message_id("fail"))
 
 

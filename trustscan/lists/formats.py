@@ -35,6 +35,7 @@ import idna
 
 from trustscan.core.csvrows import csv_rows
 from trustscan.core.errors import NotAList
+from trustscan.core.wordings import Wording
 
 EntryKind = Literal["domain", "wildcard", "ip", "cidr"]
 Format = Literal["text", "csv", "json"]
@@ -132,6 +133,30 @@ def _classify(data: bytes) -> tuple[str, Any]:
             isinstance(document, dict) and not any(isinstance(value, list) for value in document.values())):
         raise NotAList("JSON without an array of entries")
     return text, document
+
+
+#: Every reason a line is rejected for, and its message id (`list.reason.*`): how outputs word it.
+_REASONS = {
+    "empty": "list.reason.empty", "too long": "list.reason.too_long",
+    "not a domain name, URL, IP address or CIDR range": "list.reason.not_an_entry",
+    "not a valid wildcard domain": "list.reason.bad_wildcard",
+    "wildcard over a whole top-level domain is too broad": "list.reason.wildcard_tld",
+    "not a fully qualified domain name": "list.reason.not_fqdn", "malformed URL": "list.reason.malformed_url",
+    "URL without a host": "list.reason.url_without_host",
+    "URL host is not a valid domain name": "list.reason.bad_url_host",
+    "no entry": "list.reason.no_entry", "object without a domain/url/ip field": "list.reason.json_object",
+    "not a string or object": "list.reason.json_item",
+}
+_CSV_ROW = "malformed CSV row: "
+
+
+def reason_wording(reason: str) -> Wording:
+    """Why a line was rejected (a reason of this module, also as stored in older snapshots), as a Wording."""
+    if reason in _REASONS:
+        return Wording(_REASONS[reason])
+    if reason.startswith(_CSV_ROW):
+        return Wording("list.reason.csv_row", {"detail": reason.removeprefix(_CSV_ROW)})
+    return Wording("error.cause.reported", {"detail": reason})
 
 
 def parse_entry(token: str) -> Entry | str:
@@ -361,7 +386,7 @@ def _parse_csv(text: str) -> ParsedList:
     delimiter = max(",;\t", key=sample.count)
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     columns: list[int] | None = None
-    for row in csv_rows(reader, lambda line, exc: out.reject(line, "", f"malformed CSV row: {exc}")):
+    for row in csv_rows(reader, lambda line, exc: out.reject(line, "", f"{_CSV_ROW}{exc}")):
         if not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
             continue
         if columns is None:

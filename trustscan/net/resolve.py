@@ -24,6 +24,7 @@ import dns.resolver
 from trustscan.core.errors import ProbeError
 from trustscan.core.settings import NameServer
 from trustscan.net.addresses import judge_address
+from trustscan.net.failures import classify
 
 
 def is_public(address: str) -> bool:
@@ -162,14 +163,14 @@ class Resolver:
             return Resolution(tuple(found), tuple(dict.fromkeys(chain)))
         errors = [r for r in results if isinstance(r, BaseException)]
         if any(_chain_too_long(e) for e in errors):
-            raise ProbeError(f"DNS: the CNAME chain of {name} is longer than {MAX_CNAME_CHAIN} aliases or loops")
+            raise ProbeError("error.dns.cname_loop", name=name, limit=MAX_CNAME_CHAIN)
         if any(isinstance(e, dns.resolver.NXDOMAIN) for e in errors):
-            raise ProbeError(f"DNS: {name} does not exist (NXDOMAIN)")
+            raise ProbeError("error.dns.nxdomain", name=name)
         if any(isinstance(e, dns.exception.Timeout | dns.resolver.NoNameservers) for e in errors):
-            raise ProbeError(f"DNS: no answer for {name} (resolver unreachable or failing)")
+            raise ProbeError("error.dns.no_answer", name=name)
         if errors and not all(isinstance(e, dns.resolver.NoAnswer) for e in errors):
-            raise ProbeError(f"DNS: lookup of {name} failed: {errors[0]}")
-        raise ProbeError(f"DNS: {name} has no A or AAAA record")
+            raise ProbeError("error.dns.lookup_failed", name=name, cause=classify(errors[0]))
+        raise ProbeError("error.dns.no_address", name=name)
 
     async def records(self, name: str, rdtype: str) -> DNSAnswer:
         """One DNSSEC-aware (DO bit) query for criterion a's zone hygiene (CAA, DNSSEC).
@@ -191,7 +192,7 @@ class Resolver:
         except dns.resolver.NXDOMAIN:
             return DNSAnswer((), signed=False, authenticated=False, rcode="NXDOMAIN")
         except dns.exception.DNSException as exc:
-            raise ProbeError(f"DNS: {rdtype} lookup of {name} failed: {type(exc).__name__}") from None
+            raise ProbeError("error.dns.query_failed", rdtype=rdtype, name=name, cause=classify(exc)) from None
         response = answer.response
         wanted = dns.rdatatype.from_text(rdtype)
         texts = tuple(rdata.to_text() for rrset in response.answer if rrset.rdtype == wanted for rdata in rrset)

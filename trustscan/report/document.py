@@ -23,7 +23,8 @@ from trustscan.judge.ruleset import Ruleset
 from trustscan.lists.matcher import report_snapshots
 from trustscan.owner.declaration import Declaration
 
-SCHEMA_VERSION = "1.2"  # 1.1: evidence_class on criteria and verdicts, optional declaration; 1.2: `only`
+# 1.1: evidence_class on criteria and verdicts, optional declaration; 1.2: `only`; 1.3: `error_wording`
+SCHEMA_VERSION = "1.3"
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ def _criterion(result: CriterionResult, catalog: Catalog, only: tuple[str, ...] 
 
 def _verdict(verdict: Verdict, ruleset: Ruleset, catalog: Catalog) -> dict[str, Any]:
     rule = ruleset.get(verdict.rule_id)
-    values = {**verdict.observed, "error": verdict.error}
+    error = verdict.error if verdict.error_wording is None else catalog.say(verdict.error_wording)
+    values = {**verdict.observed, "error": error}
     failed = verdict.status.value in ("fail", "warn")
     return {
         "rule_id": verdict.rule_id,
@@ -112,6 +114,7 @@ def _verdict(verdict: Verdict, ruleset: Ruleset, catalog: Catalog) -> dict[str, 
         "fix": catalog.text(rule.message_id("fix")) if failed else None,
         "observed": verdict.observed,
         "error": verdict.error,
+        **({"error_wording": verdict.error_wording.to_json()} if verdict.error_wording is not None else {}),
         "references": list(rule.references),
         "evidence_class": rule.evidence_class.value,
     }

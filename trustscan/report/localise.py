@@ -3,8 +3,10 @@
 A report stores message ids and observed values beside the sentences of the scan's language;
 `trustscan report`, `portfolio` and every format re-word titles, messages, fixes, severities,
 references, criterion names and summaries from those ids, so `--lang vi` prints no English whatever
-language the scan used. An id the catalogue does not know (a report from a newer trustscan) keeps
-the report's own words rather than printing the id.
+language the scan used. Errors too: a verdict's or a probe's `error` is worded again from its
+`error_wording`, and an observed fact from the `<fact>_wording` beside it (a certificate's validation
+error). An id the catalogue does not know (a report from a newer trustscan), or a report from before
+errors had a wording, keeps the report's own words rather than printing the id.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from trustscan.core.catalog import Catalog, format_value
 from trustscan.core.models import CRITERIA
 from trustscan.core.validation_error import readable_validation_error
 from trustscan.core.wording import KNOWN_ERRORS, criterion_summary, references
+from trustscan.core.wordings import WORDING_SUFFIX, Wording
 
 _VALIDATION_ERROR = "tls.certificate.validation_error"
 
@@ -43,7 +46,23 @@ def localise(report: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
         for verdict in verdicts:
             if isinstance(verdict, dict):
                 _verdict(verdict, catalog)
+    evidence = out.get("evidence")
+    if isinstance(evidence, dict):
+        for attempt in evidence.values():
+            if isinstance(attempt, dict):
+                attempt["error"] = _error(attempt, catalog)
     return out
+
+
+def _error(record: Mapping[str, Any], catalog: Catalog) -> Any:
+    """A verdict's or an attempt's `error` in *catalog*'s language, from its `error_wording` when it has one."""
+    wording = Wording.from_json(record.get("error_wording"))
+    if wording is not None and catalog.knows(wording):
+        return catalog.say(wording)
+    error = record.get("error")
+    if isinstance(error, str) and error in KNOWN_ERRORS:  # a report made before errors had a wording
+        return catalog.text(KNOWN_ERRORS[error])
+    return error
 
 
 def _criterion(key: str, data: dict[str, Any], report: Mapping[str, Any], catalog: Catalog) -> None:
@@ -73,9 +92,14 @@ def _verdict(verdict: dict[str, Any], catalog: Catalog) -> None:
     if isinstance(observed.get(_VALIDATION_ERROR), str):  # a report made before errors were sentences
         observed[_VALIDATION_ERROR] = readable_validation_error(observed[_VALIDATION_ERROR])
         verdict["observed"] = observed
-    error = verdict.get("error")
-    if isinstance(error, str) and error in KNOWN_ERRORS:
-        error = catalog.text(KNOWN_ERRORS[error])
+    for key in [key for key in observed if key.endswith(WORDING_SUFFIX)]:  # a fact worded again from its wording
+        fact, wording = key[: -len(WORDING_SUFFIX)], Wording.from_json(observed[key])
+        if wording is not None and catalog.knows(wording) and isinstance(observed.get(fact), str):
+            observed[fact] = catalog.say(wording)
+            verdict["observed"] = observed
+    error = _error(verdict, catalog)
+    if "error" in verdict:
+        verdict["error"] = error
     message_id = str(verdict.get("message_id"))
     if _known(catalog, message_id):
         verdict["message"] = catalog.text(message_id, {**observed, "error": error})

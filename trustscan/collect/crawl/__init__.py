@@ -19,6 +19,7 @@ from typing import Any
 from trustscan.collect.base import ProbeContext, ProbeSpec
 from trustscan.core.errors import ProbeError
 from trustscan.core.models import Attempt, AttemptStatus
+from trustscan.net.failures import reported
 
 # Share of the audit's time the crawl may use: the probes that judge it (and fetch the policy
 # page) need the rest before the audit deadline turns them into errors.
@@ -45,7 +46,7 @@ async def _crawl(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[s
 def _crawl_facts(needed: Mapping[str, Attempt]) -> dict[str, Any]:
     attempt = needed["crawl"]
     if attempt.status is not AttemptStatus.COMPLETED or attempt.data is None:
-        raise ProbeError(f"the crawl did not complete: {attempt.error}")
+        raise ProbeError("error.crawl.incomplete", cause=attempt.wording or reported(attempt.error))
     return attempt.data
 
 

@@ -93,7 +93,7 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
     browser, others = identities()
     pages = sample(crawl)
     if not pages:
-        raise ProbeError("no crawled page answered 200 with HTML: nothing to compare")
+        raise ProbeError("error.cloaking.nothing_to_compare")
     limits = CrawlLimits(max_body=MAX_BODY, request_timeout=timeout, deadline=deadline)
     semaphore = asyncio.Semaphore(CONCURRENCY)
 
@@ -145,7 +145,7 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
             differences += compare(url, identity.name, seen, crawled, visitor, links_stable=links_stable)
             seen_only_by_identities.append({**other, "identity": identity.name})
     if views_compared == 0:
-        raise ProbeError(f"no page could be compared: {not_compared[:3]}")
+        raise ProbeError("error.cloaking.none_compared", pages=", ".join(str(n.get("page")) for n in not_compared[:3]))
     crawled_hosts = set(outbound_hosts(crawl, host))
     return {
         "pages_compared": compared,

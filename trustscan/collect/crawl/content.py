@@ -17,7 +17,9 @@ from urllib.parse import urljoin, urlsplit
 from trustscan.collect.crawl.gambling import weigh_page
 from trustscan.collect.crawl.lexicon import gambling_vocabulary
 from trustscan.core.errors import ProbeError
+from trustscan.core.wordings import Wording
 from trustscan.net.domains import host_of, is_offsite
+from trustscan.net.failures import recorded_cause
 
 MAX_FINDINGS = 50
 
@@ -27,8 +29,9 @@ def html_pages(crawl: dict[str, Any]) -> list[dict[str, Any]]:
     pages = [p for p in crawl.get("pages") or [] if p.get("html") is not None]
     if not pages:
         first = (crawl.get("pages") or [{}])[0]
-        seen = first.get("error") or f"status {first.get('status')}, content type {first.get('content_type')}"
-        raise ProbeError(f"no HTML page could be read from the site ({seen})")
+        seen = recorded_cause(first) if first.get("error") else Wording(
+            "error.content.not_html", {"status": first.get("status"), "content_type": first.get("content_type")})
+        raise ProbeError("error.content.no_html", cause=seen)
     return pages
 
 
@@ -46,7 +49,7 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
     not_read: list[dict[str, Any]] = []
     for page in pages:
         if time.monotonic() >= deadline:
-            raise ProbeError("audit deadline reached during the content analysis")
+            raise ProbeError("error.content.deadline")
         url, html = page.get("final_url") or page["url"], page["html"]
         unread = _unread_part(page)
         if unread:

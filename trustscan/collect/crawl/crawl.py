@@ -30,7 +30,9 @@ from trustscan.collect.crawl.extract import extract_parsed, page_stylesheets
 from trustscan.collect.crawl.parse import ParsedHtml, parse_html
 from trustscan.collect.crawl.signatures import MAX_SCRIPT_SCAN, match_script
 from trustscan.collect.crawl.subresources import Subresources
-from trustscan.core.errors import ProbeError, describe_error
+from trustscan.core.errors import ProbeError
+from trustscan.core.wordings import Wording
+from trustscan.net.failures import classify, error_fields, recorded_cause
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped
 
 MAX_BODY = 2 * 1024 * 1024
@@ -83,7 +85,7 @@ async def crawl_site(client: httpx.AsyncClient, start_urls: list[str], host: str
             break
     assert first is not None
     if first.get("status") is None:
-        raise ProbeError(f"home page could not be fetched: {first.get('error')}")
+        raise ProbeError("error.crawl.home_page", cause=recorded_cause(first))
     state = _Crawl(client, host, limits, subresources)
     discovery = asyncio.create_task(_discover_sitemaps(client, first, host, limits))
     state.add(first)
@@ -249,9 +251,10 @@ async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
                 page.update(status=response.status_code, final_url=answer.url,
                             offsite_redirect=answer.target or answer.location)
             elif answer.loops:
-                page.update(status=response.status_code, final_url=answer.url, error="redirect loop")
+                page.update(status=response.status_code, final_url=answer.url,
+                            **error_fields(Wording("error.crawl.redirect_loop")))
             elif answer.limit_reached:
-                page["error"] = f"more than {MAX_REDIRECTS} redirects"
+                page.update(error_fields(Wording("error.redirect.limit", {"limit": MAX_REDIRECTS})))
             else:
                 return FOLLOW
             return None
@@ -266,11 +269,11 @@ async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
         body = await follow_redirects(client, url, record, max_redirects=MAX_REDIRECTS, hop_timeout=hop_timeout,
                                       send_cookies=False, headers=headers)
     except TimeoutError:
-        page["error"] = ("crawl deadline reached" if timeouts[-1] <= 0
-                         else f"no complete answer within {timeouts[-1]:.1f}s")
+        page.update(error_fields(Wording("error.crawl.deadline") if timeouts[-1] <= 0
+                                 else Wording("error.slow_answer", {"seconds": f"{timeouts[-1]:.1f}"})))
         return page
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError, OSError) as exc:
-        page["error"] = describe_error(exc)
+        page.update(error_fields(classify(exc)))
         return page
     if body is None:
         return page

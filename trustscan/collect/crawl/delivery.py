@@ -34,7 +34,7 @@ def analyse_delivery(crawl: dict[str, Any], host: str, deadline: float = math.in
     """The facts of rules dd.frames.hidden and dd.downloads.executables."""
     pages = html_pages(crawl)
     if time.monotonic() >= deadline:
-        raise ProbeError("audit deadline reached before the frames and downloads were judged")
+        raise ProbeError("error.delivery.deadline")
     extensions, stores, benign = delivery_data()
     not_read = [{"page": p.get("final_url") or p["url"], "reason": reason} for p in pages if (reason := unread_part(p))]
     return {

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from trustscan.collect.blocklist import NO_SNAPSHOT_HINT, load_snapshot_set
+from trustscan.collect.blocklist import NO_SNAPSHOT, load_snapshot_set
 from trustscan.collect.crawl.content import html_pages, outbound_hosts
 from trustscan.core.errors import ProbeError
 from trustscan.core.settings import AuditSettings
@@ -27,7 +27,7 @@ def match_outbound(snapshots: SnapshotSet, places: dict[str, list[dict[str, str]
     """Pure matching of outbound hosts (with where each was seen) against loaded snapshots."""
     infos = [s.info for s in snapshots.snapshots]
     if not infos or all(i.entries == 0 for i in infos):
-        raise ProbeError(NO_SNAPSHOT_HINT)
+        raise ProbeError(NO_SNAPSHOT)
     listed = []
     for host, seen in sorted(places.items()):
         matches = snapshots.match_host(host)

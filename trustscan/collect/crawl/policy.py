@@ -33,7 +33,8 @@ from trustscan.collect.crawl.extract import extract_page
 from trustscan.collect.crawl.lexicon import Lexicon, privacy_vocabulary
 from trustscan.collect.crawl.parse import visible_text
 from trustscan.collect.crawl.pdftext import MAX_PDF_BYTES, pdf_text
-from trustscan.core.errors import describe_error
+from trustscan.core.wordings import Wording
+from trustscan.net.failures import classify, error_fields
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped
 
 MAX_POLICY_FETCHES = 8
@@ -43,7 +44,8 @@ MAX_REDIRECTS = 3
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _PDF_TYPE = "application/pdf"
 # Answers that settle a candidate (it is not a readable policy); anything else leaves it unread.
-_DEFINITE = ("status ", "not a page", "more than", "malformed redirect")
+_DEFINITE = ("error.policy.status", "error.policy.pdf_too_large", "error.policy.not_a_page", "error.redirect.limit",
+             "error.redirect.malformed")
 
 
 @dataclass(frozen=True)
@@ -140,9 +142,9 @@ async def find_policy(client: httpx.AsyncClient, pages: list[dict[str, Any]], *,
         got = await fetch_document(client, candidate["url"], timeout=remaining, deadline=deadline)
         entry: dict[str, Any] = {"url": candidate["url"], "hop": candidate["hop"], "link_text": candidate["text"]}
         fetches.append(entry)
-        if isinstance(got, str):
-            entry["error"] = got
-            unread = unread or not got.startswith(_DEFINITE)
+        if isinstance(got, Wording):
+            entry.update(error_fields(got))
+            unread = unread or got.id not in _DEFINITE
             continue
         recognised = recognise_policy(got.title, got.headings, got.text)
         entry.update(final_url=got.url, kind=got.kind, title=got.title, note=got.note, **recognised)
@@ -160,49 +162,49 @@ async def find_policy(client: httpx.AsyncClient, pages: list[dict[str, Any]], *,
 
 
 async def fetch_document(client: httpx.AsyncClient, url: str, *, timeout: float,
-                         deadline: float = float("inf")) -> _Document | str:
-    """An HTML page or a PDF, its text read; a string saying why not. Never raises for what the server does."""
+                         deadline: float = float("inf")) -> _Document | Wording:
+    """An HTML page or a PDF, its text read; a Wording saying why not. Never raises for what the server does."""
 
-    async def read(answer: Answer) -> str | _Body | Follow:
+    async def read(answer: Answer) -> Wording | _Body | Follow:
         response = answer.response
         if answer.location is not None:
             if answer.limit_reached:
-                return f"more than {MAX_REDIRECTS} redirects"
+                return Wording("error.redirect.limit", {"limit": MAX_REDIRECTS})
             if answer.target is None:
-                return f"malformed redirect location: {answer.location[:200]}"
+                return Wording("error.redirect.malformed", {"location": answer.location[:200]})
             return FOLLOW
         content_type = (response.headers.get("content-type") or "").lower()
         if response.status_code != 200:
-            return f"status {response.status_code}"
+            return Wording("error.policy.status", {"status": response.status_code})
         is_pdf = content_type.startswith(_PDF_TYPE) or (
             content_type in ("", "application/octet-stream") and answer.url.lower().split("?")[0].endswith(".pdf"))
         if is_pdf:
             body, truncated = await read_capped(response, MAX_PDF_BYTES)
             if truncated:
-                return f"not a page: a PDF larger than {MAX_PDF_BYTES} bytes"
+                return Wording("error.policy.pdf_too_large", {"limit": MAX_PDF_BYTES})
             return _Body(answer.url, "pdf", body, None)
         if content_type and not content_type.startswith(_HTML_TYPES):
-            return f"not a page ({content_type[:60]})"
+            return Wording("error.policy.not_a_page", {"content_type": content_type[:60]})
         body, _ = await read_capped(response, MAX_BODY)
         return _Body(answer.url, "html", body, response.headers.get("content-type"))
 
     try:
-        got: str | _Body = await follow_redirects(client, url, read, max_redirects=MAX_REDIRECTS,
-                                                  hop_timeout=lambda: timeout)
+        got: Wording | _Body = await follow_redirects(client, url, read, max_redirects=MAX_REDIRECTS,
+                                                      hop_timeout=lambda: timeout)
     except TimeoutError:
-        return f"no answer within {timeout:.1f}s"
+        return Wording("error.no_answer_within", {"seconds": f"{timeout:.1f}"})
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError, OSError) as exc:
-        return describe_error(exc)
-    if isinstance(got, str):
+        return classify(exc)
+    if isinstance(got, Wording):
         return got
     if time.monotonic() >= deadline:
-        return "audit deadline reached before the document was read"
+        return Wording("error.policy.deadline")
     try:
         if got.kind == "pdf":
             return await asyncio.to_thread(_pdf_document, got.url, got.body, deadline)
         return await asyncio.to_thread(_html_document, got.url, got.body, got.content_type, deadline)
     except TimeoutError:
-        return "audit deadline reached before the document was read"
+        return Wording("error.policy.deadline")
 
 
 def _pdf_document(url: str, body: bytes, deadline: float) -> _Document:

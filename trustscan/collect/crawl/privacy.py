@@ -32,7 +32,7 @@ async def analyse_privacy(client: httpx.AsyncClient, crawl: dict[str, Any], *, t
     policy = await find_policy(client, pages, timeout=timeout, deadline=deadline)
     if policy["found"] is None and time.monotonic() >= deadline:
         # Not "no policy": the candidates were not all read. An error, never a verdict on half the evidence.
-        raise ProbeError("audit deadline reached before the policy page could be read")
+        raise ProbeError("error.privacy.deadline")
     document = policy["document"]
     said = consent_in_policy(document.text) if document else {"consent_terms": [], "law_references": []}
     policy_url = document.url if document else None

@@ -28,7 +28,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import httpx
 
 from trustscan.collect.crawl.lexicon import gambling_lexicon, parse_term_list
-from trustscan.core.errors import describe_error
+from trustscan.net.failures import classify
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped
 
 MAX_FILES = 8
@@ -200,7 +200,7 @@ async def _fetch(client: httpx.AsyncClient, url: str, host: str, cap: int, timeo
     except TimeoutError:
         return _Fetched(statuses[-1] if statuses else None, None, "no answer before the crawl's time ran out")
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError, OSError) as exc:
-        return _Fetched(statuses[-1] if statuses else None, None, describe_error(exc))
+        return _Fetched(statuses[-1] if statuses else None, None, classify(exc).english())
 
 
 def _text(fetched: _Fetched) -> tuple[str, list[str]]:

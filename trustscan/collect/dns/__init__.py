@@ -35,9 +35,9 @@ async def resolve_target(target: Target, resolver: Resolver, deadline: Deadline)
     clock = time.monotonic()
     try:
         resolution = await within_deadline(deadline, lambda: resolver.resolve(target.ascii_host),
-                                           f"lookup of {target.ascii_host}")
+                                           "A/AAAA", target.ascii_host)
     except ProbeError as exc:
-        return Attempt.failed(RESOLUTION.name, str(exc), time.monotonic() - clock)
+        return Attempt.failed(RESOLUTION.name, exc.wording, time.monotonic() - clock)
     data = {"addresses": list(resolution.addresses), "source": "dns", "cname_chain": list(resolution.chain)}
     return Attempt.completed(RESOLUTION.name, data, time.monotonic() - clock)
 

@@ -86,7 +86,7 @@ async def _lookup(resolver: Resolver, zone: str, subject: str, deadline: Deadlin
     result: dict[str, Any] = {"zone": zone, "subject": subject, "query": query, "listed": None,
                               "answer": [], "error": None}
     try:
-        answer = await within_deadline(deadline, lambda: resolver.records(query, "A"), f"A lookup of {query}")
+        answer = await within_deadline(deadline, lambda: resolver.records(query, "A"), "A", query)
     except ProbeError as exc:
         result["error"] = str(exc)
         return result

@@ -18,14 +18,14 @@ T = TypeVar("T")
 __all__ = ["within_deadline"]
 
 
-async def within_deadline(deadline: Deadline | None, query: Callable[[], Awaitable[T]], what: str) -> T:
-    """`await query()`, abandoned with ProbeError("DNS: <what> ...") when the deadline passes first."""
+async def within_deadline(deadline: Deadline | None, query: Callable[[], Awaitable[T]], rdtype: str, name: str) -> T:
+    """`await query()` (the *rdtype* lookup of *name*), abandoned with a ProbeError when the deadline passes first."""
     if deadline is None:
         return await query()
     if deadline.expired:
-        raise ProbeError(f"DNS: {what} not sent: audit deadline reached")
+        raise ProbeError("error.dns.not_sent", rdtype=rdtype, name=name)
     try:
         async with asyncio.timeout(deadline.remaining()):
             return await query()
     except TimeoutError:
-        raise ProbeError(f"DNS: {what} cut by the audit deadline") from None
+        raise ProbeError("error.dns.cut", rdtype=rdtype, name=name) from None

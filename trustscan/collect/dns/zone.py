@@ -39,7 +39,7 @@ async def probe_zone(
         return {"applicable": False, "caa_present": None, "dnssec_signed": None}
 
     async def records(name: str, rdtype: str) -> DNSAnswer:
-        return await within_deadline(deadline, lambda: resolver.records(name, rdtype), f"{rdtype} lookup of {name}")
+        return await within_deadline(deadline, lambda: resolver.records(name, rdtype), rdtype, name)
 
     caa_domain: str | None = None
     caa_records: tuple[str, ...] = ()

@@ -25,6 +25,8 @@ from typing import Any
 import httpx
 
 from trustscan.core.errors import ProbeError
+from trustscan.core.wordings import Wording
+from trustscan.net.failures import classify, error_fields, recorded_cause, reported
 from trustscan.net.httpclient import read_capped
 
 __all__ = ["CANDIDATES", "KINDS", "Candidate", "Fetched", "judge_candidate", "probe_exposure"]
@@ -144,6 +146,7 @@ class Fetched:
     status: int | None
     body: bytes = b""
     error: str | None = None
+    wording: Wording | None = None  # `error` as a Wording
 
 
 def judge_candidate(candidate: Candidate, fetched: Fetched, baseline: Fetched) -> tuple[str, str | None]:
@@ -173,7 +176,8 @@ async def probe_exposure(client: httpx.AsyncClient, origin: str, *, timeout: flo
     # The baseline first: without it no content can be judged, so a dead site costs one request, not 16.
     baseline = await _fetch(client, origin + baseline_path, semaphore, timeout)
     if baseline.status is None:
-        raise ProbeError(f"exposure: the baseline request to {origin}{baseline_path} failed: {baseline.error}")
+        raise ProbeError("error.exposure.baseline", url=origin + baseline_path,
+                         cause=baseline.wording or reported(baseline.error))
     results = await asyncio.gather(*(_fetch(client, origin + c.path, semaphore, timeout) for c in CANDIDATES))
     findings: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
     unknown_kinds: set[str] = set()
@@ -185,11 +189,12 @@ async def probe_exposure(client: httpx.AsyncClient, origin: str, *, timeout: flo
                 {"path": candidate.path, "status": fetched.status, "evidence": evidence})
         elif outcome == "unreachable":
             unknown_kinds.add(candidate.kind)
-            unreachable.append({"path": candidate.path, "error": evidence})
+            unreachable.append({"path": candidate.path, "error": evidence,
+                                **(error_fields(fetched.wording) if fetched.wording else {})})
         elif outcome == "inconclusive":
             inconclusive.append(candidate.path)
     if len(unreachable) == len(CANDIDATES):
-        raise ProbeError(f"exposure: no candidate path could be fetched ({unreachable[0]['error']})")
+        raise ProbeError("error.exposure.unreachable", cause=recorded_cause(unreachable[0]))
     facts: dict[str, Any] = {
         # A kind with a finding is known to be exposed; with no finding but a failed request it is unknown.
         kind: (found if found or kind not in unknown_kinds else None) for kind, found in findings.items()
@@ -210,9 +215,11 @@ async def _fetch(client: httpx.AsyncClient, url: str, semaphore: asyncio.Semapho
         try:
             return await asyncio.wait_for(_get(client, url), timeout)
         except TimeoutError:
-            return Fetched(None, error=f"no complete answer within {timeout:.0f}s")
+            slow = Wording("error.slow_answer", {"seconds": f"{timeout:.0f}"})
+            return Fetched(None, error=slow.english(), wording=slow)
         except Exception as exc:  # noqa: BLE001 - one bad answer makes that path unknown, never the probe crash
-            return Fetched(None, error=_cap(f"{type(exc).__name__}: {exc}".strip().rstrip(":")))
+            cause = classify(exc)
+            return Fetched(None, error=_cap(cause.english()), wording=cause)
 
 
 async def _get(client: httpx.AsyncClient, url: str) -> Fetched:

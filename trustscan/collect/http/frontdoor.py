@@ -13,7 +13,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from trustscan.collect.http.headers import header_facts
-from trustscan.core.errors import ProbeError, describe_error
+from trustscan.core.errors import ProbeError
+from trustscan.core.wordings import Wording, worded
+from trustscan.net.failures import classify, error_fields
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects
 
 MAX_REDIRECTS = 5
@@ -47,9 +49,10 @@ async def probe_plain_http(client: httpx.AsyncClient, url: str) -> dict[str, Any
     try:
         final_url = await follow_redirects(client, url, record, max_redirects=MAX_REDIRECTS)
     except httpx.HTTPError as exc:
+        cause = classify(exc)
         if not chain:
-            return _plain_result(url, chain, reachable=False, error=describe_error(exc))
-        chain.append({"url": current, "status": None, "location": None, "error": describe_error(exc)})
+            return _plain_result(url, chain, reachable=False, error=cause)
+        chain.append({"url": current, "status": None, "location": None, **error_fields(cause)})
         final_url = current
     return _plain_result(url, chain, reachable=True, final_url=final_url)
 
@@ -60,7 +63,7 @@ def _plain_result(
     *,
     reachable: bool,
     final_url: str | None = None,
-    error: str | None = None,
+    error: Wording | None = None,
 ) -> dict[str, Any]:
     first_status = chain[0]["status"] if chain else None
     return {
@@ -73,7 +76,7 @@ def _plain_result(
         "redirects_to_https": bool(final_url and urlsplit(final_url).scheme == "https"),
         # pshtt's "strictly forces HTTPS": the very first answer must not carry content.
         "serves_content": reachable and first_status is not None and not 300 <= first_status < 400,
-        "error": error,
+        **worded("error", error),
     }
 
 
@@ -84,7 +87,7 @@ async def probe_https_headers(client: httpx.AsyncClient, url: str) -> dict[str, 
             headers = response.headers
             status = response.status_code
     except httpx.HTTPError as exc:
-        raise ProbeError(f"HTTPS request to {url} failed: {describe_error(exc)}") from None
+        raise ProbeError("error.https.failed", url=url, cause=classify(exc)) from None
     # RFC 6797 §8.1: only the first Strict-Transport-Security header is processed.
     sts_values = headers.get_list("strict-transport-security")
     hsts = parse_hsts(sts_values[0]) if sts_values else None

@@ -26,7 +26,9 @@ from trustscan.collect.http.securitytxt_values import (
     parse_expires,
     value_findings,
 )
-from trustscan.core.errors import ProbeError, describe_error
+from trustscan.core.errors import ProbeError
+from trustscan.core.wordings import Wording
+from trustscan.net.failures import classify, error_fields, recorded_cause
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped
 
 __all__ = ["evaluate_security_txt", "fetch_security_txt", "parse_expires", "parse_security_txt"]
@@ -178,13 +180,13 @@ async def fetch_security_txt(
                     "status": 200, **facts}
     statuses = [a["status"] for a in attempts if a["status"] is not None]
     if not statuses:
-        raise ProbeError(f"security.txt: no HTTP response from {base} ({attempts[-1]['error']})")
+        raise ProbeError("error.securitytxt.no_response", url=base, cause=recorded_cause(attempts[-1]))
     # Absence is established only if every location answered; a timeout or a server error at
     # one of them leaves open that the file is there, so "not found" would be a guess.
     unanswered = [a for a in attempts if (a["status"] is None and a["error"]) or (a["status"] or 0) >= 500]
     if unanswered:
         first = unanswered[0]
-        raise ProbeError(f"security.txt: could not check {first['url']}: {first['error'] or first['status']}")
+        raise ProbeError("error.securitytxt.unchecked", url=first["url"], cause=recorded_cause(first))
     return {"found": False, "location": None, "url": None, "attempts": attempts, "status": statuses[-1],
             **empty_facts()}
 
@@ -204,7 +206,7 @@ async def _get_following_redirects(
             attempts.append({"url": answer.url, "status": status, "error": None})
             return _Retrieved(answer.url, answer.response.headers.get("content-type"), body)
         error = None if answer.location is None else _redirect_refusal(answer)
-        attempts.append({"url": answer.url, "status": status, "error": error})
+        attempts.append({"url": answer.url, "status": status, **(error_fields(error) if error else {"error": None})})
         if answer.target is None or error is not None:
             return None
         current, status = answer.target, None  # an error from here on belongs to the next hop
@@ -213,18 +215,18 @@ async def _get_following_redirects(
     try:
         return await follow_redirects(client, url, record, max_redirects=MAX_REDIRECTS)
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        attempts.append({"url": current, "status": status, "error": describe_error(exc)})
+        attempts.append({"url": current, "status": status, **error_fields(classify(exc))})
         return None
 
 
-def _redirect_refusal(answer: Answer) -> str | None:
+def _redirect_refusal(answer: Answer) -> Wording | None:
     """Why a redirect is not followed; RFC 9116 §3 requires the file be served over https."""
     if answer.limit_reached:
-        return f"more than {MAX_REDIRECTS} redirects"
+        return Wording("error.redirect.limit", {"limit": MAX_REDIRECTS})
     if answer.target is None:
-        return f"malformed redirect location: {answer.location}"
+        return Wording("error.redirect.malformed", {"location": answer.location})
     if urlsplit(answer.target).scheme.lower() != "https":
-        return f"redirect to non-https URL not followed: {answer.target}"
+        return Wording("error.redirect.not_https", {"url": answer.target})
     if answer.loops:
-        return f"redirect loop back to {answer.target}"
+        return Wording("error.redirect.loop", {"url": answer.target})
     return None

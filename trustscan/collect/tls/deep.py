@@ -56,6 +56,8 @@ from trustscan.collect.tls.facts import (
 )
 from trustscan.collect.tls.handshake import connect_pinned, stop_if_expired
 from trustscan.core.errors import ProbeError
+from trustscan.core.wordings import Wording
+from trustscan.net.failures import reported
 
 # protocol key (facts.PROTOCOLS) -> the sslyze scan command enumerating its suites.
 PROTOCOL_SCANS: dict[str, ScanCommand] = {
@@ -121,20 +123,21 @@ class _ConnectivityErrorRecorder(ScannerObserver):
         pass
 
 
-def connectivity_message(error: ConnectionToServerFailed | None, host: str, ip: str, port: int) -> str:
-    """One human-readable line for a server sslyze could not handshake with."""
+def connectivity_message(error: ConnectionToServerFailed | None, host: str, ip: str, port: int) -> Wording:
+    """Why sslyze could not handshake with a server; sslyze's own reason is quoted as it gives it."""
     where = f"{ip}:{port}"
     if isinstance(error, ServerRejectedConnection):
-        return f"connection refused by {where}"
+        return Wording("error.tls.refused", {"address": where})
     if isinstance(error, ConnectionToServerTimedOut):
-        return f"connection to {where} timed out"
+        return Wording("error.tls.connect_failed", {"address": where, "cause": Wording("error.cause.timeout")})
     if isinstance(error, TlsHandshakeTimedOut):
-        return f"TLS handshake with {host} at {where} timed out"
+        return Wording("error.tls.handshake_timeout_unbounded", {"host": host, "address": where})
     if isinstance(error, TlsHandshakeFailed):
-        return f"TLS handshake with {host} at {where} failed: {error.error_message}"
+        return Wording("error.tls.handshake_failed",
+                       {"host": host, "address": where, "cause": reported(error.error_message)})
     if error is not None:
-        return f"connection to {where} failed: {error.error_message}"
-    return f"could not connect to {host} at {where}"
+        return Wording("error.tls.connect_failed", {"address": where, "cause": reported(error.error_message)})
+    return Wording("error.tls.no_connection", {"host": host, "address": where})
 
 
 def check_reachable(host: str, ip: str, port: int, timeout: float) -> None:
@@ -154,7 +157,7 @@ def check_reachable(host: str, ip: str, port: int, timeout: float) -> None:
         with context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False) as tls:
             tls.do_handshake()
     except TimeoutError:
-        raise ProbeError(f"TLS handshake with {host} at {where} timed out after {timeout:g} s") from None
+        raise ProbeError("error.tls.handshake_timeout", host=host, address=where, seconds=f"{timeout:g}") from None
     except (ssl.SSLError, OSError, ValueError):
         pass  # rejected our offer or dropped the connection: sslyze will try harder
     finally:

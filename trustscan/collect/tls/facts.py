@@ -27,7 +27,8 @@ from trustscan.collect.tls.certificate import (
     describe_certificate_error,
     load_trust_anchors,
 )
-from trustscan.core.validation_error import readable_validation_error
+from trustscan.core.validation_error import validation_error_wording
+from trustscan.core.wordings import worded
 
 __all__ = [
     "AcceptedSuite",
@@ -296,6 +297,7 @@ def _certificate_facts(facts: TlsFacts, errors: dict[str, str]) -> dict[str, Any
     analysis["trusted"] = bool(served.trusted_by)
     analysis["trusted_by"] = list(served.trusted_by)
     # Once any store validates, other stores' "unknown issuer" errors are noise, not a finding.
-    analysis["validation_error"] = None if served.trusted_by else readable_validation_error(served.validation_error)
+    analysis.update(worded("validation_error",
+                           None if served.trusted_by else validation_error_wording(served.validation_error)))
     return analysis
 

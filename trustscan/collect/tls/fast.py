@@ -68,6 +68,7 @@ from trustscan.collect.tls.suites import (
     protocol_suites,
 )
 from trustscan.core.errors import ProbeError
+from trustscan.core.wordings import Wording
 
 __all__ = ["scan_tls_fast"]
 
@@ -87,6 +88,7 @@ class _Survey:
     shaker: Handshaker
     accepted: dict[str, dict[str, tuple[Suite, int | None]]] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    causes: dict[str, Wording] = field(default_factory=dict)  # `failed`'s reasons, to word in any language
     chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
     aead_seen: bool = False
 
@@ -119,8 +121,8 @@ def scan_tls_fast(
     _survey_protocols(survey)
     if not any(survey.accepted.values()):
         # As sslyze's connectivity test: a server that completes no handshake at all is not scanned.
-        why = next(iter(survey.failed.values()), "no protocol version and cipher suite we offered was accepted")
-        raise ProbeError(f"TLS handshake with {host} at {ip}:{port} failed: {why.removeprefix('CONNECTIVITY_ISSUE: ')}")
+        why = next(iter(survey.causes.values()), Wording("error.tls.none_accepted"))
+        raise ProbeError("error.tls.handshake_failed", host=host, address=f"{ip}:{port}", cause=why)
     heartbleed, ccs, robot, renegotiation, compression = _vulnerabilities(survey, host, ip, port, timeout)
     facts = TlsFacts(
         hostname=host,
@@ -145,8 +147,8 @@ def _survey_protocols(survey: _Survey) -> None:
     first = _guarded(survey, "tls_1_2", lambda: _offer(survey, "tls_1_2", _pool("tls_1_2", ClientKind.MODERN)))
     if first is not None and first.timed_out:
         shaker = survey.shaker
-        raise ProbeError(f"TLS handshake with {shaker.host} at {shaker.ip}:{shaker.port} timed out "
-                         f"after {shaker.timeout:g} s")
+        raise ProbeError("error.tls.handshake_timeout", host=shaker.host, address=f"{shaker.ip}:{shaker.port}",
+                         seconds=f"{shaker.timeout:g}")
     # The legacy versions (SSL 2.0 to TLS 1.1) share nothing with TLS 1.2/1.3's rounds (no AEAD suite
     # exists before TLS 1.2), so they are probed on a second connection at the same time: the survey's
     # round trips on a distant server become the longer of the two chains, not their sum. At most two
@@ -177,7 +179,7 @@ def _survey_legacy_range(survey: _Survey) -> None:
         offer = survey.shaker.offer(OpenSslVersionEnum.SSLV23, names, legacy=True, purpose="version range",
                                     exclude=_RANGE_MASK)
         if offer.accepted and offer.version is None:
-            raise HandshakeUnknown("could not read the negotiated version")
+            raise HandshakeUnknown("error.tls.unclear_version")
     except HandshakeUnknown:
         offer = None  # say nothing from the range; ask each version on its own instead
     if offer is not None and not offer.accepted:
@@ -202,6 +204,7 @@ def _guarded(survey: _Survey, protocol: str, work: Callable[[], Any]) -> Any:
         return work()
     except HandshakeUnknown as exc:
         survey.failed[protocol] = f"CONNECTIVITY_ISSUE: {exc}"
+        survey.causes[protocol] = exc.wording
         survey.accepted.pop(protocol, None)
         return None
 
@@ -250,10 +253,10 @@ def _resolve(survey: _Survey, protocol: str, pool: Sequence[Suite], seed: Offer 
             return
         suite = by_openssl.get(offer.suite or "")
         if suite is None or suite.name in seen:
-            raise HandshakeUnknown(f"server chose {offer.suite or 'an unnamed suite'}, which was not offered")
+            raise HandshakeUnknown("error.tls.suite_not_offered", suite=offer.suite or "?")
         survey.record(protocol, suite, offer)
         offer = None
-    raise HandshakeUnknown("the server kept accepting suites it had already accepted")
+    raise HandshakeUnknown("error.tls.suites_repeated")
 
 
 def _protocol_scan(survey: _Survey, protocol: str) -> ProtocolScan:

@@ -31,7 +31,8 @@ from trustscan.collect.tls.compat import (
     new_client,
     read_server_choice,
 )
-from trustscan.core.errors import ProbeError
+from trustscan.core.errors import ProbeError, WordedError
+from trustscan.net.failures import classify, reported
 
 __all__ = [
     "AuditDeadlineReached",
@@ -52,7 +53,7 @@ class AuditDeadlineReached(ProbeError):
     """The audit's deadline passed: the scan stops instead of sending another ClientHello."""
 
     def __init__(self) -> None:
-        super().__init__("audit deadline reached")
+        super().__init__("error.deadline")
 
 
 def stop_if_expired(deadline: Deadline | None) -> None:
@@ -67,11 +68,11 @@ def connect_pinned(ip: str, port: int, timeout: float) -> socket.socket:
     try:
         return socket.create_connection((ip, port), timeout=timeout)
     except ConnectionRefusedError:
-        raise ProbeError(f"connection refused by {where}") from None
+        raise ProbeError("error.tls.refused", address=where) from None
     except TimeoutError:
-        raise ProbeError(f"connection to {where} timed out after {timeout:g} s") from None
+        raise ProbeError("error.tls.connect_timeout", address=where, seconds=f"{timeout:g}") from None
     except OSError as exc:
-        raise ProbeError(f"connection to {where} failed: {exc.strerror or exc}") from None
+        raise ProbeError("error.tls.connect_failed", address=where, cause=classify(exc)) from None
 
 
 class LegacyVersionsMask(IntFlag):
@@ -84,7 +85,7 @@ class LegacyVersionsMask(IntFlag):
     NO_TLSV1_1 = 0x10000000
 
 
-class HandshakeUnknown(Exception):
+class HandshakeUnknown(WordedError):
     """The handshake neither succeeded nor was clearly refused: the outcome is unknown, never "refused"."""
 
 
@@ -153,7 +154,7 @@ class Handshaker:
         try:
             client = new_client(version, ciphers, legacy=legacy, server_name=self.host)
         except OpenSSLError as exc:  # none of the names is known to this client: nothing was offered
-            raise HandshakeUnknown(f"cannot offer {ciphers[:60]}: {exc}") from None
+            raise HandshakeUnknown("error.tls.cannot_offer", ciphers=ciphers[:60], cause=reported(exc)) from None
         if exclude:
             exclude_versions(client, int(exclude))
         try:
@@ -220,7 +221,7 @@ class Handshaker:
         except OSError as exc:
             if "Nassl SSL handshake failed" in str(exc.args):
                 return False, False
-            raise HandshakeUnknown(f"network error during the handshake: {exc}") from None
+            raise HandshakeUnknown("error.tls.network_during_handshake", cause=classify(exc)) from None
         except OpenSSLError as exc:
             message = str(exc.args[0]) if exc.args else ""
             if any(m in message for m in _ACCEPTED_BUT_REFUSED_BY_US):
@@ -228,7 +229,7 @@ class Handshaker:
             if any(m in message for m in HANDSHAKE_REJECTED_TLS_ERRORS):
                 return False, False
             first_line = message.splitlines()[0] if message else type(exc).__name__
-            raise HandshakeUnknown(f"unexpected TLS error: {first_line}") from None
+            raise HandshakeUnknown("error.tls.unexpected", cause=reported(first_line)) from None
         return True, False
 
 

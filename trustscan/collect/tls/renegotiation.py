@@ -24,6 +24,7 @@ from trustscan.collect.tls.facts import CheckFailed, Renegotiation, failure_from
 from trustscan.collect.tls.handshake import AuditDeadlineReached, Handshaker, HandshakeUnknown
 from trustscan.collect.tls.suites import cipher_string
 from trustscan.core.errors import ProbeError
+from trustscan.net.failures import classify, reported
 
 __all__ = ["probe_renegotiation_and_compression"]
 
@@ -63,7 +64,7 @@ def probe_renegotiation_and_compression(
             if client is None:
                 if downgraded:
                     return _NO_RENEGOTIATION, False
-                raise HandshakeUnknown(f"the server refused a {version.name} handshake it accepted before")
+                raise HandshakeUnknown("error.tls.renegotiation_refused", version=version.name)
             secure, compression = secure_renegotiation_and_compression(client)
             honoured = _try_renegotiation(client, shaker)
     except AuditDeadlineReached:
@@ -86,9 +87,9 @@ def _try_renegotiation(client: TlsClient, shaker: Handshaker) -> bool:
     except OpenSSLError as exc:
         if any(m in str(exc.args[0] if exc.args else "") for m in _RENEGOTIATION_REFUSED):
             return False
-        raise HandshakeUnknown(f"unexpected TLS error during renegotiation: {exc}") from None
+        raise HandshakeUnknown("error.tls.renegotiation_unexpected", cause=reported(exc)) from None
     except OSError as exc:
         if "Nassl SSL handshake failed" in str(exc.args):
             return False
-        raise HandshakeUnknown(f"network error during renegotiation: {exc}") from None
+        raise HandshakeUnknown("error.tls.renegotiation_network", cause=classify(exc)) from None
     return True

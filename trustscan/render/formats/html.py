@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from trustscan.core.catalog import Catalog, format_value
 from trustscan.core.models import CRITERIA, CRITERION_LABELS
 from trustscan.core.wording import evidence_label, plural, severity
+from trustscan.core.wordings import WORDING_SUFFIX
 from trustscan.publish.attestation import PAYLOAD_TYPE, Document, Verification, VerificationStatus, site_url
 from trustscan.render.badge import render_svg, summarise
 from trustscan.render.templating import environment
@@ -200,7 +201,7 @@ def _verdict(verdict: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
         "title": format_value(verdict.get("title")),
         "message": format_value(verdict.get("message")),
         "observed": [(evidence_label(str(k), catalog), _items(v, catalog)) for k, v in observed.items()
-                     if v not in (None, [], {}, "")],
+                     if v not in (None, [], {}, "") and not str(k).endswith(WORDING_SUFFIX)],
         "fix": format_value(verdict["fix"]) if verdict.get("fix") else None,
         "references": [format_value(r) for r in raw_references] if isinstance(raw_references, list) else [],
     }

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from trustscan import __url__
 from trustscan.core.catalog import Catalog
 from trustscan.core.wording import evidence_label
+from trustscan.core.wordings import WORDING_SUFFIX
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "trustscanFinding/v1"
@@ -192,7 +193,9 @@ def _result(report: Mapping[str, Any], verdict: Mapping[str, Any], rule_index: i
             "severity": verdict["severity"],
             "status": verdict["status"],
             # Bounded, control-free renderings: the site controls these values.
-            "evidence": {key: catalog.value(value) for key, value in verdict["observed"].items()},
-            "evidence_labels": {key: evidence_label(key, catalog) for key in verdict["observed"]},
+            "evidence": {key: catalog.value(value) for key, value in verdict["observed"].items()
+                         if not key.endswith(WORDING_SUFFIX)},
+            "evidence_labels": {key: evidence_label(key, catalog) for key in verdict["observed"]
+                                if not key.endswith(WORDING_SUFFIX)},
         },
     }
