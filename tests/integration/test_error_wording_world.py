@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,16 @@ def frames(language: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def outcomes(world: World, tmp_path_factory: pytest.TempPathFactory) -> dict[str, AuditOutcome]:
+def tarpit() -> Iterator[int]:
+    """A port on loopback that accepts connections and never answers: the audit ends at its deadline."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.61", 0))
+        server.listen(64)
+        yield int(server.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def outcomes(world: World, tarpit: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, AuditOutcome]:
     ruleset = load_checked_ruleset()
     extra = tmp_path_factory.mktemp("lists") / "extra.txt"
     extra.write_text("https://[bad/\n*.vn\n", encoding="utf-8")
@@ -73,7 +83,7 @@ def outcomes(world: World, tmp_path_factory: pytest.TempPathFactory) -> dict[str
         "nochain": (world.site("nochain").target, world_settings(world)),
         "unreadable": (f"alias-good.{DOMAIN}:{world.https_port}",
                        world_settings(world, blocklist_files=(world.blocklist, extra), criteria=("d",))),
-        "deadline": (world.site("good").target, world_settings(world, timeout=0.3)),
+        "deadline": (f"127.0.0.61:{tarpit}", world_settings(world, timeout=1.0, http_port=tarpit)),
     }
 
     async def audit_all() -> list[AuditOutcome]:

@@ -38,7 +38,7 @@ async def _exposure(context: ProbeContext, needed: Mapping[str, Attempt]) -> dic
 HTTP = ProbeSpec("http", _http, facts=(
     "url", "reachable", "status", "location",
     "redirect_chain",  # every hop: {url, status, location[, error]}
-    "final_url", "redirects_to_https", "serves_content", "error",
+    "final_url", "redirects_to_https", "serves_content", "error", "error_wording",
 ))
 
 HTTPS = ProbeSpec("https", _https, facts=(

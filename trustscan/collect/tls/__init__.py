@@ -43,7 +43,8 @@ async def _tls(context: ProbeContext, needed: Mapping[str, Attempt]) -> dict[str
 _PROTOCOLS = ("ssl_2_0", "ssl_3_0", "tls_1_0", "tls_1_1", "tls_1_2", "tls_1_3")
 _CERTIFICATE = ("subject", "issuer", "serial", "not_before", "not_after", "days_left", "expired", "not_yet_valid",
                 "san", "hostname_match", "self_signed", "chain_length", "chain", "chain_complete", "key_type",
-                "key_bits", "signature_hash", "trusted", "trusted_by", "validation_error")
+                "key_bits", "signature_hash", "trusted", "trusted_by", "validation_error",
+                "validation_error_wording")
 
 TLS = ProbeSpec("tls", _tls, facts=(
     *(f"protocols.{key}" for key in _PROTOCOLS),  # True / False / None (that sub-scan failed)
