@@ -149,3 +149,11 @@ def test_demo_runs_offline_and_reports_both_sites(tmp_path: Path) -> None:
     broken = json.loads((tmp_path / "out" / "broken.json").read_text(encoding="utf-8"))
     assert good["overall"] == "pass" and broken["overall"] == "fail"
     assert "=== demo site: broken ===" in result.stdout
+
+
+def test_audit_imports_the_signing_code_only_when_it_signs() -> None:
+    """`--sign-key` is an audit option, but the in-toto/DSSE code (and rfc8785) loads only with a key."""
+    code = ("import sys, trustscan.cli.audit, trustscan.cli.signing; "
+            "print(sorted(m for m in sys.modules if m.startswith('trustscan.publish.') or m == 'rfc8785'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.strip() == "['trustscan.publish.validity']"

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from tests.support.input_files import KINDS, refused_file, within
 from tests.support.publish_samples import sample_report
 from trustscan.cli.main import main
-from trustscan.cli.publish import MAX_PASSPHRASE_FILE_BYTES
+from trustscan.cli.signing import MAX_PASSPHRASE_FILE_BYTES
 from trustscan.publish.attestation import envelope_bytes, sign_report
 from trustscan.publish.keys import load_private_key
 

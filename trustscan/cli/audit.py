@@ -26,7 +26,7 @@ from trustscan.cli.options import (
     settings_from_options,
     verbose_option,
 )
-from trustscan.cli.publish import load_signing_key, sign_options, write_signed
+from trustscan.cli.signing import load_signing_key, sign_options, write_signed
 from trustscan.core.catalog import load_catalog
 from trustscan.core.errors import TargetError
 from trustscan.core.settings import AuditSettings

@@ -30,6 +30,7 @@ from trustscan.core.errors import DocumentError, EnvelopeCorrupt, EnvelopeError
 from trustscan.core.timestamps import rfc3339
 from trustscan.publish.dsse import Envelope, sign_envelope, verify_signature
 from trustscan.publish.keys import key_id
+from trustscan.publish.validity import DEFAULT_VALID_DAYS, MAX_VALID_DAYS
 from trustscan.report.schema import (
     ReportFile,
     check_report,
@@ -63,9 +64,6 @@ __all__ = [
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 PAYLOAD_TYPE = "application/vnd.in-toto+json"  # in-toto attestation framework, envelope.md
 PREDICATE_TYPE = "https://trustscan.invalid/schema/self-declaration/v1.0"
-DEFAULT_VALID_DAYS = 90
-#: The longest validity trustscan signs (`--valid-days`); a declaration claiming more is refused at verify.
-MAX_VALID_DAYS = 3660
 CLOCK_SKEW = timedelta(minutes=5)  # a declaration "from the future" beyond this is refused
 
 
