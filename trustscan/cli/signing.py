@@ -24,7 +24,10 @@ from trustscan.publish.validity import DEFAULT_VALID_DAYS, MAX_VALID_DAYS
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-__all__ = ["MAX_PASSPHRASE_BYTES", "MAX_PASSPHRASE_FILE_BYTES", "load_signing_key", "read_passphrase", "sign_options", "write_signed"]
+__all__ = [
+    "MAX_PASSPHRASE_BYTES", "MAX_PASSPHRASE_FILE_BYTES", "load_signing_key", "read_passphrase", "sign_options",
+    "write_signed",
+]
 
 MAX_PASSPHRASE_BYTES = 1024
 #: The passphrase file is read whole, up to this: its first line plus room for a comment or line endings.
