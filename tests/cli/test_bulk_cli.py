@@ -100,3 +100,22 @@ def test_a_fifo_or_oversize_ca_bundle_or_list_is_refused_before_the_run(tmp_path
         resumed = CliRunner().invoke(main, ["bulk", "--db", str(db), "--resume"])
     needle = "no longer exists" if kind == "fifo" else f"cannot read blocklist {listed}: larger than"
     assert resumed.exit_code == 2 and needle in resumed.stderr, resumed.output
+
+
+def test_a_worker_process_that_cannot_start_is_one_line_exit_3_and_the_run_stays_resumable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from trustscan.bulk import processes
+
+    monkeypatch.setattr(processes, "child_command", lambda: [sys.executable, "-c", "import sys; sys.exit(4)"])
+    portfolio = tmp_path / "p.txt"
+    portfolio.write_text("127.0.0.2:1\n127.0.0.3:1\n")
+    db = tmp_path / "r.db"
+    result = CliRunner().invoke(main, ["bulk", str(portfolio), "--db", str(db), "--processes", "2", "-q"])
+    assert result.exit_code == 3, result.output
+    assert result.stderr.startswith("trustscan: error: a worker process (pid ") and "did not start" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    with ResultStore(db) as store:
+        run = store.latest_unfinished()
+        assert run is not None and run.done == 0  # nothing recorded; --resume starts it again

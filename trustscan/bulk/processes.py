@@ -41,6 +41,7 @@ from trustscan.core.settings import AuditSettings
 MAX_DELIVERIES = 3  # starts of one site's audit (each in a live child) before it is recorded as an error
 READY_TIMEOUT = 120.0  # seconds a new child may take to import the scanner and load the rules
 CLOSE_TIMEOUT = 10.0  # seconds children get to end after their stdin closed, before they are killed
+SETTLE_TURNS = 3  # event-loop turns a child lets pass after an audit, so its closed sockets are closed
 SITES_PER_PROCESS = 20  # the automatic choice starts no process for fewer sites than this: each costs ~0.5 s CPU
 
 _CHILD_CODE = ("import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
@@ -303,6 +304,12 @@ async def _serve(jobs: Connection, rows: Connection, audit: Callable[[BulkJob], 
 
     async def one(job: BulkJob) -> None:
         row = await audit(job)
+        # The audit closed its connections, but asyncio closes a socket one loop turn after close() is
+        # called (and judging and the report follow without a turn). In one process those turns come
+        # before the next site's audit starts; here the row frees the address slot for another process at
+        # once, so the turns are taken first: --per-ip never sees a finished site's connections still open.
+        for _ in range(SETTLE_TURNS):
+            await asyncio.sleep(0)
         with contextlib.suppress(OSError):  # the parent is gone: stdin's EOF ends this process
             rows.send(row)
 

@@ -71,7 +71,7 @@ BULK_EXITS = ExitTable((
     (ExitCode.USAGE, "usage or input error (unreadable portfolio, no valid target, nothing to resume, "
                      "database or broker unreachable)"),
     (ExitCode.INCOMPLETE, "no site fails, but at least one could not be fully checked; or the database or "
-                          "broker went away mid-run"),
+                          "broker went away mid-run, or a worker process could not start"),
     (ExitCode.INTERRUPTED, "interrupted (Ctrl-C or SIGTERM): finished sites are kept; continue with --resume"),
 ))
 
