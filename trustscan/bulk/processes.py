@@ -9,7 +9,8 @@ the child with the fewest audits in hand; the child runs `audit_one` (the one-pr
 so the verdicts are the same) and sends the SiteRow back. Politeness therefore holds across
 processes as it does in one: no child starts a site the parent has not given an address slot.
 
-Children are `python -c` processes of the same interpreter and import path, speaking pickled
+Children are `python -c` processes of the same interpreter and import path (entry point:
+trustscan.cli.processworker, which starts as the console script does), speaking pickled
 messages (multiprocessing.connection framing) over their stdin and stdout: the parent sends the
 run's settings once, then one BulkJob per site; the child answers "ready", then one SiteRow per site.
 A child ignores SIGINT and SIGTERM (a terminal's Ctrl-C reaches the whole process group; the parent
@@ -45,7 +46,7 @@ SETTLE_TURNS = 3  # event-loop turns a child lets pass after an audit, so its cl
 SITES_PER_PROCESS = 20  # the automatic choice starts no process for fewer sites than this: each costs ~0.5 s CPU
 
 _CHILD_CODE = ("import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
-               "from trustscan.bulk.processes import child_main; child_main()")
+               "from trustscan.cli.processworker import main; main()")
 
 
 class ProcessStartError(Exception):
@@ -250,21 +251,27 @@ class ProcessPool:
 
 
 def child_command() -> list[str]:
-    """This interpreter, with this process's import path, running child_main."""
+    """This interpreter, with this process's import path, running the worker's entry point (which runs
+    child_main)."""
     return [sys.executable, "-c", _CHILD_CODE, json.dumps(sys.path)]
 
 
 # --- the child side -----------------------------------------------------------------------------------
 
 
-def child_main() -> NoReturn:
-    """A worker process: audit each BulkJob read from stdin, write each SiteRow to stdout, until stdin ends."""
+def child_main(loaded: Callable[[], None] = lambda: None) -> NoReturn:
+    """A worker process: audit each BulkJob read from stdin, write each SiteRow to stdout, until stdin ends.
+
+    `loaded` is called once the scanner and the rules are loaded, before the first audit (the entry
+    point, trustscan.cli.processworker, ends its start-up there as the console script does).
+    """
     jobs, rows, (kind, settings, language, deadline_margin) = child_connections()
     assert kind == "setup"
     from trustscan.audit import load_checked_ruleset
     from trustscan.core.catalog import load_catalog
 
     ruleset, catalog = load_checked_ruleset(), load_catalog(language)
+    loaded()
     deadline = settings.timeout + deadline_margin
 
     async def audit(job: BulkJob) -> SiteRow:

@@ -1,0 +1,18 @@
+"""Entry point of a `bulk --processes` worker process (trustscan.bulk.processes starts it, never a user).
+
+It starts as the console script does (trustscan.cli.startup: the collector waits while modules and
+rules load, then freezes them), then serves the bulk process until its input ends.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from trustscan.cli.startup import defer_collection, startup_done
+
+
+def main() -> NoReturn:
+    defer_collection()
+    from trustscan.bulk.processes import child_main
+
+    child_main(loaded=startup_done)
