@@ -18,6 +18,7 @@ from trustscan.collect.crawl.crawl import CrawlLimits, crawl_site
 from trustscan.collect.crawl.links import match_outbound
 from trustscan.collect.crawl.privacy import analyse_privacy
 from trustscan.collect.crawl.tracking import tracking_before_consent
+from trustscan.core.catalog import load_catalog
 from trustscan.core.errors import ProbeError
 from trustscan.lists.matcher import SnapshotSet, snapshot_from_bytes
 
@@ -99,7 +100,9 @@ def test_a_page_not_read_to_its_end_cannot_pass_but_what_was_seen_still_fails() 
     cut = analyse_content(crawl(pages({"/": "<p>" + "x" * 2000 + spam}), max_body=1000), "site.test")
     assert cut["pages_fully_read"] is None and cut["hidden_spam_links"] == []  # the rules say error
     assert cut["pages_not_fully_read"] == [{"page": "https://site.test/", "reason": "longer than the crawl's "
-                                            "body cap: only the first 1000 bytes were read"}]
+                                            "body cap: only the first 1000 bytes were read",
+                                            "reason_wording": {"id": "error.page.truncated",
+                                                               "values": {"bytes": 1000}}}]
     deep = analyse_content(crawl(pages({"/": spam + "<b>" * 2100 + spam.replace("casino.", "bet.")})), "site.test")
     assert deep["pages_fully_read"] is None and deep["pages_not_fully_read"][0]["reason"].startswith(
         "HTML parsing stopped at line 1")
@@ -209,7 +212,10 @@ def test_content_findings_name_page_element_and_reason() -> None:
     (spam,) = facts["hidden_spam_links"]  # the hidden news link and the hidden same-site link are not spam
     assert spam == {"page": "https://site.test/", "element": "<a href=https://casino.example/>",
                     "reason": "hidden off-site link (ancestor footer: display:none) with gambling terms",
+                    "reason_wording": {"id": "finding.hidden_link", "values": {"how": "ancestor footer: display:none"}},
                     "target": "https://casino.example/", "text": "Casino", "terms": ["casino"]}
+    assert load_catalog("vi").value(spam) == ("<a href=https://casino.example/> [liên kết ẩn (ancestor footer: "
+                                              "display:none) ra trang khác chứa từ ngữ cờ bạc] @ https://site.test/")
     assert facts["scripts_without_integrity"][0]["target"] == "https://connect.facebook.net/en_US/fbevents.js"
 
 

@@ -13,7 +13,9 @@ import pytest
 
 from trustscan.collect.crawl.cloaking import CLOAK_PAGES, check_cloaking, identities, sample
 from trustscan.collect.crawl.crawl import CrawlLimits, crawl_site
+from trustscan.core.catalog import load_catalog
 from trustscan.core.errors import ProbeError
+from trustscan.report.localise import localise_verdict
 
 HTML = {"content-type": "text/html; charset=utf-8"}
 CLEAN = '<p>Cổng thông tin điện tử</p><a href="https://partner.example/">đối tác</a><a href="/tin">tin</a>'
@@ -114,12 +116,19 @@ def test_links_that_change_between_plain_visits_are_noted_not_judged() -> None:
     assert facts["differences"] == []
     assert facts["notes"] == ["https://site.test/: off-site links differ between two plain visits "
                               "(banner-a.example, banner-b.example); link differences not judged there"]
+    reworded = localise_verdict({"rule_id": "dd.cloaking.search_engines", "message_id": "x", "observed": {
+        "cloaking.notes": facts["notes"], "cloaking.notes_wording": facts["notes_wording"]}}, load_catalog("vi"))
+    assert reworded["observed"]["cloaking.notes"] == [
+        "https://site.test/: liên kết ra ngoài khác nhau giữa hai lượt truy cập thường (banner-a.example, "
+        "banner-b.example); không xét khác biệt liên kết ở trang này"]
 
 
 def test_crawlers_refused_by_a_firewall_are_not_compared_and_all_refused_is_an_error() -> None:
     facts = check(lambda r: html("<p>Access denied</p>", 403) if is_bot(r) else html(CLEAN))
     assert facts["differences"] == []
     assert {n["reason"] for n in facts["not_compared"]} == {"status 403 (plain visit: 200): not compared"}
+    assert all("[mã trạng thái 403 (lượt truy cập thường: 200): không so sánh]" in load_catalog("vi").value(n)
+               for n in facts["not_compared"])
     with pytest.raises(ProbeError, match="no page could be compared"):
         check(lambda r: html("<p>no</p>", 403) if "Mozilla" in r.headers.get("user-agent", "") else html(CLEAN))
 

@@ -60,7 +60,8 @@ class Catalog:
         shown in this language, and so are the reasons of a weak cipher suite.
         """
         return format_value(self._reworded(value),
-                            yes_no=(self.messages.get("value.yes", "yes"), self.messages.get("value.no", "no")))
+                            yes_no=(self.messages.get("value.yes", "yes"), self.messages.get("value.no", "no")),
+                            words=self.messages)
 
     def _reworded(self, value: Any) -> Any:
         if isinstance(value, list):
@@ -128,32 +129,44 @@ def rule_messages(rule: Mapping[str, Any], where: str) -> dict[str, dict[str, st
     return texts
 
 
-def format_value(value: Any, *, yes_no: tuple[str, str] = ("yes", "no")) -> str:
+#: The few words format_value puts between the values of a record, in English; a catalogue's `value.*` say them
+#: in its language.
+_GLUE = {"value.policy_score": "{score} policy terms (needs {needed})", "value.heading": "heading",
+         "value.cookie": "cookie {name}", "value.held_back": "held back: {by}"}
+
+
+def format_value(value: Any, *, yes_no: tuple[str, str] = ("yes", "no"), words: Mapping[str, str] | None = None) -> str:
     """A short, single-line, control-character-free rendering of an observed value.
 
     Values can come from the scanned site, so terminal escapes and bidi overrides are removed
-    and length is bounded; HTML escaping is the HTML renderer's job.
+    and length is bounded; HTML escaping is the HTML renderer's job. *words* (a catalogue's
+    messages) words the glue between a record's values (`value.*`); English without it.
     """
     if value is None:
         text = "—"
     elif isinstance(value, bool):
         text = yes_no[0] if value else yes_no[1]
     elif isinstance(value, list):
-        return _format_list(value, yes_no)
+        return _format_list(value, yes_no, words)
     elif isinstance(value, dict):
-        text = _format_mapping(value, yes_no)
+        text = _format_mapping(value, yes_no, words)
     else:
         text = str(value)
     text = _CONTROL.sub(" ", text)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 
-def _format_list(value: list[Any], yes_no: tuple[str, str]) -> str:
+def _glue(words: Mapping[str, str] | None, key: str, **values: Any) -> str:
+    template = (words or _GLUE).get(key, _GLUE[key])
+    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), "")), template)
+
+
+def _format_list(value: list[Any], yes_no: tuple[str, str], words: Mapping[str, str] | None = None) -> str:
     """Whole items, as many as fit MAX_LIST_ITEMS and MAX_VALUE_CHARS, then "+N" for the rest: never cut mid-item."""
     items: list[str] = []
     size = 0
     for item in value[:MAX_LIST_ITEMS]:
-        text = format_value(item, yes_no=yes_no)
+        text = format_value(item, yes_no=yes_no, words=words)
         if items and size + len(text) + 2 > MAX_VALUE_CHARS - 6:  # room for ", +NNN"
             break
         items.append(text)
@@ -163,22 +176,23 @@ def _format_list(value: list[Any], yes_no: tuple[str, str]) -> str:
     return ", ".join(items) if items else "—"
 
 
-def _format_mapping(value: Mapping[str, Any], yes_no: tuple[str, str]) -> str:
+def _format_mapping(value: Mapping[str, Any], yes_no: tuple[str, str],
+                    words: Mapping[str, str] | None = None) -> str:
     if "suite" in value:  # a cipher suite finding
         reasons = value.get("reasons")
         suffix = f" ({', '.join(map(str, reasons))})" if reasons else ""
         return f"{value.get('protocol', '')} {value['suite']}{suffix}".strip()
     if "is_policy" in value:  # a document read as a possible personal-data policy (criterion b)
-        score = f"{value.get('score')} policy terms (needs {value.get('needed')})"
+        score = _glue(words, "value.policy_score", score=value.get("score"), needed=value.get("needed"))
         if "url" in value:
             return f"{value['url']} → {value.get('title') or value.get('kind')}: {score}"
         headings = ", ".join(map(str, value.get("heading_terms") or [])) or "—"
-        return f"{score}, heading: {headings}"
+        return f"{score}, {_glue(words, 'value.heading')}: {headings}"
     if "url" in value and "hop" in value:  # a policy candidate that could not be read
         return f"{value['url']} → {value.get('error') or '—'}"
     if "tracker" in value and "page" in value:  # a tracker loaded, held back, or its cookie (criterion b)
-        what = value.get("script") or (f"cookie {value['name']}" if "name" in value else "")
-        held = f", held back: {value['held_back_by']}" if value.get("held_back_by") else ""
+        what = value.get("script") or (_glue(words, "value.cookie", name=value["name"]) if "name" in value else "")
+        held = f", {_glue(words, 'value.held_back', by=value['held_back_by'])}" if value.get("held_back_by") else ""
         return f"{value['tracker']} ({what}{held}) @ {value['page']}"
     if "page" in value and "action" in value and "form" in value and "personal_fields" not in value:
         return f"{value['form']} → {value['action']} @ {value['page']}"  # a form posting over http (c)
@@ -199,4 +213,4 @@ def _format_mapping(value: Mapping[str, Any], yes_no: tuple[str, str]) -> str:
         return f"{matched}{entry} ({value['snapshot']})"
     if "url" in value:  # a fetch attempt or redirect hop
         return f"{value['url']} → {value.get('status') or value.get('error') or '—'}"
-    return "; ".join(f"{k}={format_value(v, yes_no=yes_no)}" for k, v in value.items())
+    return "; ".join(f"{k}={format_value(v, yes_no=yes_no, words=words)}" for k, v in value.items())

@@ -113,7 +113,7 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         link = pending.pop(0) if pending else None
 
 
-def _known(exc: BaseException) -> Wording | None:  # noqa: PLR0911 - one answer per kind of failure
+def _known(exc: BaseException) -> Wording | None:
     if isinstance(exc, httpx.TooManyRedirects):
         return Wording("error.cause.too_many_redirects")
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):

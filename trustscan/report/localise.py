@@ -54,6 +54,16 @@ def localise(report: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     return out
 
 
+def _reworded(value: Any, wording: Any, catalog: Catalog) -> Any:
+    """A fact's text said again from its wording (a list of texts from a list of wordings); else as it was."""
+    if isinstance(value, list) and isinstance(wording, list) and len(value) == len(wording):
+        return [_reworded(item, said, catalog) for item, said in zip(value, wording, strict=True)]
+    parsed = Wording.from_json(wording)
+    if isinstance(value, str) and parsed is not None and catalog.knows(parsed):
+        return catalog.say(parsed)
+    return value
+
+
 def _error(record: Mapping[str, Any], catalog: Catalog) -> Any:
     """A verdict's or an attempt's `error` in *catalog*'s language, from its `error_wording` when it has one."""
     wording = Wording.from_json(record.get("error_wording"))
@@ -93,9 +103,9 @@ def _verdict(verdict: dict[str, Any], catalog: Catalog) -> None:
         observed[_VALIDATION_ERROR] = readable_validation_error(observed[_VALIDATION_ERROR])
         verdict["observed"] = observed
     for key in [key for key in observed if key.endswith(WORDING_SUFFIX)]:  # a fact worded again from its wording
-        fact, wording = key[: -len(WORDING_SUFFIX)], Wording.from_json(observed[key])
-        if wording is not None and catalog.knows(wording) and isinstance(observed.get(fact), str):
-            observed[fact] = catalog.say(wording)
+        fact = key[: -len(WORDING_SUFFIX)]
+        if fact in observed:
+            observed[fact] = _reworded(observed[fact], observed[key], catalog)
             verdict["observed"] = observed
     error = _error(verdict, catalog)
     if "error" in verdict:

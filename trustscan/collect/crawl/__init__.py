@@ -123,7 +123,7 @@ DELIVERY = ProbeSpec("delivery", _delivery, needs=("crawl",), facts=(
 ))
 
 CLOAKING = ProbeSpec("cloaking", _cloaking, needs=("crawl",), facts=(
-    "pages_compared", "identities", "requests", "differences", "not_compared", "notes",
+    "pages_compared", "identities", "requests", "differences", "not_compared", "notes", "notes_wording",
     "outbound",  # off-site hosts in the crawlers' and search visitors' views, for links_reputation
 ))
 

@@ -35,8 +35,10 @@ from trustscan.collect.crawl.crawl import MAX_BODY, CrawlLimits, fetch_page
 from trustscan.collect.crawl.decode import DecodedHtml
 from trustscan.collect.crawl.lexicon import gambling_lexicon
 from trustscan.core.errors import ProbeError
+from trustscan.core.wordings import Wording, worded
 from trustscan.core.yamldata import load_yaml
 from trustscan.net.domains import host_of, is_offsite, site_of
+from trustscan.net.failures import recorded_cause
 
 CLOAK_PAGES = 3
 CONCURRENCY = 3
@@ -106,7 +108,7 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
     views = await asyncio.gather(*(view(page, identity) for page in pages for identity in everyone))
     differences: list[dict[str, Any]] = []
     not_compared: list[dict[str, Any]] = []
-    notes: list[str] = []
+    notes: list[Wording] = []
     seen_only_by_identities: list[dict[str, Any]] = []
     compared = []
     views_compared = 0
@@ -119,26 +121,26 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
             for identity, other in zip(others, identity_views, strict=True):
                 found = crawler_only_page(url, identity.name, other, plain, host)
                 if found is None:
-                    not_compared.append({"page": url, "identity": identity.name, "reason": _why(other)})
+                    not_compared.append({"page": url, "identity": identity.name, **worded("reason", _why(other))})
                     continue
                 views_compared += 1
                 differences += found
                 seen_only_by_identities.append({**other, "identity": identity.name})
             continue
-        reason = _not_comparable(plain, page, "the crawl's visit")
+        reason = _not_comparable(plain, page, Wording("error.cloaking.crawl_visit"))
         if reason:  # without a plain visit like the crawl's, there is nothing to compare with
-            not_compared.append({"page": url, "identity": browser.name, "reason": reason})
+            not_compared.append({"page": url, "identity": browser.name, **worded("reason", reason)})
             continue
         compared.append(url)
         crawled, visitor = summarise(page, host), summarise(plain, host)
         links_stable = crawled.domains == visitor.domains
         if not links_stable:
-            notes.append(f"{url}: off-site links differ between two plain visits "
-                         f"({_listed(crawled.domains ^ visitor.domains)}); link differences not judged there")
+            notes.append(Wording("error.cloaking.unstable_links",
+                                 {"page": url, "hosts": _listed(crawled.domains ^ visitor.domains)}))
         for identity, other in zip(others, identity_views, strict=True):
             reason = _not_comparable(other, plain)
             if reason:
-                not_compared.append({"page": url, "identity": identity.name, "reason": reason})
+                not_compared.append({"page": url, "identity": identity.name, **worded("reason", reason)})
                 continue
             views_compared += 1
             seen = summarise(other, host)
@@ -153,7 +155,9 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
         "requests": len(views),
         "differences": _grouped(differences)[:MAX_DIFFERENCES],
         "not_compared": not_compared[:MAX_DIFFERENCES],
-        "notes": notes[:MAX_DIFFERENCES],
+        # Said in English, and as Wordings beside them for every output's language.
+        "notes": [note.english() for note in notes[:MAX_DIFFERENCES]],
+        "notes_wording": [note.to_json() for note in notes[:MAX_DIFFERENCES]],
         "outbound": {h: seen for h, seen in _outbound(seen_only_by_identities, host).items()
                      if h not in crawled_hosts},
     }
@@ -285,7 +289,7 @@ def _outbound(views: list[dict[str, Any]], host: str) -> dict[str, list[dict[str
     return places
 
 
-def _not_comparable(view: dict[str, Any], plain: dict[str, Any], label: str = "plain visit") -> str | None:
+def _not_comparable(view: dict[str, Any], plain: dict[str, Any], label: Wording | None = None) -> Wording | None:
     """Why a view cannot be compared with the plain visit's (or the crawl's), or None.
 
     A redirect to another site always can. Another status cannot: firewalls answer 403 to crawlers
@@ -296,7 +300,9 @@ def _not_comparable(view: dict[str, Any], plain: dict[str, Any], label: str = "p
     if _unreadable(view):
         return _why(view)
     if view.get("status") != plain.get("status"):
-        return f"status {view.get('status')} ({label}: {plain.get('status')}): not compared"
+        return Wording("error.cloaking.other_status", {"status": view.get("status"),
+                                                       "label": label or Wording("error.cloaking.plain_visit"),
+                                                       "plain_status": plain.get("status")})
     return None
 
 
@@ -304,10 +310,10 @@ def _unreadable(view: dict[str, Any]) -> bool:
     return view.get("status") is None or (view.get("html") is None and not view.get("offsite_redirect"))
 
 
-def _why(view: dict[str, Any]) -> str:
+def _why(view: dict[str, Any]) -> Wording:
     if view.get("error"):
-        return str(view["error"])
-    return f"status {view.get('status')}, content type {view.get('content_type')}"
+        return recorded_cause(view)
+    return Wording("error.content.not_html", {"status": view.get("status"), "content_type": view.get("content_type")})
 
 
 def _listed(items: frozenset[str]) -> str:

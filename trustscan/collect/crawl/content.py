@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 from trustscan.collect.crawl.gambling import weigh_page
 from trustscan.collect.crawl.lexicon import gambling_vocabulary
 from trustscan.core.errors import ProbeError
-from trustscan.core.wordings import Wording
+from trustscan.core.wordings import Wording, worded
 from trustscan.net.domains import host_of, is_offsite
 from trustscan.net.failures import recorded_cause
 
@@ -53,14 +53,14 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
         url, html = page.get("final_url") or page["url"], page["html"]
         unread = _unread_part(page)
         if unread:
-            not_read.append({"page": url, "reason": unread})
+            not_read.append({"page": url, **worded("reason", unread)})
         for link in html["links"]:
             if not link.get("hidden") or not is_offsite(link.get("url"), host):
                 continue
             terms = lexicon.in_text(link.get("text")) + lexicon.in_url(link.get("url"))
             if terms:
-                spam_links.append(_finding(url, f"<{link['tag']} href={link['href']}>", "hidden off-site link "
-                                           f"({link['hidden']}) with gambling terms",
+                spam_links.append(_finding(url, f"<{link['tag']} href={link['href']}>",
+                                           Wording("finding.hidden_link", {"how": link["hidden"]}),
                                            target=link["url"], text=link.get("text"), terms=_unique(terms),
                                            written_by=link.get("written_by")))
         promotes = weigh_page(url, html, host, vocabulary)
@@ -71,29 +71,30 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
                 continue  # its links are judged one by one above, with their targets
             terms = lexicon.in_text(block.get("text"))
             if len(set(terms)) >= 2:  # one word ("slot") in a hidden menu is not spam; several are
-                spam_text.append(_finding(url, block["element"], f"hidden text ({block['hidden']}) with gambling "
-                                          "terms", text=block.get("text"), terms=_unique(terms)))
+                hidden_text = Wording("finding.hidden_text", {"how": block["hidden"]})
+                spam_text.append(_finding(url, block["element"], hidden_text, text=block.get("text"),
+                                          terms=_unique(terms)))
         for index, script in enumerate(html["scripts"]):
             element = f"<script src={script['src']}>" if script.get("src") else f"inline <script> #{index + 1}"
             for signal in script.get("signals") or []:
                 if signal["kind"] == "cryptominer":
-                    miners.append(_finding(url, element, signal["about"], signature=signal["id"],
+                    miners.append(_finding(url, element, _signature(signal), signature=signal["id"],
                                            excerpt=signal.get("excerpt")))
                 elif signal["kind"] == "obfuscation":
-                    obfuscated.append(_finding(url, element, signal["about"], signature=signal["id"],
+                    obfuscated.append(_finding(url, element, _signature(signal), signature=signal["id"],
                                                excerpt=signal.get("excerpt")))
                 elif signal["kind"] == "redirect":
                     target = _absolute(url, signal.get("target"))
                     if is_offsite(target, host):
-                        redirects.append(_finding(url, element, "script redirects visitors to another site",
+                        redirects.append(_finding(url, element, Wording("finding.script_redirect"),
                                                   target=target, signature=signal["id"]))
             if script.get("url") and is_offsite(script["url"], host) and not script.get("integrity"):
-                no_integrity.append(_finding(url, element, "external script without integrity (SRI)",
+                no_integrity.append(_finding(url, element, Wording("finding.no_integrity"),
                                              target=script["url"]))
         for refresh in html["meta_refresh"]:
             if is_offsite(refresh.get("url"), host):
                 redirects.append(_finding(url, f"<meta http-equiv=refresh content={refresh['content']}>",
-                                          "meta refresh to another site", target=refresh["url"]))
+                                          Wording("finding.meta_refresh"), target=refresh["url"]))
         for form in html["forms"]:
             reason = _password_form_problem(form, host)
             if reason:
@@ -115,29 +116,28 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
     }
 
 
-def _unread_part(page: dict[str, Any]) -> str | None:
+def _unread_part(page: dict[str, Any]) -> Wording | None:
     """Why part of a page was not analysed (cut at the body cap, or the parser stopped), or None."""
     if page.get("truncated"):
-        return f"longer than the crawl's body cap: only the first {page.get('bytes')} bytes were read"
+        return Wording("error.page.truncated", {"bytes": page.get("bytes")})
     if page["html"].get("fully_read") is False:
-        notes = [note for note in page["html"].get("parse_notes") or [] if "not read" in note or "parsed" in note]
-        return notes[0] if notes else "the HTML parser could not read the page to its end"
+        return Wording.from_json(page["html"].get("unread_wording")) or Wording("error.page.not_read_to_end")
     return None
 
 
-def _password_form_problem(form: dict[str, Any], host: str) -> str | None:
+def _password_form_problem(form: dict[str, Any], host: str) -> Wording | None:
     """A password that leaves the site or travels in clear text (OWASP ASVS 2.x / criterion c's spirit)."""
     if not any(field.get("type") == "password" for field in form.get("fields") or []):
         return None
     action = form.get("action_url") or ""
     if is_offsite(action, host):
-        return f"password form posts to another site ({host_of(action)})"
+        return Wording("finding.password_offsite", {"host": host_of(action)})
     try:
         scheme = urlsplit(action).scheme.lower()
     except ValueError:
         return None
     if scheme == "http":
-        return "password form posts over plain HTTP"
+        return Wording("finding.password_http")
     return None
 
 
@@ -185,9 +185,15 @@ def script_redirects(html: dict[str, Any], page_url: str) -> Iterator[tuple[str,
                 yield f"script redirect ({signal['id']})", _absolute(base, signal["target"]) or ""
 
 
-def _finding(page: str, element: str, reason: str, **details: Any) -> dict[str, Any]:
-    return {"page": page, "element": element[:200], "reason": reason,
+def _finding(page: str, element: str, reason: Wording, **details: Any) -> dict[str, Any]:
+    """A finding; its `reason` in English and as a Wording (`reason_wording`) for every output's language."""
+    return {"page": page, "element": element[:200], **worded("reason", reason),
             **{k: v for k, v in details.items() if v not in (None, "", [])}}
+
+
+def _signature(signal: dict[str, Any]) -> Wording:
+    """A signature's description, a name from rules/data/script-signatures.yaml, quoted as written."""
+    return Wording("finding.signature", {"about": signal["about"]})
 
 
 def _merge(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

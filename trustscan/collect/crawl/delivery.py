@@ -17,6 +17,7 @@ from trustscan.collect.crawl.content import MAX_FINDINGS, html_pages, merge_find
 from trustscan.collect.crawl.downloads import offsite_downloads
 from trustscan.collect.crawl.frames import hidden_frames
 from trustscan.core.errors import ProbeError
+from trustscan.core.wordings import worded
 from trustscan.core.yamldata import load_yaml
 
 
@@ -36,7 +37,8 @@ def analyse_delivery(crawl: dict[str, Any], host: str, deadline: float = math.in
     if time.monotonic() >= deadline:
         raise ProbeError("error.delivery.deadline")
     extensions, stores, benign = delivery_data()
-    not_read = [{"page": p.get("final_url") or p["url"], "reason": reason} for p in pages if (reason := unread_part(p))]
+    not_read = [{"page": p.get("final_url") or p["url"], **worded("reason", reason)}
+                for p in pages if (reason := unread_part(p))]
     return {
         "pages_analysed": len(pages),
         # As in content.py: a frame or link past the part of a page that was read cannot pass.

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from trustscan.core.wordings import Wording, worded
 from trustscan.net.domains import host_of, is_offsite
 
 
@@ -45,6 +46,7 @@ def offsite_downloads(pages: Iterable[dict[str, Any]], host: str, extensions: fr
             kind = executable(target, extensions) if is_offsite(target, host) else None
             if kind and not in_store(host_of(target), stores):
                 findings.append({"page": url, "element": f"<{link['tag']} href={link.get('href')}>"[:200],
-                                 "reason": f".{kind} file offered from another site", "target": target,
+                                 **worded("reason", Wording("finding.offsite_download", {"kind": kind})),
+                                 "target": target,
                                  "text": link.get("text") or None})
     return findings

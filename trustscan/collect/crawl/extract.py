@@ -63,11 +63,14 @@ def extract_page(text: str, base_url: str, deadline: float = math.inf,
 def extract_parsed(parsed: ParsedHtml, base_url: str, deadline: float = math.inf,
                    stylesheets: Mapping[str, str | None] | None = None) -> dict[str, Any]:
     """`extract_page` for a page already parsed (the crawl fetches its stylesheets in between)."""
+    # Why the page was not read to its end, as a Wording (`unread_wording`), when it was not.
+    stop = {"unread_wording": parsed.stop.to_json()} if parsed.stop is not None else {}
     if parsed.root is None:
-        return {**_empty(), "fully_read": parsed.fully_read, "parse_notes": list(parsed.notes)}
+        return {**_empty(), "fully_read": parsed.fully_read, "parse_notes": list(parsed.notes), **stop}
     facts = extract_tree(parsed.root, base_url, deadline, stylesheets)
     facts["fully_read"] = parsed.fully_read
     facts["parse_notes"] = parsed.notes + facts["parse_notes"]
+    facts.update(stop)
     return facts
 
 

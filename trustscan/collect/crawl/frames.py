@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from trustscan.core.wordings import Wording, worded
 from trustscan.net.domains import host_of, is_offsite, site_of
 
 TINY_PX = 2
@@ -47,6 +48,7 @@ def hidden_frames(pages: Iterable[dict[str, Any]], host: str, benign: frozenset[
             if reason:
                 tag = frame.get("tag") or "iframe"
                 findings.append({"page": url, "element": f"<{tag} {'data' if tag == 'object' else 'src'}="
-                                 f"{frame.get('src')}>"[:200], "reason": f"{reason}: loads another site unseen",
+                                 f"{frame.get('src')}>"[:200],
+                                 **worded("reason", Wording("finding.hidden_frame", {"how": reason})),
                                  "target": target})
     return findings

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from trustscan.collect.crawl.lexicon import GamblingVocabulary, fold
+from trustscan.core.wordings import Wording, worded
 from trustscan.net.domains import host_of, is_offsite, site_of
 
 THRESHOLD = 6
@@ -68,7 +69,8 @@ def weigh_page(url: str, html: dict[str, Any], host: str, vocabulary: GamblingVo
     score = sum(signal["points"] for signal in signals)
     if score < THRESHOLD:
         return None
-    return {"page": url, "element": "page", "reason": f"page promotes gambling (score {score} >= {THRESHOLD})",
+    promotes = Wording("finding.gambling_page", {"score": score, "threshold": THRESHOLD})
+    return {"page": url, "element": "page", **worded("reason", promotes),
             "score": score, "signals": signals, "target": links[0][0]["url"]}
 
 

@@ -23,17 +23,22 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
+from trustscan.core.wordings import Wording
+
 _SPACE = re.compile(r"\s+")
 MAX_TEXT = 200  # characters of any text recorded as evidence
 
 
 class ParsedHtml:
-    """The parsed document (`root`, None when there is nothing to read), and how far the parser got."""
+    """The parsed document (`root`, None when there is nothing to read), and how far the parser got.
 
-    __slots__ = ("root", "fully_read", "notes")
+    `stop` says why a page was not read to its end (the English of it is the note), as a Wording.
+    """
 
-    def __init__(self, root: Any, fully_read: bool, notes: list[str]) -> None:
-        self.root, self.fully_read, self.notes = root, fully_read, notes
+    __slots__ = ("root", "fully_read", "notes", "stop")
+
+    def __init__(self, root: Any, fully_read: bool, notes: list[str], stop: Wording | None = None) -> None:
+        self.root, self.fully_read, self.notes, self.stop = root, fully_read, notes, stop
 
 
 # libxml2 reports the nesting limit (2048 with huge_tree) as a resource-limit error and stops there.
@@ -48,12 +53,14 @@ def parse_html(text: str) -> ParsedHtml:
     try:
         root = etree.fromstring(text.encode("utf-8", "replace"), parser)
     except (etree.LxmlError, ValueError) as exc:
-        return ParsedHtml(None, False, [f"HTML could not be parsed: {type(exc).__name__}"])
+        unparsable = Wording("error.page.unparsable", {"kind": type(exc).__name__})
+        return ParsedHtml(None, False, [unparsable.english()], unparsable)
     stopped = [entry for entry in parser.error_log if entry.message.startswith(_STOPPED)]
     if stopped:
         where = stopped[0]
-        return ParsedHtml(root, False, [f"HTML parsing stopped at line {where.line}, column {where.column}: "
-                                        f"{where.message.split(',')[0]}; the rest of the page was not read"])
+        stop = Wording("error.page.parser_stopped", {"line": where.line, "column": where.column,
+                                                     "detail": where.message.split(",")[0]})
+        return ParsedHtml(root, False, [stop.english()], stop)
     return ParsedHtml(root, True, [])
 
 
