@@ -234,7 +234,11 @@ def test_privacy_policy_forms_and_trackers() -> None:
                                                "action": "https://site.test/lien-he",
                                                "personal_fields": ["fullName", "x"],
                                                "problems": ["no consent control",
-                                                            "no link to the personal-data policy in the form"]}]
+                                                            "no link to the personal-data policy in the form"],
+                                               "problems_wording": [{"id": "consent.no_control", "values": {}},
+                                                                    {"id": "consent.no_policy_link", "values": {}}]}]
+    assert load_catalog("vi").value(facts["forms_without_consent"][0]).endswith(
+        ": không có ô hay lựa chọn để đồng ý; biểu mẫu không có liên kết tới chính sách dữ liệu cá nhân")
     consented = [f for f in facts["personal_data_forms"] if f["consent"]["affirmative"]]
     assert [f["consent"]["control"] for f in consented] == ["checkbox agree"]  # the login form is not counted
     assert facts["trackers"] == ["Meta (Facebook) Pixel"]

@@ -32,8 +32,9 @@ from trustscan.report.document import AuditOutcome, build_report, dumps
 pytestmark = pytest.mark.world
 
 DOMAIN = "trustscan.test"
-#: The message ids of errors and of what is said about them (frames, causes, list and cipher reasons).
-_ERROR_IDS = re.compile(r"^(error|cert|list\.reason|tls\.weak_reason|verdict)\.")
+#: The message ids of errors and of what is said about them (frames, causes, list and cipher reasons), and of
+#: the findings' and consent problems' reasons and the words between a record's values.
+_ERROR_IDS = re.compile(r"^(error|cert|list\.reason|tls\.weak_reason|verdict|finding|consent|value)\.")
 _PLACEHOLDER = re.compile(r"\{[a-z0-9_.]+\}")
 _CODE = re.compile(r"`[^`]*`")
 #: What each broken site must say, in each language (a cause, or a frame around it).
@@ -45,10 +46,12 @@ EXPECTED = {
     "unreadable": {"en": "whole top-level domain is too broad", "vi": "phủ cả một tên miền cấp cao nhất"},
     "deadline": {"en": "audit deadline", "vi": "hết thời hạn đánh giá"},
     "deep": {"en": "the rest of the page was not read", "vi": "phần còn lại của trang không được đọc"},
+    "preticked": {"en": "consent checkbox dong_y is pre-ticked", "vi": "ô đồng ý dong_y: đã được đánh dấu sẵn"},
+    "malware": {"en": "password form posts to another site", "vi": "biểu mẫu mật khẩu gửi tới trang khác"},
 }
 #: Where that must show: an error in the console's and the HTML's text; a page not read to its end in
 #: the HTML's evidence rows (the console shows no evidence).
-SHOWN_IN = {"deep": ("html",)}
+SHOWN_IN = {"deep": ("html",), "preticked": ("html",), "malware": ("html",)}
 
 
 def frames(language: str) -> set[str]:
@@ -89,6 +92,8 @@ def outcomes(world: World, tarpit: int, tmp_path_factory: pytest.TempPathFactory
                        world_settings(world, blocklist_files=(world.blocklist, extra), criteria=("d",))),
         "deadline": (f"127.0.0.61:{tarpit}", world_settings(world, timeout=1.0, http_port=tarpit)),
         "deep": (world.site("content-deep").target, world_settings(world)),
+        "preticked": (world.site("b-preticked").target, world_settings(world)),
+        "malware": (world.site("content-malware").target, world_settings(world)),
     }
 
     async def audit_all() -> list[AuditOutcome]:

@@ -45,13 +45,27 @@ class Catalog:
 
     def say(self, wording: Wording) -> str:
         """A Wording as a sentence of this language, nested Wordings (a cause) worded first."""
-        values = {key: self.say(value) if isinstance(value, Wording) else value
-                  for key, value in wording.values.items()}
+        values = {key: self._said(value) for key, value in wording.values.items()}
         return self.text(wording.id, values)
+
+    def _said(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return ", ".join(self._said(item) for item in value)
+        return self.say(value) if isinstance(value, Wording) else value
 
     def knows(self, wording: Wording) -> bool:
         """Whether every message id of *wording* is in this catalogue (not one of a newer trustscan)."""
         return all(message_id in self.messages for message_id in wording.ids())
+
+    def reword(self, text: Any, wording: Any) -> Any:
+        """*text* said again from *wording* (a report's JSON; a list of texts from a list of wordings), in this
+        language; *text* as it was when the wording is not one this catalogue knows (a newer trustscan's)."""
+        if isinstance(text, list) and isinstance(wording, list) and len(text) == len(wording):
+            return [self.reword(item, said) for item, said in zip(text, wording, strict=True)]
+        parsed = Wording.from_json(wording)
+        if isinstance(text, str) and parsed is not None and self.knows(parsed):
+            return self.say(parsed)
+        return text
 
     def value(self, value: Any) -> str:
         """format_value with yes/no in this catalogue's language (`value.yes`, `value.no`).
@@ -70,9 +84,9 @@ class Catalog:
             return value
         out = {key: item for key, item in value.items() if not str(key).endswith(WORDING_SUFFIX)}
         for key, item in value.items():
-            wording = Wording.from_json(item) if str(key).endswith(WORDING_SUFFIX) else None
-            if wording is not None and self.knows(wording):
-                out[str(key)[: -len(WORDING_SUFFIX)]] = self.say(wording)
+            base = str(key)[: -len(WORDING_SUFFIX)]
+            if str(key).endswith(WORDING_SUFFIX) and base in out:
+                out[base] = self.reword(out[base], item)
         if "suite" in out and isinstance(out.get("reasons"), list):
             out["reasons"] = [self.messages.get(f"tls.weak_reason.{reason}", reason) for reason in out["reasons"]]
         return out

@@ -25,15 +25,13 @@ MAX_DEPTH = 6
 
 @dataclass(frozen=True, eq=True)
 class Wording:
-    """Message id plus values (strings, numbers, or nested Wordings)."""
+    """Message id plus values (strings, numbers, nested Wordings, or lists of those, said as "a, b")."""
 
     id: str
     values: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id,
-                "values": {key: value.to_json() if isinstance(value, Wording) else value
-                           for key, value in self.values.items()}}
+        return {"id": self.id, "values": {key: _to_json(value) for key, value in self.values.items()}}
 
     @classmethod
     def from_json(cls, data: Any, _depth: int = 0) -> Wording | None:
@@ -43,23 +41,21 @@ class Wording:
         raw = data.get("values")
         values: dict[str, Any] = {}
         for key, value in (raw.items() if isinstance(raw, Mapping) else ()):
-            if isinstance(value, Mapping):
-                nested = cls.from_json(value, _depth + 1)
-                if nested is None:
-                    return None
-                values[str(key)] = nested
-            elif value is None or isinstance(value, str | int | float):
-                values[str(key)] = value
-            else:
-                return None
+            items = value if isinstance(value, list) else [value]
+            parsed = [cls.from_json(item, _depth + 1) if isinstance(item, Mapping) else item for item in items]
+            if any(item is None and raw_item is not None or isinstance(item, list | Mapping | bool)
+                   for item, raw_item in zip(parsed, items, strict=True)):
+                return None  # not text, a number or a wording: not a wording trustscan wrote
+            values[str(key)] = parsed if isinstance(value, list) else parsed[0]
         return cls(data["id"], values)
 
     def ids(self) -> set[str]:
         """Its message id and those of every nested Wording."""
         found = {self.id}
         for value in self.values.values():
-            if isinstance(value, Wording):
-                found |= value.ids()
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, Wording):
+                    found |= item.ids()
         return found
 
     def english(self) -> str:
@@ -76,3 +72,9 @@ def worded(name: str, wording: Wording | None) -> dict[str, Any]:
     """`{name: English sentence, name_wording: JSON}` (both None without a wording): a fact and its Wording."""
     return {name: None if wording is None else wording.english(),
             name + WORDING_SUFFIX: None if wording is None else wording.to_json()}
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_to_json(item) for item in value]
+    return value.to_json() if isinstance(value, Wording) else value

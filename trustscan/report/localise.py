@@ -19,7 +19,7 @@ from trustscan.core.catalog import Catalog, format_value
 from trustscan.core.models import CRITERIA
 from trustscan.core.validation_error import readable_validation_error
 from trustscan.core.wording import KNOWN_ERRORS, criterion_summary, references
-from trustscan.core.wordings import WORDING_SUFFIX, Wording
+from trustscan.core.wordings import WORDING_SUFFIX
 
 _VALIDATION_ERROR = "tls.certificate.validation_error"
 
@@ -54,22 +54,13 @@ def localise(report: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
     return out
 
 
-def _reworded(value: Any, wording: Any, catalog: Catalog) -> Any:
-    """A fact's text said again from its wording (a list of texts from a list of wordings); else as it was."""
-    if isinstance(value, list) and isinstance(wording, list) and len(value) == len(wording):
-        return [_reworded(item, said, catalog) for item, said in zip(value, wording, strict=True)]
-    parsed = Wording.from_json(wording)
-    if isinstance(value, str) and parsed is not None and catalog.knows(parsed):
-        return catalog.say(parsed)
-    return value
-
-
 def _error(record: Mapping[str, Any], catalog: Catalog) -> Any:
     """A verdict's or an attempt's `error` in *catalog*'s language, from its `error_wording` when it has one."""
-    wording = Wording.from_json(record.get("error_wording"))
-    if wording is not None and catalog.knows(wording):
-        return catalog.say(wording)
     error = record.get("error")
+    if isinstance(error, str) and record.get("error_wording") is not None:
+        said = catalog.reword(error, record["error_wording"])
+        if said != error:
+            return said
     if isinstance(error, str) and error in KNOWN_ERRORS:  # a report made before errors had a wording
         return catalog.text(KNOWN_ERRORS[error])
     return error
@@ -105,7 +96,7 @@ def _verdict(verdict: dict[str, Any], catalog: Catalog) -> None:
     for key in [key for key in observed if key.endswith(WORDING_SUFFIX)]:  # a fact worded again from its wording
         fact = key[: -len(WORDING_SUFFIX)]
         if fact in observed:
-            observed[fact] = _reworded(observed[fact], observed[key], catalog)
+            observed[fact] = catalog.reword(observed[fact], observed[key])
             verdict["observed"] = observed
     error = _error(verdict, catalog)
     if "error" in verdict:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
 from trustscan.collect.crawl.lexicon import Lexicon, privacy_vocabulary
+from trustscan.core.wordings import Wording
 
 MAX_FORMS = 30
 _NOT_PERSONAL_TYPES = {"hidden", "submit", "button", "reset", "image", "checkbox", "radio", "password", "file",
@@ -71,10 +72,12 @@ def _is_login(form: dict[str, Any], personal: list[str]) -> bool:
 
 
 def judge_consent(form: dict[str, Any], policy_url: str | None, vocabulary: dict[str, Any]) -> dict[str, Any]:
-    """{affirmative, control, policy_link, problems}: affirmative only with a sound control and a policy link."""
+    """{affirmative, control, policy_link, problems, problems_wording}: affirmative only with a sound control
+    and a policy link. `problems` in English, `problems_wording` the same as Wordings for every output's language.
+    """
     consent: Lexicon = vocabulary["form_consent"]
     policy: Lexicon = vocabulary["policy_link"]
-    problems: list[str] = []
+    problems: list[Wording] = []
     control: str | None = None
     radio_groups: dict[str, list[dict[str, Any]]] = {}
     checkboxes = [field for field in form["fields"] if field.get("type") == "checkbox"]
@@ -87,49 +90,54 @@ def judge_consent(form: dict[str, Any], policy_url: str | None, vocabulary: dict
                                                   or policy.in_text(words))
         name = field.get("name") or field.get("id") or kind or "?"
         if kind == "hidden" and about_consent:
-            problems.append(f"hidden field {name} sets consent without the visitor")
+            problems.append(Wording("consent.hidden_field", {"name": name}))
         elif kind == "checkbox" and about_consent:
             faults = _control_faults(field, form)
             if faults:
-                problems.append(f"consent checkbox {name} is {', '.join(faults)}")
+                problems.append(Wording("consent.checkbox_faults", {"name": name, "faults": faults}))
             elif control is None:
                 control = f"checkbox {name}"
         elif kind == "radio" and about_consent:
             radio_groups.setdefault(field.get("name") or "", []).append(field)
     for name, options in radio_groups.items():
-        faults = sorted({fault for option in options for fault in _control_faults(option, form)
-                         if fault != "not required"})
+        by_text = {fault.english(): fault for option in options for fault in _control_faults(option, form)
+                   if fault.id != _NOT_REQUIRED.id}
+        faults = [by_text[text] for text in sorted(by_text)]
         if not any(option.get("required") for option in options):
-            faults.append("not required")
+            faults.append(_NOT_REQUIRED)
         if faults:
-            problems.append(f"consent choice {name or '?'} is {', '.join(faults)}")
+            problems.append(Wording("consent.choice_faults", {"name": name or "?", "faults": faults}))
         elif control is None:
             control = f"choice {name}"
     implied = vocabulary["implied_consent"].in_text(form.get("text"))
     if control is None and implied:
-        problems.append(f"consent is only implied by text ({', '.join(implied)}): inaction is not consent")
+        problems.append(Wording("consent.implied", {"terms": ", ".join(implied)}))
     if control is None and not problems:
-        problems.append("no consent control")
+        problems.append(Wording("consent.no_control"))
     link = _policy_link(form, policy_url, policy)
     if link is None:
-        problems.append("no link to the personal-data policy in the form")
+        problems.append(Wording("consent.no_policy_link"))
     return {"affirmative": control is not None and link is not None, "control": control, "policy_link": link,
-            "problems": problems}
+            "problems": [problem.english() for problem in problems],
+            "problems_wording": [problem.to_json() for problem in problems]}
 
 
-def _control_faults(field: dict[str, Any], form: dict[str, Any]) -> list[str]:
+_NOT_REQUIRED = Wording("consent.fault.not_required")
+
+
+def _control_faults(field: dict[str, Any], form: dict[str, Any]) -> list[Wording]:
     """Why a consent control does not take an affirmative act: ticked, hidden, disabled, optional."""
     faults = []
     if field.get("checked"):
-        faults.append("pre-ticked")
+        faults.append(Wording("consent.fault.pre_ticked"))
     # A control hidden with its whole form (a modal opened by script) is as visible as the form.
     hidden = field.get("hidden")
     if hidden and hidden != form.get("hidden"):
-        faults.append(f"hidden ({hidden})")
+        faults.append(Wording("consent.fault.hidden", {"how": hidden}))
     if field.get("disabled"):
-        faults.append("disabled")
+        faults.append(Wording("consent.fault.disabled"))
     if not field.get("required"):
-        faults.append("not required")
+        faults.append(_NOT_REQUIRED)
     return faults
 
 

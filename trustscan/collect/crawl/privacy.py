@@ -52,7 +52,8 @@ async def analyse_privacy(client: httpx.AsyncClient, crawl: dict[str, Any], *, t
         "law_references": said["law_references"],
         "personal_data_forms": forms,
         "forms_without_consent": [{k: v for k, v in form.items() if k != "consent"}
-                                  | {"problems": form["consent"]["problems"]}
+                                  | {"problems": form["consent"]["problems"],
+                                     "problems_wording": form["consent"]["problems_wording"]}
                                   for form in forms if not form["consent"]["affirmative"]],
         **tracking,
     }
