@@ -166,3 +166,21 @@ def test_a_report_without_the_wording_still_renders_in_its_own_words(outcomes: d
         assert result.exit_code == 0, (name, result.output)
     html = CliRunner().invoke(main, ["report", str(file), "--lang", "vi", "--format", "html"]).stdout
     assert "connection refused by" in html  # the stored words: no wording to say them again
+
+
+def test_the_portfolio_words_the_errors_of_an_english_bulk_run_in_vietnamese(world: World, tmp_path: Path) -> None:
+    """`bulk --lang en` stores English reports; `portfolio --lang vi` says their probe errors in Vietnamese."""
+    sites = tmp_path / "sites.txt"
+    sites.write_text(f"{world.site('httponly').target}\nnowhere.{DOMAIN}:{world.https_port}\n", encoding="utf-8")
+    db = tmp_path / "results.db"
+    bulk = CliRunner().invoke(main, [
+        "bulk", str(sites), "--db", str(db), "--resolver", f"{world.dns_ip}:{world.dns_port}", "--ca-bundle",
+        str(world.ca_bundle), "--http-port", str(world.http_port), "--allow-private", "--blocklist",
+        str(world.blocklist), "--timeout", "60", "--lang", "en", "--quiet"])
+    assert bulk.exit_code in (1, 3), bulk.output
+    for output_format in ("html", "json"):
+        result = CliRunner().invoke(main, ["portfolio", str(db), "--format", output_format, "--lang", "vi"])
+        assert result.exit_code == 0, result.output
+        text = " ".join(result.stdout.split())
+        assert sorted(phrase for phrase in frames("en") if phrase in text) == [], output_format
+        assert "từ chối kết nối" in text and "không tồn tại (NXDOMAIN)" in text, output_format

@@ -93,9 +93,10 @@ def _site(index: int, planned: PlannedSite, row: SiteRow | None, before: Mapping
         site["host"] = report["target"]["host"]
         site["addresses"] = list(report["target"]["addresses"])
         site["verdicts"] = [
-            # message_id, observed and error let `portfolio --lang` re-word the verdict in any language.
-            {key: v.get(key) for key in ("rule_id", "criterion", "status", "severity", "title", "message", "fix",
-                                         "message_id", "observed", "error")}
+            # message_id, observed, error and error_wording let `portfolio --lang` re-word the verdict in any language.
+            {**{key: v.get(key) for key in ("rule_id", "criterion", "status", "severity", "title", "message", "fix",
+                                            "message_id", "observed", "error")},
+             **({"error_wording": v["error_wording"]} if "error_wording" in v else {})}
             for v in report["verdicts"] if v["status"] in _NOT_PASSING
         ]
     if row is not None and planned.site in before:
