@@ -122,3 +122,8 @@ def test_reports_from_before_are_reworded_too() -> None:
         text = render(name, report, load_catalog("vi"), verbose=True)
         assert "chưa có bản tự khai" in text and "no declaration supplied" not in text, name
         assert "<Certificate(" not in text and "&lt;Certificate(" not in text, name
+
+
+def test_the_missing_declarations_english_is_the_catalogues() -> None:
+    """The declaration probe gives its reason's English as text (no catalogue load per audit): it must not drift."""
+    assert load_catalog("en").text("error.no_declaration") == NO_DECLARATION
