@@ -184,3 +184,15 @@ def test_the_portfolio_words_the_errors_of_an_english_bulk_run_in_vietnamese(wor
         text = " ".join(result.stdout.split())
         assert sorted(phrase for phrase in frames("en") if phrase in text) == [], output_format
         assert "từ chối kết nối" in text and "không tồn tại (NXDOMAIN)" in text, output_format
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_audit_lang_words_a_refused_sites_errors(world: World, language: str) -> None:
+    """`trustscan audit --lang`, the command itself, on the site with nothing on its HTTPS port."""
+    result = CliRunner().invoke(main, [
+        "audit", world.site("httponly").target, "--resolver", f"{world.dns_ip}:{world.dns_port}", "--ca-bundle",
+        str(world.ca_bundle), "--http-port", str(world.http_port), "--allow-private", "--blocklist",
+        str(world.blocklist), "--only", "c,e", "--lang", language, "-v"])
+    text = " ".join(result.stdout.split())
+    assert result.exit_code == 1 and EXPECTED["httponly"][language] in text, result.output
+    assert sorted(phrase for phrase in frames("vi" if language == "en" else "en") if phrase in text) == []

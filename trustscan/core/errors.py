@@ -30,15 +30,6 @@ class ProbeError(WordedError):
     """A probe could not talk to the server at all, or could not finish; says why as a Wording."""
 
 
-def describe_error(exc: BaseException) -> str:
-    """An exception as one line for the report: its kind, then its message with line breaks folded.
-
-    httpx and socket messages can be empty or span lines; the kind always names the failure.
-    """
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 class TargetError(ValueError):
     """The target is not something trustscan can audit; the message is one line for the user."""
 
