@@ -153,3 +153,7 @@ def test_every_message_id_the_code_words_is_in_both_catalogues() -> None:
     assert len(used) > 60
     for language in LANGUAGES:
         assert sorted(used - set(load_catalog(language).messages)) == [], language
+
+
+def test_a_record_without_a_wording_is_quoted_as_it_says() -> None:
+    assert recorded_cause({"error": "no  answer\n"}) == Wording("error.cause.reported", {"detail": "no answer"})

@@ -127,3 +127,12 @@ def test_reports_from_before_are_reworded_too() -> None:
 def test_the_missing_declarations_english_is_the_catalogues() -> None:
     """The declaration probe gives its reason's English as text (no catalogue load per audit): it must not drift."""
     assert load_catalog("en").text("error.no_declaration") == NO_DECLARATION
+
+
+def test_the_words_between_a_records_values_are_the_catalogues() -> None:
+    """format_value without a catalogue (plain text) uses the same English as the catalogue's `value.*`."""
+    from trustscan.core.catalog import _GLUE
+
+    assert {key: load_catalog("en").messages[key] for key in _GLUE} == _GLUE
+    assert load_catalog("vi").value({"is_policy": False, "score": 2, "needed": 8, "heading_terms": []}) == \
+        "2 từ ngữ về chính sách (cần 8), tiêu đề: —"

@@ -97,7 +97,7 @@ def recorded_cause(record: Mapping[str, Any]) -> Wording:
         return wording
     if record.get("error") is None and record.get("status") is not None:
         return Wording("error.cause.http_status", {"status": record["status"]})
-    return Wording("error.cause.other", {"kind": "error", "detail": str(record.get("error") or "—")})
+    return reported(record.get("error") or "—")
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

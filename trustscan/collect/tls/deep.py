@@ -123,7 +123,7 @@ class _ConnectivityErrorRecorder(ScannerObserver):
         pass
 
 
-def connectivity_message(error: ConnectionToServerFailed | None, host: str, ip: str, port: int) -> Wording:
+def connectivity_failure(error: ConnectionToServerFailed | None, host: str, ip: str, port: int) -> Wording:
     """Why sslyze could not handshake with a server; sslyze's own reason is quoted as it gives it."""
     where = f"{ip}:{port}"
     if isinstance(error, ServerRejectedConnection):
@@ -175,7 +175,7 @@ def run_scan(request: ServerScanRequest, host: str, ip: str, port: int) -> Serve
         raise RuntimeError(f"sslyze returned {len(results)} results for one request")
     result = results[0]
     if result.scan_status != ServerScanStatusEnum.COMPLETED or result.scan_result is None:
-        raise ProbeError(connectivity_message(recorder.error, host, ip, port))
+        raise ProbeError(connectivity_failure(recorder.error, host, ip, port))
     return result
 
 
