@@ -86,6 +86,16 @@ def test_vietnamese_law_is_cited_by_its_vietnamese_name() -> None:
         "Decree 137/2024/ND-CP Art. 21(2)(đ) (malware)"
 
 
+def test_every_shipped_reference_is_cited_without_english_in_vietnamese() -> None:
+    """Each rule's citations, as a Vietnamese report prints them: no English word left between the names."""
+    vi = load_catalog("vi")
+    cited = {ref for rule in load_ruleset().rules for ref in rule.references}
+    leaks = {ref: reference(ref, vi) for ref in cited if ENGLISH.findall(NOT_PROSE.sub("", reference(ref, vi)))}
+    assert leaks == {}
+    assert reference("Decree 13/2023/ND-CP on personal data protection", vi) == \
+        "Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân"
+
+
 @pytest.mark.parametrize(("raw", "expected"), [
     ("validation failed: invalid extension: 2.5.29.35: Certificate is missing required extension "
      "(encountered processing <Certificate(subject=<Name(O=Test CA,CN=broken.test)>, ...)>)",
