@@ -98,7 +98,7 @@ def test_automatic_choice_is_one_per_core_and_never_more_than_the_work(monkeypat
     assert choose_processes(None, 1000, 32) == 1
 
 
-def test_limits_hold_across_processes_and_every_site_gets_one_row(tmp_path: Path) -> None:
+def test_limits_hold_across_processes_one_address_in_one_process_and_every_site_gets_one_row(tmp_path: Path) -> None:
     command, log = fake_child(tmp_path)
     jobs = jobs_on(["127.0.0.2", "127.0.0.3", "127.0.0.4"], 8)
     pool = ProcessPool(3, AuditSettings(), "en", 5.0, command=command)
@@ -110,6 +110,7 @@ def test_limits_hold_across_processes_and_every_site_gets_one_row(tmp_path: Path
     peak: Counter[str] = Counter()
     total = peak_total = 0
     pids = set()
+    in_hand: dict[str, dict[str, int]] = {}  # address -> its sites being audited -> their process
     for _, event, site, pid in events(log):
         address = site.rsplit(":", 1)[0]
         step = 1 if event == "start" else -1
@@ -118,13 +119,20 @@ def test_limits_hold_across_processes_and_every_site_gets_one_row(tmp_path: Path
         peak[address] = max(peak[address], now[address])
         peak_total = max(peak_total, total)
         pids.add(pid)
+        if event == "start":
+            in_hand.setdefault(address, {})[site] = pid
+        else:
+            del in_hand[address][site]
+        # Sites audited at once on one address are in one process, interleaved as in a one-process run.
+        assert len(set(in_hand[address].values())) <= 1, (address, in_hand[address])
     assert len(pids) == 3  # the audits really ran in three processes
     assert max(peak.values()) == 2 and peak_total == 5  # per address and in total, as in one process
 
 
 def test_a_killed_child_loses_nothing_and_a_site_that_kills_every_child_ends_as_error(tmp_path: Path) -> None:
     command, log = fake_child(tmp_path, delay=0.3)
-    jobs = [*jobs_on(["127.0.0.2"], 6), BulkJob("crash.example", parse_target("crash.example"))]
+    # On the sites' address, so it is audited in the same process as they are (and takes them down).
+    jobs = [*jobs_on(["127.0.0.2"], 6), BulkJob("crash.example", parse_target("127.0.0.2:999"))]
     pool = ProcessPool(2, AuditSettings(), "en", 5.0, command=command)
     finished, rows = asyncio.run(run_pool(pool, jobs, BulkLimits(concurrency=7, per_ip=7)))
 

@@ -5,9 +5,12 @@ this module lets one `trustscan bulk` use more. The parent keeps everything that
 plan, the results database (its only writer), the progress bar, the stop on Ctrl-C/SIGTERM, and the
 scheduler's limits - `scan_all`'s global `--concurrency` semaphore and its per-address `--per-ip`
 semaphores decide when a site starts, exactly as in a one-process run. Only then does the site go to
-the child with the fewest audits in hand; the child runs `audit_one` (the one-process run's function,
-so the verdicts are the same) and sends the SiteRow back. Politeness therefore holds across
-processes as it does in one: no child starts a site the parent has not given an address slot.
+a child: the one already auditing sites of the same server address, if any, else the one with the
+fewest audits in hand; the child runs `audit_one` (the one-process run's function, so the verdicts
+are the same) and sends the SiteRow back. Politeness therefore holds across processes as it does in
+one: no child starts a site the parent has not given an address slot, and the sites audited at once
+on one address share one process and its event loop, so their connections interleave as they did in
+one process (spread over processes running truly in parallel, more of them were open at once).
 
 Children are `python -c` processes of the same interpreter and import path (entry point:
 trustscan.cli.processworker, which starts as the console script does), speaking pickled
@@ -31,6 +34,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, NoReturn
@@ -199,14 +203,17 @@ class ProcessPool:
         self._children: list[_Child] = []
         self._ended: list[_Child] = []
         self._replacing = asyncio.Lock()
+        self._owner: dict[str, _Child] = {}  # server address -> the child auditing its sites now
+        self._holding: Counter[str] = Counter()  # server address -> its sites in hand
 
     async def start(self) -> None:
         """Start every child and wait until each has loaded the rules (they start in parallel)."""
         self._children = [_Child(self._command, self._setup) for _ in range(self._size)]
         await asyncio.gather(*(child.ready(READY_TIMEOUT) for child in self._children))
 
-    async def audit(self, job: BulkJob) -> SiteRow:
-        """The site's row, from the least busy child; started again in a fresh child if its child is lost.
+    async def audit(self, job: BulkJob, address: str | None = None) -> SiteRow:
+        """The site's row, from the child auditing `address` (else the least busy one); started again in a
+        fresh child if its child is lost.
 
         Only starts count (a child says when it takes a site): a site still waiting in the pipe of a child
         that another site crashed is not held against it. The bound on tries keeps a child that dies
@@ -214,16 +221,32 @@ class ProcessPool:
         """
         starts = 0
         for _ in range(MAX_DELIVERIES * 4):
-            child = await self._least_busy()
+            child = await self._child_for(address)
+            self._holding[address or ""] += 1
             try:
                 return await child.audit(job)
             except ChildLost as lost:
                 starts += lost.started
                 if starts >= MAX_DELIVERIES:
                     break
+            finally:
+                self._holding[address or ""] -= 1
+                if not self._holding[address or ""]:
+                    del self._holding[address or ""]
+                    self._owner.pop(address or "", None)
         return error_row(job.site, f"abandoned: the process auditing this site was lost {MAX_DELIVERIES} times")
 
-    async def _least_busy(self) -> _Child:
+    async def _child_for(self, address: str | None) -> _Child:
+        await self._replace_lost()
+        owner = self._owner.get(address) if address else None
+        if owner is not None and not owner.lost:
+            return owner
+        child = min(self._children, key=lambda child: child.busy)
+        if address:
+            self._owner[address] = child
+        return child
+
+    async def _replace_lost(self) -> None:
         if any(child.lost for child in self._children):
             async with self._replacing:  # one replacement per lost child, however many audits it held
                 for index, child in enumerate(self._children):
@@ -232,7 +255,6 @@ class ProcessPool:
                         fresh = _Child(self._command, self._setup)
                         self._children[index] = fresh
                         await fresh.ready(READY_TIMEOUT)
-        return min(self._children, key=lambda child: child.busy)
 
     async def close(self) -> None:
         """End every child: input closed, CLOSE_TIMEOUT seconds to go, then killed; all reaped."""

@@ -62,13 +62,13 @@ async def scan_all(
     on_result: Callable[[SiteRow], None],
     stop: asyncio.Event | None = None,
     audit: Callable[..., Any] | None = None,
-    run_site: Callable[[BulkJob], Awaitable[SiteRow]] | None = None,
+    run_site: Callable[[BulkJob, str | None], Awaitable[SiteRow]] | None = None,
 ) -> bool:
     """Audit every job; True when all finished, False when `stop` was set first.
 
     On stop, audits in flight are cancelled and not reported: a resumed run audits them again, so
-    nothing is lost and nothing is half-recorded. `run_site` audits a site elsewhere once it holds its
-    slots (trustscan.bulk.processes: in a worker process); by default `audit_one` runs it here.
+    nothing is lost and nothing is half-recorded. `run_site(job, address)` audits a site elsewhere once
+    it holds its slots (trustscan.bulk.processes: in a worker process); by default `audit_one` runs it here.
     """
     stop = stop or asyncio.Event()
     resolver = Resolver(settings.nameserver, timeout=min(settings.probe_timeout, settings.timeout))
@@ -84,7 +84,7 @@ async def scan_all(
         slot = ip_slots.setdefault(address, asyncio.Semaphore(limits.per_ip)) if address else None
         async with _maybe(slot), global_slots:
             if run_site is not None:
-                row = await run_site(job)
+                row = await run_site(job, address)
             else:
                 row = await audit_one(job, settings, ruleset=ruleset, catalog=catalog, audit=audit,
                                       deadline=settings.timeout + limits.deadline_margin)
