@@ -19,7 +19,7 @@ from typing import Any
 
 from trustscan.core.errors import RuleError
 from trustscan.core.wordings import WORDING_SUFFIX, Wording
-from trustscan.core.yamldata import load_yaml, rule_files
+from trustscan.core.yamldata import load_shipped_text, rule_files
 
 LANGUAGES = ("vi", "en")
 #: The wording every rule carries, under message ids `<rule id>.<kind>`.
@@ -111,7 +111,8 @@ def load_catalog(language: str) -> Catalog:
 
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
-            for key, value in (load_yaml(entry.read_text(encoding="utf-8")) or {}).items():
+            data = load_shipped_text(entry.read_text(encoding="utf-8"), f"messages/{language}/{entry.name}")
+            for key, value in (data or {}).items():
                 add(key, value, f"{language}/{entry.name}")
     for file in rule_files():
         rules = file.data.get("rules") if isinstance(file.data, dict) else None

@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from trustscan.core.catalog import Catalog, format_value
 from trustscan.core.wordings import WORDING_SUFFIX
-from trustscan.core.yamldata import load_yaml
+from trustscan.core.yamldata import shipped_yaml
 
 __all__ = [
     "COUNT_ORDER", "KNOWN_ERRORS", "NO_DECLARATION", "NO_DECLARATION_ID", "count_summary", "criterion_summary",
@@ -125,8 +124,7 @@ def reference(text: Any, catalog: Catalog) -> str:
 @cache
 def _terms(language: str) -> dict[str, Any]:
     """The citation vocabulary of *language* from `rules/data/reference-terms.yaml`."""
-    raw = resources.files("trustscan.rules").joinpath("data", "reference-terms.yaml").read_text(encoding="utf-8")
-    data = load_yaml(raw)[language]
+    data = shipped_yaml("data", "reference-terms.yaml")[language]
     return {"names": dict(data["names"]), "notes": dict(data.get("notes") or {}), "article": data["article"],
             "clause": data["clause"], "point": data["point"], "and": data["and"]}
 

@@ -24,7 +24,6 @@ import asyncio
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 from urllib.parse import urljoin
 
@@ -36,7 +35,7 @@ from trustscan.collect.crawl.decode import DecodedHtml
 from trustscan.collect.crawl.lexicon import gambling_lexicon
 from trustscan.core.errors import ProbeError
 from trustscan.core.wordings import Wording, worded
-from trustscan.core.yamldata import load_yaml
+from trustscan.core.yamldata import shipped_yaml
 from trustscan.net.domains import host_of, is_offsite, site_of
 from trustscan.net.failures import recorded_cause
 
@@ -60,8 +59,7 @@ class Identity:
 @cache
 def identities() -> tuple[Identity, tuple[Identity, ...]]:
     """(the plain browser visitor, the search identities) of `rules/data/search-identities.yaml`."""
-    text = resources.files("trustscan.rules").joinpath("data", "search-identities.yaml").read_text("utf-8")
-    data = load_yaml(text)
+    data = shipped_yaml("data", "search-identities.yaml")
     browser = str(data["browser_user_agent"])
     others = []
     for raw in data["identities"]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import time
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from trustscan.collect.crawl.content import MAX_FINDINGS, html_pages, merge_findings, unread_part
@@ -18,14 +17,13 @@ from trustscan.collect.crawl.downloads import offsite_downloads
 from trustscan.collect.crawl.frames import hidden_frames
 from trustscan.core.errors import ProbeError
 from trustscan.core.wordings import worded
-from trustscan.core.yamldata import load_yaml
+from trustscan.core.yamldata import shipped_yaml
 
 
 @cache
 def delivery_data() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(executable extensions, app-store hosts, benign hidden-frame domains) of the data file."""
-    text = resources.files("trustscan.rules").joinpath("data", "delivery.yaml").read_text("utf-8")
-    data = load_yaml(text)
+    data = shipped_yaml("data", "delivery.yaml")
     return (frozenset(str(e).lower().lstrip(".") for e in data["executables"]),
             frozenset(str(h).lower() for h in data["app_stores"]),
             frozenset(str(h).lower() for h in data["benign_hidden_frames"]))

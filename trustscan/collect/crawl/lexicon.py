@@ -13,10 +13,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
-from trustscan.core.yamldata import load_yaml
+from trustscan.core.yamldata import shipped_yaml
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _MIN_COMPOUND = 6  # "casino", "nhacai", "taixiu": long enough to find inside a run-together token
@@ -96,8 +95,7 @@ class GamblingVocabulary:
 
 @cache
 def gambling_vocabulary() -> GamblingVocabulary:
-    path = resources.files("trustscan.rules").joinpath("data", "gambling-lexicon.yaml")
-    raw = load_yaml(path.read_text("utf-8"))
+    raw = shipped_yaml("data", "gambling-lexicon.yaml")
 
     def terms(section: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(str(term) for group in raw[section].values() for term in group))
@@ -130,16 +128,14 @@ _NOT_LEXICONS = frozenset({"personal_input_types", "policy_recognition"})
 @cache
 def privacy_vocabulary() -> dict[str, Any]:
     """Criterion b's vocabulary (`rules/data/privacy-vocabulary.yaml`): lists become Lexicons."""
-    path = resources.files("trustscan.rules").joinpath("data", "privacy-vocabulary.yaml")
-    raw = load_yaml(path.read_text("utf-8"))
+    raw = shipped_yaml("data", "privacy-vocabulary.yaml")
     return {key: Lexicon(tuple(map(str, value))) if key not in _NOT_LEXICONS else value
             for key, value in raw.items()}
 
 
 @cache
 def _tracking_data() -> dict[str, Any]:
-    path = resources.files("trustscan.rules").joinpath("data", "trackers.yaml")
-    data: dict[str, Any] = load_yaml(path.read_text("utf-8"))
+    data: dict[str, Any] = shipped_yaml("data", "trackers.yaml")
     return data
 
 

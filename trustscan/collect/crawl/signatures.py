@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
 from trustscan.collect.crawl.lexicon import trackers
-from trustscan.core.yamldata import load_yaml
+from trustscan.core.yamldata import shipped_yaml
 
 KINDS = ("cryptominer", "obfuscation", "redirect")  # plus "tracker", from trackers.yaml
 # Characters of one inline script searched for signatures (and read for the HTML it writes, scriptplacement.py).
@@ -37,9 +36,8 @@ class Signature:
 @cache
 def load_signatures() -> tuple[Signature, ...]:
     """The shipped signatures (cached: immutable data); raises ValueError on a malformed file."""
-    text = resources.files("trustscan.rules").joinpath("data", "script-signatures.yaml").read_text("utf-8")
     signatures = []
-    for raw in load_yaml(text)["signatures"]:
+    for raw in shipped_yaml("data", "script-signatures.yaml")["signatures"]:
         if raw.get("kind") not in KINDS:
             raise ValueError(f"script signature {raw.get('id')!r}: kind must be one of {KINDS}")
         pattern = re.compile(raw["pattern"]) if raw.get("pattern") else None
