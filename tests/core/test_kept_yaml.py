@@ -53,6 +53,7 @@ def test_a_changed_text_is_parsed_again_never_served_stale(kept: Path) -> None:
     assert load_shipped_text("a: 1\n", "x.yaml") == {"a": 1}
     assert load_shipped_text("a: 2\n", "x.yaml") == {"a": 2}
     assert json.loads((kept / "x.yaml.json").read_text())["data"] == {"a": 2}
+    assert (kept / "x.yaml.json").stat().st_mode & 0o777 == 0o644  # every user of an install reads it
 
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"sha256": 1}', b"[]", b"\xff\xfe"])

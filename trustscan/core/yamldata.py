@@ -157,6 +157,7 @@ def _keep(path: Path, digest: str, data: Any) -> None:
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp",
                                          delete=False) as out:
             out.write(payload)
+        os.chmod(out.name, 0o644)  # readable by every user of the install, as bytecode is (mkstemp makes 0600)
         os.replace(out.name, path)  # atomic: a reader sees the old file or the new one, never half
 
 
