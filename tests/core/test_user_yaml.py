@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from trustscan.ci.policy import parse_policy
 from trustscan.core.errors import PolicyError, YamlInputError
-from trustscan.core.yamldata import MAX_EXCERPT, MAX_USER_YAML_DEPTH, excerpt, load_user_yaml
+from trustscan.core.useryaml import MAX_USER_YAML_DEPTH, load_user_yaml
+from trustscan.core.yamldata import MAX_EXCERPT, excerpt
 
 
 def alias_bomb(top_key: str = "criteria") -> bytes:

@@ -28,7 +28,7 @@ from typing import Any
 
 from trustscan.core.errors import PolicyError, YamlInputError
 from trustscan.core.models import CRITERIA, Severity
-from trustscan.core.yamldata import excerpt, load_user_yaml
+from trustscan.core.yamldata import excerpt
 from trustscan.net.files import read_input_file
 
 #: What a kind of finding counts as: a definite failure (exit 1), an incomplete audit (exit 3), or nothing.
@@ -100,6 +100,8 @@ def load_policy(path: Path, known_rules: Collection[str] | None = None) -> Polic
 
 def parse_policy(text: str, source: str, known_rules: Collection[str] | None = None) -> Policy:
     """Validate a policy document. `known_rules`, when given, catches misspelt waiver rule ids."""
+    from trustscan.core.useryaml import load_user_yaml  # PyYAML only when there is a policy to read
+
     try:
         document = load_user_yaml(text)  # no anchors or aliases, shallow, real dates only
     except YamlInputError as exc:

@@ -1,13 +1,10 @@
-"""Parse YAML: trustscan's own data with libyaml, and the files users write with one guarded loader.
+"""Parse YAML: trustscan's own data with libyaml (kept as JSON once parsed), users' files elsewhere.
 
 PyYAML's pure-Python safe loader took ~0.2 s of every command's start for the rule files alone;
-the C loader builds the same plain data (it is equally safe: no object construction).
-
-A file a user hands over (the CI policy, the owner's declaration) goes through `load_user_yaml`
-instead: a safe loader that refuses anchors and aliases (a 409-byte "billion laughs" document
-expands to gigabytes once anything walks it), nesting deeper than a small bound, and impossible
-dates (`2026-02-30`), each as one short line naming the line and column; no message carries more
-than `excerpt` of a value.
+the C loader builds the same plain data (it is equally safe: no object construction), and what a
+shipped file parses to is kept beside it (below), so a command with nothing new to parse does not
+even import PyYAML. A file a user hands over (the CI policy, the owner's declaration) goes through
+`trustscan.core.useryaml` instead: the one guarded loader.
 """
 
 from __future__ import annotations
@@ -23,13 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
+from trustscan.core.errors import RuleError
 
-from trustscan.core.errors import RuleError, YamlInputError
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-#: How deep a user's YAML may nest: a policy or a declaration needs 3 levels; room to spare, no more.
-MAX_USER_YAML_DEPTH = 8
 #: The most characters of a value any error message repeats.
 MAX_EXCERPT = 80
 
@@ -45,59 +37,11 @@ def excerpt(value: Any, limit: int = MAX_EXCERPT, *, quoted: bool = True) -> str
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class _UserLoader(yaml.SafeLoader):
-    """SafeLoader without anchors or aliases, bounded in depth, with a date check (see the module doc)."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise yaml.MarkedYAMLError(problem="anchors (&name) and aliases (*name) are not allowed",
-                                       problem_mark=event.start_mark)
-        self.depth += 1
-        try:
-            if self.depth > MAX_USER_YAML_DEPTH:
-                raise yaml.MarkedYAMLError(problem=f"nested deeper than {MAX_USER_YAML_DEPTH} levels",
-                                           problem_mark=event.start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
-
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:  # type: ignore[override]
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError as exc:  # 2026-02-30, 2026-13-01: the pattern matched, the calendar did not
-            raise yaml.MarkedYAMLError(problem=f"{excerpt(node.value)} is not a real date ({exc})",
-                                       problem_mark=node.start_mark) from None
-
-
-_UserLoader.add_constructor("tag:yaml.org,2002:timestamp", _UserLoader.construct_yaml_timestamp)
-
-
-def load_user_yaml(text: str) -> Any:
-    """Plain data from the YAML a user wrote; YamlInputError (one short line) for anything refused."""
-    try:
-        return yaml.load(text, Loader=_UserLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        problem = " ".join(str(exc.problem or exc.context or "malformed").split())
-        mark = exc.problem_mark or exc.context_mark
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        raise YamlInputError(f"{_cut(problem)}{where}") from None
-    except (yaml.YAMLError, ValueError, TypeError, LookupError, ArithmeticError) as exc:  # `!!int 0xZZ`, `!!int`
-        detail = " ".join(str(exc).split())
-        raise YamlInputError(_cut(f"malformed value ({detail})" if detail else "malformed value")) from None
-
-
-def _cut(text: str, limit: int = 2 * MAX_EXCERPT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def load_yaml(text: str) -> Any:
     """Plain data from YAML text; raises yaml.YAMLError like yaml.safe_load."""
-    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader, C or Python
+    import yaml  # only when there is something to parse (~14 ms to import)
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe, C or Python
 
 
 # --- the shipped files' parsed data, kept beside them --------------------------------------------
@@ -175,8 +119,11 @@ def load_rule_yaml(text: str, source: str, *, shipped: bool = False) -> Any:
     *shipped*: the text is the shipped file *source*, whose parsed data is kept (see above)."""
     try:
         return load_shipped_text(text, source) if shipped else load_yaml(text)
-    except yaml.YAMLError as exc:
-        raise RuleError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
+    except Exception as exc:
+        yaml = sys.modules.get("yaml")  # a YAML error can only come from a parse, which imported it
+        if yaml is not None and isinstance(exc, yaml.YAMLError):
+            raise RuleError(f"{source}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        raise
 
 
 @functools.cache

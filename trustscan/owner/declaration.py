@@ -20,12 +20,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from trustscan.core.errors import DeclarationError, TargetError, YamlInputError
 from trustscan.core.schemaerrors import describe_violation
 from trustscan.core.target import to_ascii
-from trustscan.core.yamldata import load_user_yaml
 from trustscan.net.files import read_input_file
 
 __all__ = [
@@ -149,6 +146,8 @@ def load_declaration(path: Path, *, today: dt.date) -> Declaration:
     """Read and validate a declaration file; DeclarationError (one line) for anything wrong."""
     raw = read_input_file(path, MAX_FILE_BYTES, DeclarationError, what=f"declaration {path}",
                           too_large=f"declaration {path} is larger than {MAX_FILE_BYTES // 1024} KiB")
+    from trustscan.core.useryaml import load_user_yaml  # PyYAML only when there is a declaration to read
+
     try:
         document = load_user_yaml(raw.decode("utf-8"))  # no anchors or aliases, shallow, real dates only
     except UnicodeDecodeError:
@@ -164,6 +163,8 @@ def dump_declaration(declaration: Declaration) -> str:
         "# trustscan owner's declaration (Decree 137/2024/ND-CP Art. 21; schema: declaration.schema.json).\n"
         "# Use it with: trustscan audit HOST --declaration THIS_FILE\n"
     )
+    import yaml  # only `trustscan declare` writes one
+
     body = yaml.safe_dump(declaration.to_json(), allow_unicode=True, sort_keys=False, width=100)
     return header + body
 
