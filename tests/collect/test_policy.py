@@ -16,6 +16,7 @@ from tests.world.content import (
     POLICY_WITHOUT_CONSENT_HTML,
     TAX_NEWS_HTML,
     TERMS_HTML,
+    pdf_file,
     simple_pdf,
 )
 from trustscan.collect.crawl.extract import extract_page
@@ -175,16 +176,7 @@ def _flate_bomb_pdf(expanded: int) -> bytes:
                b"/Contents 5 0 R >>", b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
                b"<< /Length " + str(len(stream)).encode() + b" /Filter /FlateDecode >>\nstream\n" + stream
                + b"\nendstream"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def test_a_pdf_decompression_bomb_is_stopped_at_the_stream_cap() -> None:

@@ -194,6 +194,11 @@ def simple_pdf(lines: list[str], title: str) -> bytes:
         b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
         b"<< /Title (" + escape(title).encode("latin-1") + b") >>",
     ]
+    return pdf_file(objects, trailer="/Info 6 0 R")
+
+
+def pdf_file(objects: list[bytes], *, trailer: str = "") -> bytes:
+    """PDF 1.4 bytes of `objects` (numbered from 1, the first the catalog), with exact xref offsets."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, 1):
@@ -202,7 +207,8 @@ def simple_pdf(lines: list[str], title: str) -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 6 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    extra = f" {trailer}" if trailer else ""
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{extra} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
 
 
