@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,21 @@ def wait_until_queued(proc: subprocess.Popen[str]) -> None:
     assert "sites queued on" in line, line
 
 
+def _bulk_losing(take_down: Callable[[], None], arguments: list[str]) -> tuple[int | None, str]:
+    """Run `trustscan bulk ARGUMENTS`, take a service down once sites are queued: (exit code, stderr)."""
+    with started([*TRUSTSCAN, "bulk", *arguments]) as proc:
+        wait_until_queued(proc)
+        take_down()
+        _, stderr = proc.communicate(timeout=60)
+    return proc.returncode, stderr
+
+
+def _assert_exit_3_one_masked_line(code: int | None, stderr: str, start: str) -> None:
+    assert code == 3, stderr
+    assert stderr.strip().startswith(start)
+    assert len(stderr.strip().splitlines()) == 1 and SECRET not in stderr
+
+
 def test_broker_lost_mid_run_is_exit_3_one_masked_line(tmp_path: Path, pg_url: str) -> None:
     services.require(services.find_redis_server(), "redis-server")
     with services.running_redis() as own:
@@ -42,27 +58,17 @@ def test_broker_lost_mid_run_is_exit_3_one_masked_line(tmp_path: Path, pg_url: s
 
         with redis.Redis.from_url(own.url(0)) as client:
             client.config_set("requirepass", SECRET)
-        with started([*TRUSTSCAN, "bulk", str(portfolio(tmp_path)), "--db", pg_url, "--broker", broker]) as proc:
-            wait_until_queued(proc)
-            own.stop()
-            _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 3, stderr
-    assert stderr.strip().startswith("trustscan: error: lost the broker redis://:****@127.0.0.1")
-    assert len(stderr.strip().splitlines()) == 1 and SECRET not in stderr
+        code, stderr = _bulk_losing(own.stop, [str(portfolio(tmp_path)), "--db", pg_url, "--broker", broker])
+    _assert_exit_3_one_masked_line(code, stderr, "trustscan: error: lost the broker redis://:****@127.0.0.1")
 
 
 def test_database_lost_mid_run_is_exit_3_one_masked_line(tmp_path: Path, redis_server: services.Redis) -> None:
     services.require(services.find_postgres_bin(), "PostgreSQL")
     with services.running_postgres() as own:
         db = own.create_database("lost").replace("trustscan@", f"trustscan:{SECRET}@")
-        with started([*TRUSTSCAN, "bulk", str(portfolio(tmp_path)), "--db", db, "--broker",
-                      redis_server.url(5)]) as proc:
-            wait_until_queued(proc)
-            own.kill()
-            _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 3, stderr
-    assert stderr.strip().startswith("trustscan: error: lost the database postgresql://trustscan:****@127.0.0.1")
-    assert len(stderr.strip().splitlines()) == 1 and SECRET not in stderr
+        code, stderr = _bulk_losing(own.kill, [str(portfolio(tmp_path)), "--db", db, "--broker", redis_server.url(5)])
+    _assert_exit_3_one_masked_line(code, stderr,
+                                   "trustscan: error: lost the database postgresql://trustscan:****@127.0.0.1")
 
 
 def test_worker_exits_3_when_its_broker_goes_away(tmp_path: Path) -> None:
