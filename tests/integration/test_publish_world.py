@@ -83,6 +83,20 @@ def chromium_screenshot(source: Path, png: Path, profile: Path, size: str) -> su
     return subprocess.run(command, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
 
 
+#: Console output from a page (errors, CSP refusals, anything a script would print) is a failure.
+CONSOLE_PROBLEMS = r"CONSOLE|Uncaught|Refused to|Content Security Policy"
+
+
+def assert_renders_clean(source: Path, png: Path, profile: Path, size: str, *,
+                         console_problems: str = CONSOLE_PROBLEMS) -> None:
+    """*source* renders in headless Chromium to a real PNG, with no problem on the page's console."""
+    result = chromium_screenshot(source, png, profile, size)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
+    console = [line for line in result.stderr.splitlines() if re.search(console_problems, line)]
+    assert console == [], console
+
+
 @pytest.mark.skipif(CHROMIUM is None and not IN_CI, reason="chromium is not installed (apt-get install chromium)")
 def test_report_and_badge_render_in_headless_chromium(hostile: Document, tmp_path: Path) -> None:
     if CHROMIUM is None:
@@ -91,14 +105,7 @@ def test_report_and_badge_render_in_headless_chromium(hostile: Document, tmp_pat
     (tmp_path / "badge.svg").write_text(render_svg(summarise(hostile, load_catalog("vi"), now=datetime.now(UTC))),
                                         encoding="utf-8")
     for name, size in (("report.html", "900,2400"), ("badge.svg", "600,40")):
-        png = tmp_path / f"{name}.png"
-        result = chromium_screenshot(tmp_path / name, png, tmp_path / f"profile-{name}", size)
-        assert result.returncode == 0, result.stderr[-2000:]
-        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
-        # Console output from the page (errors, CSP refusals, anything a script would print) is a failure.
-        console = [line for line in result.stderr.splitlines()
-                   if re.search(r"CONSOLE|Uncaught|Refused to|Content Security Policy", line)]
-        assert console == [], console
+        assert_renders_clean(tmp_path / name, tmp_path / f"{name}.png", tmp_path / f"profile-{name}", size)
 
 
 def test_audit_sign_key_writes_a_declaration_that_verifies(world: World, tmp_path: Path) -> None:
