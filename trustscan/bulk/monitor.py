@@ -67,12 +67,8 @@ async def monitor(
         began = clock()
         run_id, jobs = start_round(number)
         finished = await scan(run_id, jobs, stop)
-        store.set_status(run_id, "complete" if finished else "interrupted")
-        info = store.run(run_id)
-        last = not finished or (rounds is not None and number >= rounds)
-        next_start = None if last else began + every.total_seconds()
-        outcome = RoundOutcome(number, run_id, finished, store.counts(run_id), info.done if info else 0,
-                               info.total if info else len(jobs), next_start)
+        next_start = None if _last(finished, number, rounds) else began + every.total_seconds()
+        outcome = _close_round(store, number, run_id, jobs, finished, next_start)
         outcomes.append(outcome)
         on_round_end(outcome)
         if next_start is None:
@@ -112,16 +108,27 @@ def monitor_by_beat(
         number += 1
         run_id, jobs = start_round(number)
         finished = scan(run_id, jobs, stop)
-        store.set_status(run_id, "complete" if finished else "interrupted")
-        info = store.run(run_id)
-        last = not finished or (rounds is not None and number >= rounds)
-        outcome = RoundOutcome(number, run_id, finished, store.counts(run_id), info.done if info else 0,
-                               info.total if info else len(jobs), None if last else beat.next_round(clock()))
+        last = _last(finished, number, rounds)
+        outcome = _close_round(store, number, run_id, jobs, finished, None if last else beat.next_round(clock()))
         outcomes.append(outcome)
         on_round_end(outcome)
         if last:
             break
     return outcomes
+
+
+def _last(finished: bool, number: int, rounds: int | None) -> bool:
+    """No round after this one: it was stopped, or it was the last asked for."""
+    return not finished or (rounds is not None and number >= rounds)
+
+
+def _close_round(store: ResultStore, number: int, run_id: int, jobs: Sequence[BulkJob], finished: bool,
+                 next_start: float | None) -> RoundOutcome:
+    """Record how the round's run ended and tell its outcome (counts as stored)."""
+    store.set_status(run_id, "complete" if finished else "interrupted")
+    info = store.run(run_id)
+    return RoundOutcome(number, run_id, finished, store.counts(run_id), info.done if info else 0,
+                        info.total if info else len(jobs), next_start)
 
 
 async def _sleep_until(moment: float, stop: asyncio.Event, clock: Callable[[], float]) -> None:
