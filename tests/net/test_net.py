@@ -9,8 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from trustscan.core.atomicwrite import write_atomically
 from trustscan.core.errors import InputFileError, InputFileTooLarge
-from trustscan.net.files import read_capped_file, read_input_file, write_atomically
+from trustscan.net.files import read_capped_file, read_input_file
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects
 from trustscan.net.resolve import AddressPolicy
 

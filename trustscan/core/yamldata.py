@@ -13,13 +13,12 @@ import contextlib
 import functools
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from trustscan.core.atomicwrite import write_atomically
 from trustscan.core.errors import RuleError
 
 #: The most characters of a value any error message repeats.
@@ -98,11 +97,7 @@ def _keep(path: Path, digest: str, data: Any) -> None:
         return
     with contextlib.suppress(OSError):  # read-only install, full disk: parse next time too
         path.parent.mkdir(exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, suffix=".tmp",
-                                         delete=False) as out:
-            out.write(payload)
-        os.chmod(out.name, 0o644)  # readable by every user of the install, as bytecode is (mkstemp makes 0600)
-        os.replace(out.name, path)  # atomic: a reader sees the old file or the new one, never half
+        write_atomically(path, payload.encode("utf-8"), mode=0o644)  # readable by every user, as bytecode is
 
 
 class RuleFile(NamedTuple):

@@ -17,10 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from trustscan.core.atomicwrite import write_atomically
 from trustscan.core.errors import InputFileError, NotAList, SnapshotError
 from trustscan.lists.formats import ParsedList, check_list
 from trustscan.lists.matcher import Snapshot, SnapshotInfo, snapshot_from_bytes
-from trustscan.net.files import read_capped_file, read_input_file, write_atomically
+from trustscan.net.files import read_capped_file, read_input_file
 
 #: Largest snapshot accepted (files and downloads): the ministry list is a few thousand names;
 #: big public hosts lists are ~5 MB. The cap keeps a wrong file from exhausting memory.

@@ -5,23 +5,20 @@ is read with a cap chosen by its kind, so a wrong path cannot make trustscan rea
 hang: the path is opened non-blocking and checked with fstat before a byte is read, so a FIFO,
 a device or a directory is refused at once instead of blocking or streaming forever.
 
-Files trustscan writes for later runs (snapshots, rendered outputs) are replaced atomically: a
-temporary file in the same folder, flushed to disk, then `os.replace`, so a reader sees the old
-file or the new one, never half of one.
+Files trustscan writes for later runs are replaced by `trustscan.core.atomicwrite` (the layer below,
+so that core's own kept data can use it too).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from trustscan.core.errors import InputFileError, InputFileTooLarge
 
-__all__ = ["check_readable_file", "read_capped_file", "read_input_file", "write_atomically"]
+__all__ = ["check_readable_file", "read_capped_file", "read_input_file"]
 
 # O_NONBLOCK: opening a FIFO for reading must not wait for a writer. O_NOCTTY: a terminal device
 # never becomes the controlling terminal. Both are absent on Windows, where neither case arises.
@@ -96,21 +93,3 @@ def _open_regular(path: Path | str, cap: int) -> int:
         os.close(descriptor)
         raise problem
     return descriptor
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one step: a temporary file beside it, synced, then renamed.
-
-    The temporary file is created by mkstemp (mode 0600) and removed if anything fails.
-    """
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
+from trustscan.core.atomicwrite import write_atomically
 from trustscan.core.catalog import Catalog
-from trustscan.net.files import write_atomically
 from trustscan.render.formats import FORMATS, render
 
 #: File name of each format inside the output folder; a format added later defaults to trustscan.<name>.
