@@ -212,10 +212,13 @@ def test_content_findings_name_page_element_and_reason() -> None:
     (spam,) = facts["hidden_spam_links"]  # the hidden news link and the hidden same-site link are not spam
     assert spam == {"page": "https://site.test/", "element": "<a href=https://casino.example/>",
                     "reason": "hidden off-site link (ancestor footer: display:none) with gambling terms",
-                    "reason_wording": {"id": "finding.hidden_link", "values": {"how": "ancestor footer: display:none"}},
+                    "reason_wording": {"id": "finding.hidden_link", "values": {"how": {
+                        "id": "hiding.ancestor", "values": {"element": "footer", "how": {
+                            "id": "hiding.declaration", "values": {"declaration": "display:none"}}}}}},
                     "target": "https://casino.example/", "text": "Casino", "terms": ["casino"]}
-    assert load_catalog("vi").value(spam) == ("<a href=https://casino.example/> [liên kết ẩn (ancestor footer: "
-                                              "display:none) ra trang khác chứa từ ngữ cờ bạc] @ https://site.test/")
+    assert load_catalog("vi").value(spam) == ("<a href=https://casino.example/> [liên kết ẩn (nằm trong phần tử bị ẩn "
+                                              "footer: display:none) ra trang khác chứa từ ngữ cờ bạc] "
+                                              "@ https://site.test/")
     assert facts["scripts_without_integrity"][0]["target"] == "https://connect.facebook.net/en_US/fbevents.js"
 
 

@@ -51,6 +51,16 @@ def test_identities_are_the_three_crawlers_and_three_search_visitors() -> None:
     assert "Chrome/" in dict(browser.headers)["User-Agent"] and "Referer" not in dict(browser.headers)
     assert "Googlebot/2.1" in dict(others[0].headers)["User-Agent"]
     assert dict(others[5].headers)["Referer"] == "https://coccoc.com/"
+    vi = load_catalog("vi")
+    assert [vi.say(i.wording) for i in others] == [
+        "Googlebot", "Bingbot", "bot thu thập dữ liệu của Cốc Cốc", "khách đến từ trang tìm kiếm Google",
+        "khách đến từ trang tìm kiếm Bing", "khách đến từ trang tìm kiếm Cốc Cốc"]
+    assert [load_catalog("en").say(i.wording) for i in (browser, *others)] == [i.name for i in (browser, *others)]
+
+
+def english(record: dict[str, Any]) -> dict[str, Any]:
+    """A record as the rules read it: its English fields, without the wordings beside them."""
+    return {k: v for k, v in record.items() if not k.endswith("_wording")}
 
 
 def test_spam_only_crawlers_get_fails_with_links_and_words() -> None:
@@ -58,8 +68,13 @@ def test_spam_only_crawlers_get_fails_with_links_and_words() -> None:
     links, words = [d for d in facts["differences"] if d["page"] == "https://site.test/"]
     assert links["kind"] == "gambling text" and links["only_seen_by"] == "Googlebot, Bingbot, Cốc Cốc crawler"
     assert {"nhà cái uy tín", "cá cược"} <= set(links["what"])
-    assert words == {"page": "https://site.test/", "kind": "links to other sites",
-                     "only_seen_by": "Googlebot, Bingbot, Cốc Cốc crawler", "what": ["nhacai.example"]}
+    assert english(words) == {"page": "https://site.test/", "kind": "links to other sites",
+                              "only_seen_by": "Googlebot, Bingbot, Cốc Cốc crawler", "what": ["nhacai.example"]}
+    vi = load_catalog("vi").reworded(words)
+    assert vi["kind"] == "liên kết sang trang khác" and vi["what"] == ["nhacai.example"]
+    assert vi["only_seen_by"] == "Googlebot, Bingbot, bot thu thập dữ liệu của Cốc Cốc"
+    assert load_catalog("vi").reworded(links)["kind"] == "nội dung cờ bạc"
+    assert facts["identities_wording"][3] == {"id": "identity.google_search", "values": {}}
     assert facts["outbound"]["nhacai.example"][0]["element"] == "<a href> (as Googlebot)"  # for list reputation
     assert facts["requests"] == 2 * 7  # the home page and /tin, each as a plain visitor and six identities
 
@@ -71,9 +86,13 @@ def test_redirect_only_search_visitors_get_fails() -> None:
         return html(CLEAN)
 
     facts = check(handler)
-    assert facts["differences"][0] == {
+    assert english(facts["differences"][0]) == {
         "page": "https://site.test/", "kind": "redirect", "what": ["HTTP 302 to nhacai.example"],
         "only_seen_by": "visitor from Google search, visitor from Bing search, visitor from Cốc Cốc search"}
+    vi = load_catalog("vi").reworded(facts["differences"][0])
+    assert vi["kind"] == "chuyển hướng" and vi["what"] == ["HTTP 302 tới nhacai.example"]
+    assert vi["only_seen_by"] == ("khách đến từ trang tìm kiếm Google, khách đến từ trang tìm kiếm Bing, "
+                                  "khách đến từ trang tìm kiếm Cốc Cốc")
     assert facts["outbound"]["nhacai.example"][0]["element"] == "HTTP redirect (as visitor from Google search)"
 
 
@@ -89,6 +108,10 @@ def test_script_redirect_for_search_visitors_and_links_hidden_from_crawlers() ->
         "what"] == ["script to nhacai.example"]
     hidden = found[("links to other sites", "plain visitors")]  # what visitors get and crawlers are not shown
     assert hidden["hidden_from"] == "Googlebot, Bingbot, Cốc Cốc crawler" and hidden["what"] == ["partner.example"]
+    said = load_catalog("vi").reworded(hidden)
+    assert said["only_seen_by"] == "khách truy cập thông thường" and said["hidden_from"].startswith("Googlebot, ")
+    script = found[("redirect", "visitor from Google search, visitor from Bing search, visitor from Cốc Cốc search")]
+    assert load_catalog("vi").reworded(script)["what"] == ["mã script tới nhacai.example"]
 
 
 def test_new_bytes_and_same_site_changes_are_not_cloaking() -> None:
@@ -165,6 +188,9 @@ def test_a_sitemap_page_served_to_crawlers_only_fails() -> None:
     (door,) = [d for d in facts["differences"] if d["page"].endswith("/door.html")]
     assert door["kind"] == "page only they get" and door["only_seen_by"] == "Googlebot, Bingbot, Cốc Cốc crawler"
     assert door["what"][:2] == ["status 200 (plain visit: 404)", "nhacai.example"]
+    said = load_catalog("vi").reworded(door)
+    assert said["kind"] == "trang chỉ phục vụ riêng cho họ"
+    assert said["what"][:2] == ["mã trạng thái 200 (lượt truy cập thông thường nhận: 404)", "nhacai.example"]
     assert "https://site.test/uploads/door.html" in facts["pages_compared"]
 
 

@@ -12,6 +12,7 @@ import httpx
 from trustscan.collect.crawl import sitemap
 from trustscan.collect.crawl.crawl import CrawlLimits, crawl_site
 from trustscan.collect.crawl.sitemap import choose, decompress, discover, parse_sitemap
+from trustscan.core.catalog import load_catalog
 
 HTML = {"content-type": "text/html; charset=utf-8"}
 XML = {"content-type": "application/xml"}
@@ -93,6 +94,7 @@ def test_robots_index_gzip_and_sitemap_xml_are_all_read() -> None:
     assert by_url[f"{ORIGIN}/index.xml"]["kind"] == "index"
     assert by_url[f"{ORIGIN}/missing.xml"]["error"] == "status 404"
     assert by_url[f"{ORIGIN}/sitemap.xml"]["other_hosts"] == 1
+    assert load_catalog("vi").reworded(by_url[f"{ORIGIN}/missing.xml"])["error"] == "mã trạng thái 404"
 
 
 def test_caps_on_files_urls_and_gzip_bombs() -> None:
@@ -105,6 +107,16 @@ def test_caps_on_files_urls_and_gzip_bombs() -> None:
     capped = run_discover({"/sitemap.xml": (bomb, {"content-type": "application/gzip"})})
     assert capped["files"][0]["notes"] == [
         f"decompresses to more than {sitemap.MAX_FILE_BYTES} bytes: read up to there"]
+    assert load_catalog("vi").reworded(capped["files"][0])["notes"] == [
+        f"giải nén ra hơn {sitemap.MAX_FILE_BYTES} byte: chỉ đọc đến đó"]
+    half = sitemap.MAX_URLS // 2 + 10
+    two = run_discover({"/sitemap.xml": (index("/a.xml", "/b.xml"), XML),
+                        "/a.xml": (urlset(*(f"/a{i}" for i in range(half))), XML),
+                        "/b.xml": (urlset(*(f"/b{i}" for i in range(half))), XML)})
+    last = next(f for f in two["files"] if f.get("notes"))
+    assert last["notes"] == [f"more than {sitemap.MAX_URLS} URLs in all: the rest ignored"]
+    assert load_catalog("vi").reworded(two)["files"][two["files"].index(last)]["notes"] == [
+        f"tổng cộng hơn {sitemap.MAX_URLS} URL: phần còn lại bị bỏ qua"]  # nested in the summary, said too
     assert list(capped["urls"]) == [f"{ORIGIN}/first"]
 
 
@@ -112,6 +124,8 @@ def test_redirects_off_the_host_are_not_followed() -> None:
     found = run_discover({"/sitemap.xml": (b"", {"location": "https://elsewhere.test/sitemap.xml"}),
                           "https://elsewhere.test/sitemap.xml": (urlset("/x"), XML)})
     assert found["urls"] == {} and found["files"][0]["error"].startswith("redirected to https://elsewhere.test")
+    assert load_catalog("vi").reworded(found["files"][0])["error"].startswith(
+        "bị chuyển hướng tới https://elsewhere.test")
 
 
 def test_choose_prefers_unreached_doorway_like_urls() -> None:
@@ -159,4 +173,6 @@ def test_a_content_encoding_bomb_is_capped_by_the_body_reader() -> None:
     bomb = gzip.compress(urlset("/first") + b" " * (sitemap.MAX_FILE_BYTES * 4))
     found = run_discover({"/sitemap.xml": (bomb, {"content-type": "application/xml", "content-encoding": "gzip"})})
     assert found["files"][0]["notes"] == [f"longer than {sitemap.MAX_FILE_BYTES} bytes: read up to there"]
+    assert load_catalog("vi").reworded(found["files"][0])["notes"] == [
+        f"dài hơn {sitemap.MAX_FILE_BYTES} byte: chỉ đọc đến đó"]
     assert list(found["urls"]) == [f"{ORIGIN}/first"]

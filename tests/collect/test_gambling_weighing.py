@@ -10,6 +10,7 @@ from tests.world import content
 from trustscan.collect.crawl.extract import extract_page
 from trustscan.collect.crawl.gambling import THRESHOLD, weigh_page
 from trustscan.collect.crawl.lexicon import fold, gambling_lexicon, gambling_profile, gambling_vocabulary
+from trustscan.core.catalog import load_catalog
 
 
 def weigh(body: str) -> dict[str, Any] | None:
@@ -25,6 +26,20 @@ def test_promotion_pages_are_reported_with_every_signal(body: str) -> None:
     assert [signal["signal"] for signal in finding["signals"]][:2] == [
         "off-site links with gambling terms", "strong gambling terms in the text"]
     assert finding["reason"] == f"page promotes gambling (score {finding['score']} >= {THRESHOLD})"
+    assert finding["element"] == "page"
+
+
+@pytest.mark.parametrize("body", [content.DOORWAY_ID, content.SPAM_VI_NO_DIACRITICS])
+def test_the_finding_and_its_signals_are_said_in_vietnamese(body: str) -> None:
+    finding = weigh(body)
+    assert finding is not None
+    vi = load_catalog("vi").reworded(finding)
+    assert vi["element"] == "trang" and vi["reason"] == f"trang quảng bá cờ bạc (điểm {finding['score']} >= 6)"
+    assert [signal["signal"] for signal in vi["signals"]][:2] == [
+        "liên kết sang trang khác chứa từ ngữ cờ bạc", "văn bản có từ ngữ đặc trưng của quảng cáo cờ bạc"]
+    assert load_catalog("vi").value(finding).startswith("trang [trang quảng bá cờ bạc")
+    english = load_catalog("en").reworded(finding)
+    assert [s["signal"] for s in english["signals"]] == [s["signal"] for s in finding["signals"]]
 
 
 @pytest.mark.parametrize("body", [content.POLICE_NEWS, content.LOTTERY_RESULTS, content.SPORTS_NEWS])
@@ -55,6 +70,7 @@ def test_script_written_links_add_their_signal() -> None:
     finding = weigh(body)
     assert finding is not None
     assert {"signal": "gambling links written by scripts", "points": 2,
+            "signal_wording": {"id": "gambling.signal.written_by_scripts", "values": {}},
             "written_by": "document.write in inline <script> #1"} in finding["signals"]
 
 

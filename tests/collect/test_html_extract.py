@@ -13,6 +13,8 @@ from trustscan.collect.crawl.decode import decode_html
 from trustscan.collect.crawl.extract import MAX_LINKS, extract_page
 from trustscan.collect.crawl.lexicon import fold, gambling_lexicon, privacy_vocabulary
 from trustscan.collect.crawl.signatures import match_script
+from trustscan.core.catalog import load_catalog
+from trustscan.core.wordings import Wording
 
 VIETNAMESE = "Chính sách bảo vệ dữ liệu cá nhân — Tôi đồng ý. Nổ hũ, tài xỉu, Đà Nẵng."
 
@@ -80,8 +82,25 @@ def test_links_record_where_they_point_and_why_they_are_hidden() -> None:
     assert links["styled but visible"]["hidden"] is None
     # <title> is RCDATA (HTML §13.2.5.2): a browser's document.title is the markup as text, not "T x".
     assert facts["title"] == "T <b>x</b>" and facts["lang"] == "vi"
-    assert {"element": "p#blk", "hidden": "display:none (CSS #blk in <style>)", "text": "hidden block text",
-            "links": 0} in facts["hidden_blocks"]
+    block = {"element": "p#blk", "hidden": "display:none (CSS #blk in <style>)", "text": "hidden block text",
+             "links": 0}
+    assert block in [{k: v for k, v in b.items() if k != "hidden_wording"} for b in facts["hidden_blocks"]]
+    assert links["visible"].get("hidden_wording") is None  # a visible element carries no wording
+
+
+def test_why_an_element_is_hidden_is_said_in_either_language() -> None:
+    """The English `hidden` the analyses read, and the same reason as a Wording for every output's language."""
+    facts = extract_page(PAGE, "https://site.test/")
+    links = {link["text"]: link for link in facts["links"]}
+    vi, en = load_catalog("vi"), load_catalog("en")
+    said = {text: Wording.from_json(links[text]["hidden_wording"]) for text in
+            ("off-screen", "tiny", "by class in style block", "attribute", "transparent")}
+    assert all(en.say(wording) == links[text]["hidden"] for text, wording in said.items() if wording)
+    assert vi.say(said["by class in style block"]) == ("nằm trong phần tử bị ẩn div.ft: display:none "
+                                                      "(CSS .ft trong <style>)")
+    assert vi.say(said["off-screen"]).startswith("nằm ngoài màn hình (left:-9999px")
+    assert vi.say(said["attribute"]) == "thuộc tính hidden"
+    assert vi.say(said["transparent"]) == "opacity:0"  # CSS as written: the same in both languages
 
 
 def test_scripts_frames_forms_and_refresh() -> None:

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from trustscan.collect.dns.zone import caa_candidates, probe_zone
-from trustscan.collect.http.exposure import BODY_CAP, CANDIDATES, probe_exposure
+from trustscan.collect.http.exposure import BODY_CAP, CANDIDATES, KINDS, probe_exposure
 from trustscan.collect.http.headers import header_facts, parse_set_cookie
+from trustscan.core.catalog import load_catalog
 from trustscan.core.errors import ProbeError
 from trustscan.core.settings import NameServer
 from trustscan.localworld.dns import LocalDNSServer
@@ -113,8 +114,36 @@ def test_every_kind_of_exposure_is_found_with_evidence() -> None:
     assert "PHP 5.6.40" in next(f["evidence"] for f in seen["status_pages"] if f["path"] == "/phpinfo.php")
     assert {f["path"] for f in seen["backups"]} == {"/backup.zip", "/database.sql"}
     assert seen["listings"] == [
-        {"path": "/uploads/", "status": 200, "evidence": "directory listing: Index of /uploads/"}]
+        {"path": "/uploads/", "status": 200, "evidence": "directory listing: Index of /uploads/",
+         "evidence_wording": {"id": "exposure.listing", "values": {"title": "Index of /uploads/"}}}]
     assert seen["baseline"]["status"] == 404 and seen["unreachable"] == []
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("en", {"/.git/HEAD": "Git HEAD: ref: refs/heads/main", "/.env": "2 KEY=value lines: APP_KEY, DB_PASSWORD",
+            "/phpinfo.php": "phpinfo() page (PHP 5.6.40)",
+            "/server-status": "nginx stub_status (Active connections: 3)", "/backup.zip": "ZIP archive signature",
+            "/database.sql": "SQL dump (-- MySQL dump)", "/uploads/": "directory listing: Index of /uploads/",
+            "/.git/config": "Git config with a [core] section"}),
+    ("vi", {"/.git/HEAD": "tệp HEAD của Git: ref: refs/heads/main",
+            "/.env": "2 dòng dạng KEY=value: APP_KEY, DB_PASSWORD",
+            "/phpinfo.php": "trang phpinfo() (PHP 5.6.40)",
+            "/server-status": "trang stub_status của nginx (Active connections: 3)",
+            "/backup.zip": "dấu hiệu nhận dạng tệp nén ZIP",
+            "/database.sql": "tệp sao lưu cơ sở dữ liệu SQL (-- MySQL dump)",
+            "/uploads/": "trang liệt kê thư mục: Index of /uploads/",
+            "/.git/config": "tệp cấu hình Git có mục [core]"}),
+])
+def test_what_an_exposed_file_showed_is_said_in_the_language_asked_for(language: str, expected: dict[str, str]) -> None:
+    """The English `evidence` the report keeps, and the same said again from `evidence_wording` in each language."""
+    files = {**EXPOSED, "/.git/config": b"[core]\n\trepositoryformatversion = 0\n"}
+    seen = run_exposure(site({"/": HOME, **files}))
+    found = [finding for kind in KINDS for finding in seen[kind]]
+    catalog = load_catalog(language)
+    assert {f["path"]: catalog.reworded(f)["evidence"] for f in found} == expected
+    assert all(load_catalog("en").reworded(f)["evidence"] == f["evidence"] for f in found)
+    old = {"path": "/.git/HEAD", "status": 200, "evidence": "Git HEAD: ref: refs/heads/main"}  # a report from before
+    assert catalog.reworded(old) == old
 
 
 def test_clean_site_has_no_findings() -> None:

@@ -67,4 +67,6 @@ def test_written_links_are_analysed_in_place_with_their_hiding() -> None:
         "https://site.test/c": (None, "jQuery .append() in inline <script> #2"),
     }
     assert [s["signals"][0]["id"] for s in facts["scripts"] if s["src"]] == ["miner.coinhive"]  # a written <script>
-    assert {"element": "div", "hidden": "display:none", "text": "nhà cái", "links": 1} in facts["hidden_blocks"]
+    assert {"element": "div", "hidden": "display:none", "text": "nhà cái", "links": 1,
+            "hidden_wording": {"id": "hiding.declaration", "values": {"declaration": "display:none"}}
+            } in facts["hidden_blocks"]

@@ -25,6 +25,7 @@ RESULT_KEYS = {
     "truncated", "signed", "contacts", "invalid_contacts", "expires_count", "expires", "expires_at",
     "expires_valid", "expired", "expires_in_future", "expires_days_left", "canonical", "canonical_ok",
     "preferred_languages", "unknown_fields", "findings", "findings_total", "problems", "advice",
+    "problems_wording", "advice_wording",
 }
 SIGNED = """-----BEGIN PGP SIGNED MESSAGE-----
 Hash: SHA256

@@ -8,6 +8,7 @@ import pytest
 
 from tests.collect.securitytxt_corpus import CORPUS, criterion_e, facts_of, finding_keys, load_cases
 from trustscan.collect.http.securitytxt import FINDING_IDS
+from trustscan.core.catalog import load_catalog
 
 NOW = datetime.now(UTC)
 CASES = load_cases(NOW)
@@ -25,11 +26,14 @@ def test_findings_and_verdict(case) -> None:
     assert finding_keys(facts) == sorted(case.findings), case.what
     status, non_passing = criterion_e(facts)
     assert status == case.verdict, (case.what, non_passing)
-    # Each warning names its line in the rule's message: problems and advice read "line N: id (text)".
-    named = " | ".join(facts["problems"] + facts["advice"])
+    # Each warning names its line in the rule's message: problems and advice read "line N: what [id] (text)",
+    # and "dòng N: ..." in Vietnamese, said from the wordings beside them.
+    named = facts["problems"] + facts["advice"]
+    said = load_catalog("vi").reword(named, facts["problems_wording"] + facts["advice_wording"])
     for f in facts["findings"]:
         if FINDING_IDS[f["id"]] in ("conformance", "recommended"):
-            assert (f"line {f['line']}: {f['id']}" if f["line"] else f["id"]) in named
+            for where, problems in ((f"line {f['line']}: ", named), (f"dòng {f['line']}: ", said)):
+                assert any(p.startswith(where if f["line"] else "") and f"[{f['id']}]" in p for p in problems), f
 
 def test_every_finding_id_is_in_the_corpus() -> None:
     seen = {key.partition("@")[0] for case in CASES for key in case.findings}

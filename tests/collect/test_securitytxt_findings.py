@@ -19,6 +19,7 @@ from trustscan.collect.http.securitytxt_values import (
     invalid_language_tags,
     uri_scheme,
 )
+from trustscan.core.catalog import load_catalog
 
 MEGABYTE = 1_000_000
 
@@ -84,11 +85,33 @@ def test_findings_name_their_lines_and_are_json_facts() -> None:
     text = "Contact:mailto:a@example.vn\nExpires: 2026-01-01T00:00:00Z\nPreferred-Languages: English\nX: y\n"
     facts = evaluate_security_txt(parse_security_txt(text), url="https://x.vn/.well-known/security.txt",
                                   content_type="text/plain", size=len(text), now=datetime(2025, 6, 1, tzinfo=UTC))
-    assert facts["problems"] == ["line 1: no_space (Contact:mailto:a@example.vn)",
-                                 "line 3: invalid_lang (English)"]
-    assert facts["advice"] == ["line 4: unknown_field (X)"]
+    assert facts["problems"] == ["line 1: no space after the colon [no_space] (Contact:mailto:a@example.vn)",
+                                 "line 3: not a BCP 47 language tag [invalid_lang] (English)"]
+    assert facts["advice"] == ["line 4: field not in the IANA registry [unknown_field] (X)"]
     assert facts["findings"][0] == {"id": "no_space", "line": 1, "level": "error",
                                     "text": "Contact:mailto:a@example.vn"}
+    vi, en = load_catalog("vi"), load_catalog("en")
+    assert vi.reword(facts["problems"], facts["problems_wording"]) == [
+        "dòng 1: thiếu dấu cách sau dấu hai chấm [no_space] (Contact:mailto:a@example.vn)",
+        "dòng 3: không phải mã ngôn ngữ BCP 47 [invalid_lang] (English)"]
+    assert vi.reword(facts["advice"], facts["advice_wording"]) == [
+        "dòng 4: trường không có trong danh mục IANA [unknown_field] (X)"]
+    assert en.reword(facts["problems"], facts["problems_wording"]) == facts["problems"]
+
+
+def test_trustscans_own_explanations_are_worded_and_every_finding_id_has_a_meaning() -> None:
+    """An excerpt trustscan wrote (not a quote of the file) is said in the language asked for; every id
+    the parser can report means something in both languages."""
+    signed = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nContact: mailto:a@x.vn\n"
+    facts = evaluate_security_txt(parse_security_txt(signed), url="https://x.vn/.well-known/security.txt",
+                                  content_type="text/plain", size=len(signed), now=datetime(2025, 6, 1, tzinfo=UTC))
+    problem = next(p for p in facts["problems"] if "signed_format_issue" in p)
+    assert problem.endswith("malformed signed message [signed_format_issue] (signed message has no signature block)")
+    said = load_catalog("vi").reword(facts["problems"], facts["problems_wording"])
+    assert any(p.endswith("thông điệp được ký sai định dạng [signed_format_issue] "
+                          "(thông điệp được ký không có khối chữ ký)") for p in said)
+    for language in ("en", "vi"):
+        assert [i for i in FINDING_IDS if f"sectxt.finding.{i}" not in load_catalog(language).messages] == []
 
 
 def test_a_huge_language_tag_is_refused_without_recursing() -> None:

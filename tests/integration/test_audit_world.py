@@ -238,8 +238,8 @@ def test_evidence_names_what_was_seen(outcomes: dict[str, AuditOutcome], world: 
     assert huge["contacts"] == ["mailto:security@sectxt-huge.trustscan.test"]  # parsed within the cap
     warned = {v.rule_id: v for v in outcomes["sectxt-warnings"].verdicts}["e.securitytxt.conformance"]
     assert warned.observed["securitytxt.problems"] == [
-        "line 2: no_space (Contact:mailto:security@sectxt-warnings.trustscan.test)",
-        "line 5: invalid_lang (English)"]
+        "line 2: no space after the colon [no_space] (Contact:mailto:security@sectxt-warnings.trustscan.test)",
+        "line 5: not a BCP 47 language tag [invalid_lang] (English)"]
 
 
 def test_idn_name_is_audited_in_both_forms(world: World) -> None:

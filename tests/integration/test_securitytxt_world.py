@@ -64,7 +64,7 @@ def test_a_warning_only_file_passes_with_warnings_naming_lines(audited: dict[str
     assert {k for k, v in verdicts.items() if v.status.value == "warn"} == {
         "e.securitytxt.conformance", "e.securitytxt.recommended"}
     advice = verdicts["e.securitytxt.recommended"].observed["securitytxt.advice"]
-    assert advice == ["line 6: unknown_field (X-Bug-Bounty)"]
+    assert advice == ["line 6: field not in the IANA registry [unknown_field] (X-Bug-Bounty)"]
 
 
 def test_without_expires_the_expiry_rules_are_not_applicable(audited: dict[str, AuditOutcome]) -> None:

@@ -17,9 +17,10 @@ from trustscan.render.formats import FORMATS, render
 ENGLISH = re.compile(r"(?<![\w-])(the|is|are|not|and|with|of|to|was|could|this|that|has|no|yes|from|by|on|for|"
                      r"which|site|page|found|missing|passed|failed|warnings?|Decree)(?![\w-])")
 VIETNAMESE = re.compile(r"[ăâêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
-# What is not prose: code spans, placeholders, URLs, and (in English) Vietnamese quoted for the user to copy.
+# What is not prose: code spans, placeholders, URLs, and (in English) Vietnamese quoted for the user to copy
+# or a proper name (the search engine Cốc Cốc, as its own English pages write it).
 NOT_PROSE = re.compile(r"`[^`]*`|\{[^}]*\}|https?://\S+")
-QUOTED = re.compile(r"\"[^\"]*\"|\(đ\)|\bđ\b")
+QUOTED = re.compile(r"\"[^\"]*\"|\(đ\)|\bđ\b|Cốc Cốc")
 
 
 def test_every_message_reads_in_its_own_language() -> None:

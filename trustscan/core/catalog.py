@@ -19,7 +19,7 @@ from typing import Any
 
 from trustscan.core.errors import RuleError
 from trustscan.core.wordings import WORDING_SUFFIX, Wording
-from trustscan.core.yamldata import load_shipped_text, rule_files
+from trustscan.core.yamldata import load_shipped_text, rule_files, shipped_yaml
 
 LANGUAGES = ("vi", "en")
 #: The wording every rule carries, under message ids `<rule id>.<kind>`.
@@ -77,12 +77,17 @@ class Catalog:
                             yes_no=(self.messages.get("value.yes", "yes"), self.messages.get("value.no", "no")),
                             words=self.messages)
 
+    def reworded(self, value: Any) -> Any:
+        """*value* (a record, or a list of them) with every field worded beside it said in this language."""
+        return self._reworded(value)
+
     def _reworded(self, value: Any) -> Any:
         if isinstance(value, list):
             return [self._reworded(item) for item in value]
         if not isinstance(value, Mapping):
             return value
-        out = {key: item for key, item in value.items() if not str(key).endswith(WORDING_SUFFIX)}
+        # Nested records too (a sitemap file inside the sitemaps fact), each field from its own wording.
+        out = {key: self._reworded(item) for key, item in value.items() if not str(key).endswith(WORDING_SUFFIX)}
         for key, item in value.items():
             base = str(key)[: -len(WORDING_SUFFIX)]
             if str(key).endswith(WORDING_SUFFIX) and base in out:
@@ -114,6 +119,10 @@ def load_catalog(language: str) -> Catalog:
             data = load_shipped_text(entry.read_text(encoding="utf-8"), f"messages/{language}/{entry.name}")
             for key, value in (data or {}).items():
                 add(key, value, f"{language}/{entry.name}")
+    for prefix, (file_name, list_key, text_key) in WORDED_DATA.items():
+        for entry in shipped_yaml("data", file_name)[list_key]:
+            texts = data_texts(entry, text_key, f"data/{file_name}")
+            add(f"{prefix}.{entry['id']}", texts[language], f"data/{file_name}")
     for file in rule_files():
         rules = file.data.get("rules") if isinstance(file.data, dict) else None
         for raw in rules if isinstance(rules, list) else ():
@@ -121,6 +130,24 @@ def load_catalog(language: str) -> Catalog:
                 for key, value in rule_messages(raw, f"{file.name}: rule {raw.get('id')}")[language].items():
                     add(key, value, file.name)
     return Catalog(language, messages)
+
+
+#: Data files whose entries carry their own words (rules/data/*.yaml): message id prefix -> (file, list of
+#: entries, field). The field is `{en: ..., vi: ...}`; entry `id` X is message `<prefix>.X`, so a miner
+#: signature's description or a search identity's name stays in its data file and is said in either language.
+WORDED_DATA = {"signature": ("script-signatures.yaml", "signatures", "about"),
+               "identity": ("search-identities.yaml", "identities", "name")}
+
+
+def data_texts(entry: Any, field: str, where: str) -> dict[str, str]:
+    """A data entry's `field` as language -> text; ValueError unless it has an id and a text in every language."""
+    texts = entry.get(field) if isinstance(entry, Mapping) else None
+    if (not isinstance(entry, Mapping) or not isinstance(entry.get("id"), str) or not isinstance(texts, Mapping)
+            or set(texts) != set(LANGUAGES)
+            or not all(isinstance(text, str) and text.strip() for text in texts.values())):
+        name = entry.get("id") if isinstance(entry, Mapping) else entry
+        raise ValueError(f"{where}: entry {name!r} needs an id and {field} in each of {', '.join(LANGUAGES)}")
+    return {language: str(texts[language]) for language in LANGUAGES}
 
 
 def rule_messages(rule: Mapping[str, Any], where: str) -> dict[str, dict[str, str]]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -33,6 +34,7 @@ from trustscan.collect.crawl.content import html_pages, outbound_hosts
 from trustscan.collect.crawl.crawl import MAX_BODY, CrawlLimits, fetch_page
 from trustscan.collect.crawl.decode import DecodedHtml
 from trustscan.collect.crawl.lexicon import gambling_lexicon
+from trustscan.core.catalog import data_texts
 from trustscan.core.errors import ProbeError
 from trustscan.core.wordings import Wording, worded
 from trustscan.core.yamldata import shipped_yaml
@@ -50,10 +52,20 @@ _TAG = re.compile(r"<[^<>]*>")  # `[^<>]` stops at the next tag: linear on any m
 
 @dataclass(frozen=True)
 class Identity:
-    """Who a page is fetched as: a name for the report and the request headers that make it so."""
+    """Who a page is fetched as: a name for the report (English, and a Wording for any language) and the
+    request headers that make it so."""
 
     name: str
     headers: tuple[tuple[str, str], ...]
+    wording: Wording
+
+
+#: Who sees the plain page: the browser visit compared with, and the side of a difference it alone got.
+PLAIN_VISITOR = Wording("cloaking.plain_visitor")
+PLAIN_VISITORS = Wording("cloaking.plain_visitors")
+#: What differs between two views (a difference's `kind`), by message id.
+KINDS = {"redirect": Wording("cloaking.kind.redirect"), "text": Wording("cloaking.kind.gambling_text"),
+         "links": Wording("cloaking.kind.offsite_links"), "page": Wording("cloaking.kind.crawler_only_page")}
 
 
 @cache
@@ -70,8 +82,9 @@ def identities() -> tuple[Identity, tuple[Identity, ...]]:
             headers = (("User-Agent", browser), ("Referer", str(raw["referer"])))
         else:
             raise ValueError(f"search identity {raw.get('name')!r}: needs user_agent or referer")
-        others.append(Identity(str(raw["name"]), headers))
-    return Identity("plain visitor", (("User-Agent", browser),)), tuple(others)
+        names = data_texts(raw, "name", "data/search-identities.yaml")  # said in any language as identity.<id>
+        others.append(Identity(names["en"], headers, Wording(f"identity.{raw['id']}")))
+    return Identity(PLAIN_VISITOR.english(), (("User-Agent", browser),), PLAIN_VISITOR), tuple(others)
 
 
 def sample(crawl: dict[str, Any]) -> list[dict[str, Any]]:
@@ -117,9 +130,9 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
         if page.get("status") != 200:  # a sitemap page visitors do not get: do crawlers?
             compared.append(url)
             for identity, other in zip(others, identity_views, strict=True):
-                found = crawler_only_page(url, identity.name, other, plain, host)
+                found = crawler_only_page(url, identity, other, plain, host)
                 if found is None:
-                    not_compared.append({"page": url, "identity": identity.name, **worded("reason", _why(other))})
+                    not_compared.append({"page": url, **_named(identity), **worded("reason", _why(other))})
                     continue
                 views_compared += 1
                 differences += found
@@ -127,7 +140,7 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
             continue
         reason = _not_comparable(plain, page, Wording("error.cloaking.crawl_visit"))
         if reason:  # without a plain visit like the crawl's, there is nothing to compare with
-            not_compared.append({"page": url, "identity": browser.name, **worded("reason", reason)})
+            not_compared.append({"page": url, **_named(browser), **worded("reason", reason)})
             continue
         compared.append(url)
         crawled, visitor = summarise(page, host), summarise(plain, host)
@@ -138,11 +151,11 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
         for identity, other in zip(others, identity_views, strict=True):
             reason = _not_comparable(other, plain)
             if reason:
-                not_compared.append({"page": url, "identity": identity.name, **worded("reason", reason)})
+                not_compared.append({"page": url, **_named(identity), **worded("reason", reason)})
                 continue
             views_compared += 1
             seen = summarise(other, host)
-            differences += compare(url, identity.name, seen, crawled, visitor, links_stable=links_stable)
+            differences += compare(url, identity, seen, crawled, visitor, links_stable=links_stable)
             seen_only_by_identities.append({**other, "identity": identity.name})
     if views_compared == 0:
         raise ProbeError("error.cloaking.none_compared", pages=", ".join(str(n.get("page")) for n in not_compared[:3]))
@@ -150,6 +163,7 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
     return {
         "pages_compared": compared,
         "identities": [identity.name for identity in others],
+        "identities_wording": [identity.wording.to_json() for identity in others],
         "requests": len(views),
         "differences": _grouped(differences)[:MAX_DIFFERENCES],
         "not_compared": not_compared[:MAX_DIFFERENCES],
@@ -165,27 +179,27 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
 class Summary:
     """What a view of a page is compared on (see the module docstring)."""
 
-    redirects: dict[str, str]  # off-site target host -> how ("HTTP 302", "meta refresh", "script")
+    redirects: dict[str, Wording]  # off-site target host -> how ("HTTP 302", "meta refresh", "script")
     domains: frozenset[str]  # registrable domains of off-site links, frames, scripts, form actions
     terms: frozenset[str] | None  # gambling terms in the text; None when not read (the crawl's view)
 
 
 def summarise(page: dict[str, Any], host: str) -> Summary:
-    redirects: dict[str, str] = {}
+    redirects: dict[str, Wording] = {}
     if page.get("offsite_redirect") and is_offsite(page["offsite_redirect"], host):
-        status = next((hop["status"] for hop in reversed(page.get("redirect_chain") or [])), "")
-        redirects[host_of(page["offsite_redirect"])] = f"HTTP {status}".strip()
+        status = next((hop["status"] for hop in reversed(page.get("redirect_chain") or [])), None)
+        redirects[host_of(page["offsite_redirect"])] = Wording("cloaking.how.http", {"status": status})
     html = page.get("html") or {}
     base = page.get("final_url") or page["url"]
     for refresh in html.get("meta_refresh") or []:
         if is_offsite(refresh.get("url"), host):
-            redirects.setdefault(host_of(refresh["url"]), "meta refresh")
+            redirects.setdefault(host_of(refresh["url"]), Wording("cloaking.how.meta_refresh"))
     for script in html.get("scripts") or []:
         for signal in script.get("signals") or []:
             if signal.get("kind") == "redirect" and signal.get("target"):
                 target = urljoin(base, signal["target"])
                 if is_offsite(target, host):
-                    redirects.setdefault(host_of(target), "script")
+                    redirects.setdefault(host_of(target), Wording("cloaking.how.script"))
     places = outbound_hosts({"pages": [{**page, "offsite_redirect": None}]}, host)
     domains = frozenset(site_of(h) for h, seen in places.items()
                         if any(not p["element"].startswith(_REDIRECT_ELEMENTS) for p in seen))
@@ -193,36 +207,37 @@ def summarise(page: dict[str, Any], host: str) -> Summary:
     return Summary(redirects, domains, frozenset(terms) if terms is not None else None)
 
 
-def compare(page: str, identity: str, seen: Summary, crawled: Summary, visitor: Summary, *,
+def compare(page: str, identity: Identity, seen: Summary, crawled: Summary, visitor: Summary, *,
             links_stable: bool) -> list[dict[str, Any]]:
     """The differences between an identity's view and the plain visits (crawl's and browser's)."""
     found = []
     plain_redirects = {**crawled.redirects, **visitor.redirects}
     only_seen = {h: how for h, how in seen.redirects.items() if h not in plain_redirects}
     if only_seen:
-        found.append(_difference(page, identity, "redirect", identity,
-                                 [f"{how} to {h}" for h, how in sorted(only_seen.items())]))
+        found.append(_difference(page, identity, "redirect", identity, _redirects(only_seen)))
     hidden = {h: how for h, how in visitor.redirects.items() if h in crawled.redirects and h not in seen.redirects}
     if hidden:
-        found.append(_difference(page, identity, "redirect", "plain visitors",
-                                 [f"{how} to {h}" for h, how in sorted(hidden.items())]))
+        found.append(_difference(page, identity, "redirect", None, _redirects(hidden)))
     if seen.terms is not None and visitor.terms is not None:
         extra, missing = seen.terms - visitor.terms, visitor.terms - seen.terms
         if len(extra) >= MIN_TERMS:
-            found.append(_difference(page, identity, "gambling text", identity, sorted(extra)))
+            found.append(_difference(page, identity, "text", identity, sorted(extra)))
         if len(missing) >= MIN_TERMS:
-            found.append(_difference(page, identity, "gambling text", "plain visitors", sorted(missing)))
+            found.append(_difference(page, identity, "text", None, sorted(missing)))
     if links_stable:
         extra_domains, missing_domains = seen.domains - visitor.domains, visitor.domains - seen.domains
         if extra_domains:
-            found.append(_difference(page, identity, "links to other sites", identity, sorted(extra_domains)))
+            found.append(_difference(page, identity, "links", identity, sorted(extra_domains)))
         if missing_domains:
-            found.append(_difference(page, identity, "links to other sites", "plain visitors",
-                                     sorted(missing_domains)))
+            found.append(_difference(page, identity, "links", None, sorted(missing_domains)))
     return found
 
 
-def crawler_only_page(page: str, identity: str, view: dict[str, Any], plain: dict[str, Any],
+def _redirects(by_host: dict[str, Wording]) -> list[Wording | str]:
+    return [Wording("cloaking.redirect_to", {"how": how, "host": h}) for h, how in sorted(by_host.items())]
+
+
+def crawler_only_page(page: str, identity: Identity, view: dict[str, Any], plain: dict[str, Any],
                       host: str) -> list[dict[str, Any]] | None:
     """Differences on a page plain visitors do not get (404, 403...), or None when it cannot be judged.
 
@@ -241,33 +256,45 @@ def crawler_only_page(page: str, identity: str, view: dict[str, Any], plain: dic
     domains, redirects = seen.domains - visitor.domains, seen.redirects.keys() - visitor.redirects.keys()
     if not (redirects or len(terms) >= MIN_TERMS or (domains and terms)):
         return []
-    return [_difference(page, identity, "page only they get", identity,
-                        [f"status 200 (plain visit: {plain.get('status')})", *sorted(redirects), *sorted(domains),
-                         *sorted(terms)])]
+    status = Wording("cloaking.status_200", {"plain_status": plain.get("status")})
+    return [_difference(page, identity, "page", identity,
+                        [status, *sorted(redirects), *sorted(domains), *sorted(terms)])]
 
 
-def _difference(page: str, identity: str, kind: str, seen_by: str, what: list[str]) -> dict[str, Any]:
+def _difference(page: str, identity: Identity, kind: str, seen_by: Identity | None,
+                what: Sequence[Wording | str]) -> dict[str, Any]:
+    """What an identity's view and the plain visits differ on; `seen_by` None: the plain visitors alone."""
     more = len(what) - MAX_LISTED
-    return {"page": page, "compared_as": identity, "kind": kind, "only_seen_by": seen_by,
-            "what": what[:MAX_LISTED] + ([f"… {more} more"] if more > 0 else [])}
+    listed = [*what[:MAX_LISTED], *([Wording("cloaking.more", {"count": more})] if more > 0 else [])]
+    return {"page": page, "compared_as": identity, "kind": kind, "seen_by_identity": seen_by is not None,
+            "what": listed}
 
 
 def _grouped(differences: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One difference per (page, kind, side, what), naming every identity it was seen with.
 
     "only_seen_by": the identities that alone got it, or "plain visitors" when those identities
-    alone did not ("hidden_from").
+    alone did not ("hidden_from"). Each field in English, and beside it as a Wording (`<field>_wording`)
+    for every output's language.
     """
-    groups: dict[tuple[str, str, bool, tuple[str, ...]], list[str]] = {}
+    groups: dict[tuple[str, str, bool, tuple[str, ...]], tuple[list[Wording | str], list[Identity]]] = {}
     for item in differences:
-        key = (item["page"], item["kind"], item["only_seen_by"] == item["compared_as"], tuple(item["what"]))
-        groups.setdefault(key, []).append(item["compared_as"])
+        what = item["what"]
+        key = (item["page"], item["kind"], item["seen_by_identity"], tuple(map(str, what)))
+        groups.setdefault(key, (what, []))[1].append(item["compared_as"])
     out = []
-    for (page, kind, seen_by_identity, what), names in groups.items():
-        side = {"only_seen_by": ", ".join(names)} if seen_by_identity else {
-            "only_seen_by": "plain visitors", "hidden_from": ", ".join(names)}
-        out.append({"page": page, "kind": kind, **side, "what": list(what)})
+    for (page, kind, seen_by_identity, _), (what, who) in groups.items():
+        names = Wording("cloaking.names", {"names": [identity.wording for identity in who]})
+        side = worded("only_seen_by", names) if seen_by_identity else {
+            **worded("only_seen_by", PLAIN_VISITORS), **worded("hidden_from", names)}
+        out.append({"page": page, **worded("kind", KINDS[kind]), **side, "what": list(map(str, what)),
+                    "what_wording": [item.to_json() if isinstance(item, Wording) else item for item in what]})
     return out
+
+
+def _named(identity: Identity) -> dict[str, Any]:
+    """An identity named in a record: `identity` in English and `identity_wording` beside it."""
+    return worded("identity", identity.wording)
 
 
 def _add_visible_terms(decoded: DecodedHtml, facts: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ import re
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
+from trustscan.collect.crawl.hiding import hidden_how
 from trustscan.collect.crawl.lexicon import Lexicon, privacy_vocabulary
 from trustscan.core.wordings import Wording
 
@@ -133,7 +134,7 @@ def _control_faults(field: dict[str, Any], form: dict[str, Any]) -> list[Wording
     # A control hidden with its whole form (a modal opened by script) is as visible as the form.
     hidden = field.get("hidden")
     if hidden and hidden != form.get("hidden"):
-        faults.append(Wording("consent.fault.hidden", {"how": hidden}))
+        faults.append(Wording("consent.fault.hidden", {"how": hidden_how(field)}))
     if field.get("disabled"):
         faults.append(Wording("consent.fault.disabled"))
     if not field.get("required"):

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from trustscan.collect.crawl.gambling import weigh_page
+from trustscan.collect.crawl.hiding import hidden_how
 from trustscan.collect.crawl.lexicon import gambling_vocabulary
 from trustscan.core.errors import ProbeError
 from trustscan.core.wordings import Wording, worded
@@ -60,7 +61,7 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
             terms = lexicon.in_text(link.get("text")) + lexicon.in_url(link.get("url"))
             if terms:
                 spam_links.append(_finding(url, f"<{link['tag']} href={link['href']}>",
-                                           Wording("finding.hidden_link", {"how": link["hidden"]}),
+                                           Wording("finding.hidden_link", {"how": hidden_how(link)}),
                                            target=link["url"], text=link.get("text"), terms=_unique(terms),
                                            written_by=link.get("written_by")))
         promotes = weigh_page(url, html, host, vocabulary)
@@ -71,7 +72,7 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
                 continue  # its links are judged one by one above, with their targets
             terms = lexicon.in_text(block.get("text"))
             if len(set(terms)) >= 2:  # one word ("slot") in a hidden menu is not spam; several are
-                hidden_text = Wording("finding.hidden_text", {"how": block["hidden"]})
+                hidden_text = Wording("finding.hidden_text", {"how": hidden_how(block)})
                 spam_text.append(_finding(url, block["element"], hidden_text, text=block.get("text"),
                                           terms=_unique(terms)))
         for index, script in enumerate(html["scripts"]):
@@ -192,8 +193,8 @@ def _finding(page: str, element: str, reason: Wording, **details: Any) -> dict[s
 
 
 def _signature(signal: dict[str, Any]) -> Wording:
-    """A signature's description, a name from rules/data/script-signatures.yaml, quoted as written."""
-    return Wording("finding.signature", {"about": signal["about"]})
+    """A signature's description from rules/data/script-signatures.yaml, in either language (`signature.<id>`)."""
+    return Wording("finding.signature", {"about": Wording(f"signature.{signal['id']}")})
 
 
 def _merge(findings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

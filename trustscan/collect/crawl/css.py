@@ -26,6 +26,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from trustscan.core.wordings import Wording
+
 MAX_RULES = 5000  # rules with a hiding-relevant property kept per page (all sheets together)
 MAX_COMPOUNDS = 6
 MAX_SELECTOR = 300
@@ -83,7 +85,7 @@ def hiding_reason(style: dict[str, str], background: str | None = None) -> str |
     `background` is the colour behind the element (its own or its nearest ancestor's), when known.
     """
     judged = judge(style, background)
-    return judged[0] if judged else None
+    return judged[0].english() if judged else None
 
 
 def hiding_style(style: str) -> str | None:
@@ -91,43 +93,50 @@ def hiding_style(style: str) -> str | None:
     return hiding_reason({name: value for name, (value, _) in declarations(style).items()})
 
 
-def judge(style: dict[str, str], background: str | None = None) -> tuple[str, str] | None:
-    """(why the declarations hide the element, the property that does it), or None."""
+def _declared(text: str) -> Wording:
+    return Wording("hiding.declaration", {"declaration": text})  # CSS as written: the same in every language
+
+
+def judge(style: dict[str, str], background: str | None = None) -> tuple[Wording, str] | None:
+    """(why the declarations hide the element, the property that does it), or None.
+
+    The why is a Wording (message `hiding.*`): the report keeps its English and says it in any language.
+    """
     value = style.get
     if value("display") == "none":
-        return "display:none", "display"
+        return _declared("display:none"), "display"
     if value("visibility") in ("hidden", "collapse"):
-        return "visibility:hidden", "visibility"
+        return _declared("visibility:hidden"), "visibility"
     if _is_zero(value("font-size")):
-        return "font-size:0", "font-size"
+        return _declared("font-size:0"), "font-size"
     opacity = _number(value("opacity"))
     if opacity is not None and opacity <= 0.05:
-        return ("opacity:0" if opacity == 0 else f"opacity:{value('opacity')}"), "opacity"
+        return _declared("opacity:0" if opacity == 0 else f"opacity:{value('opacity')}"), "opacity"
     for name in _OFFSETS:
         far = _far_negative(value(name))
         if far:
-            return f"off-screen ({name}:{far})", name
+            return Wording("hiding.off_screen", {"declaration": f"{name}:{far}"}), name
     translated = _TRANSLATE.search(value("transform") or "")
     if translated:
         far = _far_negative(translated.group(1) + (translated.group(2) or "px"))
         if far:
-            return f"off-screen (transform:translate({far}))", "transform"
+            return Wording("hiding.off_screen", {"declaration": f"transform:translate({far})"}), "transform"
     if any(value(name) == "hidden" for name in ("overflow", "overflow-x", "overflow-y")):
         for name in ("width", "height", "max-width", "max-height"):
             size = value(name)
             if _is_zero(size):
-                return "zero size with overflow:hidden", name
+                return Wording("hiding.zero_size"), name
             if size and _tiny(size):
-                return f"tiny box ({name}:{size}) with overflow:hidden", name
+                return Wording("hiding.tiny_box", {"declaration": f"{name}:{size}"}), name
     if value("position") in ("absolute", "fixed") and _RECT_ZERO.fullmatch(value("clip") or ""):
-        return f"clip:{value('clip')}", "clip"
+        return _declared(f"clip:{value('clip')}"), "clip"
     if _CLIP_PATH_HIDDEN.fullmatch(value("clip-path") or ""):
-        return f"clip-path:{value('clip-path')}", "clip-path"
+        return _declared(f"clip-path:{value('clip-path')}"), "clip-path"
     colour = colour_of(value("color"))
     if colour == "transparent":
-        return "color:transparent", "color"
+        return _declared("color:transparent"), "color"
     if colour and background and colour == background:
-        return f"text colour {colour} on background {background}", "color"
+        return Wording("hiding.same_colour", {"colour": colour, "background": background}), "color"
     return None
 
 
@@ -460,21 +469,24 @@ class Matcher:
         return False
 
 
-def computed_style(matched: list[Rule], inline: dict[str, tuple[str, bool]]) -> tuple[dict[str, str], dict[str, str]]:
-    """The cascade of the matched rules and the inline style: property -> value, and -> where it came from.
+def computed_style(matched: list[Rule],
+                   inline: dict[str, tuple[str, bool]]) -> tuple[dict[str, str], dict[str, Wording | None]]:
+    """The cascade of the matched rules and the inline style: property -> value, and -> where it came from
+    (a `hiding.css_rule` Wording, None for the element's own style).
 
     Lowest to highest: rules (by specificity, then source order), the inline style, then the same two
     again for `!important` declarations (CSS Cascade 4 §6.1, author origin only).
     """
     ordered = sorted(matched, key=lambda rule: (rule.selector.specificity, rule.order))
     style: dict[str, str] = {}
-    origin: dict[str, str] = {}
+    origin: dict[str, Wording | None] = {}
     for important in (False, True):
         for rule in ordered:
             for name, (value, flag) in rule.style.items():
                 if flag is important:
-                    style[name], origin[name] = value, f"CSS {rule.selector.text} in {rule.source}"
+                    style[name], origin[name] = value, Wording("hiding.css_rule", {
+                        "selector": rule.selector.text, "source": rule.source})
         for name, (value, flag) in inline.items():
             if flag is important:
-                style[name], origin[name] = value, "inline style"
+                style[name], origin[name] = value, None
     return style, origin

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from trustscan.collect.crawl.deadline import in_time
-from trustscan.collect.crawl.hiding import Hider, style_sheets, stylesheet_urls
+from trustscan.collect.crawl.hiding import Hider, hidden_fields, style_sheets, stylesheet_urls
 from trustscan.collect.crawl.lexicon import gambling_profile
 from trustscan.collect.crawl.parse import (
     INVISIBLE,
@@ -107,7 +107,7 @@ def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
 
     facts["links"] = _capped(notes, "links", MAX_LINKS, (
         {"tag": tag.tag, "href": clip(attr(tag, "href")), "url": resolve(base, attr(tag, "href")),
-         "text": clip(bounded_text(tag) or attr(tag, "title") or attr(tag, "alt")), "hidden": hider.reason(tag),
+         "text": clip(bounded_text(tag) or attr(tag, "title") or attr(tag, "alt")), **hidden_fields(hider.reason(tag)),
          "region": _region(tag), **(written_by(tag) if written else {})}
         for tag in root.iter("a", "area") if attr(tag, "href")
     ))
@@ -136,7 +136,7 @@ def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
     facts["text_profile"] = gambling_profile(" ".join(strings(root if body is None else body, INVISIBLE)))
     in_time(deadline)
     facts["hidden_blocks"] = _capped(notes, "hidden blocks", MAX_HIDDEN_BLOCKS, (
-        {"element": describe(tag), "hidden": reason, "text": clip(bounded_text(tag, MAX_TEXT, 500)),
+        {"element": describe(tag), **hidden_fields(reason), "text": clip(bounded_text(tag, MAX_TEXT, 500)),
          "links": sum(1 for _ in tag.iter("a", "area"))}
         for tag, reason in hider.hidden_roots(root) if bounded_text(tag, 1, 500)
     ))
@@ -166,7 +166,7 @@ def _script(tag: Any, base: str) -> dict[str, Any]:
 def _frame(tag: Any, base: str, hider: Hider) -> dict[str, Any]:
     """A frame or plugin element: where it loads from (`data` for <object>), its size and hiding."""
     src = attr(tag, "data" if tag.tag == "object" else "src")
-    return {"tag": tag.tag, "src": clip(src), "url": resolve(base, src), "hidden": hider.reason(tag),
+    return {"tag": tag.tag, "src": clip(src), "url": resolve(base, src), **hidden_fields(hider.reason(tag)),
             "width": clip(attr(tag, "width"), 20), "height": clip(attr(tag, "height"), 20),
             "style": clip(attr(tag, "style"), 120)}
 
@@ -188,7 +188,7 @@ def _form(index: int, tag: Any, base: str, hider: Hider) -> dict[str, Any]:
             "checked": field.get("checked") is not None or field.get("selected") is not None,
             "required": field.get("required") is not None or attr(field, "aria-required").strip().lower() == "true",
             "disabled": field.get("disabled") is not None or field.get("readonly") is not None,
-            "hidden": hider.reason(field),
+            **hidden_fields(hider.reason(field)),
             "value": clip(attr(field, "value"), 40),
         })
     links = [{"url": resolve(base, attr(a, "href")), "text": clip(bounded_text(a))}
@@ -206,7 +206,7 @@ def _form(index: int, tag: Any, base: str, hider: Hider) -> dict[str, Any]:
         "submit_urls": [url for url in (resolve(base, attr(button, "formaction")) for button in _limited(
             (b for b in tag.iter("button", "input") if attr(b, "formaction")), 10)) if url],
         "text": clip(bounded_text(tag, MAX_FORM_TEXT, 2000), MAX_FORM_TEXT),
-        "hidden": hider.reason(tag),
+        **hidden_fields(hider.reason(tag)),
     }
 
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from trustscan.collect.crawl.hiding import hidden_how
 from trustscan.core.wordings import Wording, worded
 from trustscan.net.domains import host_of, is_offsite, site_of
 
@@ -44,7 +45,7 @@ def hidden_frames(pages: Iterable[dict[str, Any]], host: str, benign: frozenset[
             target = frame.get("url")
             if not is_offsite(target, host) or site_of(host_of(target)) in benign:
                 continue
-            reason = frame.get("hidden") or tiny(frame)
+            reason = hidden_how(frame) or tiny(frame)
             if reason:
                 tag = frame.get("tag") or "iframe"
                 findings.append({"page": url, "element": f"<{tag} {'data' if tag == 'object' else 'src'}="

@@ -46,36 +46,41 @@ def weigh_page(url: str, html: dict[str, Any], host: str, vocabulary: GamblingVo
     strong_domains = sorted({site_of(host_of(link["url"])) for link, terms in links
                              if any(term in vocabulary.strong.terms for term in terms)})
     points = 2 * min(len(domains), MAX_DOMAINS) + min(len(strong_domains), MAX_DOMAINS)
-    signals.append(_signal("off-site links with gambling terms", points, domains=domains[:10],
+    signals.append(_signal(Wording("gambling.signal.offsite_links"), points, domains=domains[:10],
                            strong_term_domains=strong_domains[:10], links=len(links),
                            examples=[link.get("text") or link["url"] for link, _ in links[:3]]))
     profile = html.get("text_profile") or {}
     counts: dict[str, int] = profile.get("gambling") or {}
     strong = [term for term in counts if term in vocabulary.strong.terms]
     if strong:
-        signals.append(_signal("strong gambling terms in the text", min(len(strong), MAX_STRONG),
+        signals.append(_signal(Wording("gambling.signal.strong_terms"), min(len(strong), MAX_STRONG),
                                terms=strong[:10]))
     words = profile.get("words") or 0
     density = round(100 * _occurrences(counts) / words, 1) if words else 0.0
     if density >= DENSE:
-        signals.append(_signal(f"gambling words are {density} per 100 words (>= {DENSE})", 3, density=density))
+        signals.append(_signal(Wording("gambling.signal.dense", {"density": density, "dense": DENSE}), 3,
+                               density=density))
     written = [link for link, _ in links if link.get("written_by")]
     if written:
-        signals.append(_signal("gambling links written by scripts", 2, written_by=written[0]["written_by"]))
+        signals.append(_signal(Wording("gambling.signal.written_by_scripts"), 2,
+                               written_by=written[0]["written_by"]))
     context = list(profile.get("context") or {})
     if context:
-        signals.append(_signal("words of news, lottery results or sports", -2 * min(len(context), MAX_CONTEXT),
+        signals.append(_signal(Wording("gambling.signal.context"), -2 * min(len(context), MAX_CONTEXT),
                                terms=context[:10]))
     score = sum(signal["points"] for signal in signals)
     if score < THRESHOLD:
         return None
     promotes = Wording("finding.gambling_page", {"score": score, "threshold": THRESHOLD})
-    return {"page": url, "element": "page", **worded("reason", promotes),
+    # The element is the whole page: said "page" in English, and in any language from `element_wording`.
+    return {"page": url, **worded("element", Wording("finding.element.page")), **worded("reason", promotes),
             "score": score, "signals": signals, "target": links[0][0]["url"]}
 
 
-def _signal(what: str, points: int, **details: Any) -> dict[str, Any]:
-    return {"signal": what, "points": points, **{k: v for k, v in details.items() if v not in (None, [], "")}}
+def _signal(what: Wording, points: int, **details: Any) -> dict[str, Any]:
+    """One signal that counted: what it is (English, and `signal_wording` for any language), its points, details."""
+    return {**worded("signal", what), "points": points,
+            **{k: v for k, v in details.items() if v not in (None, [], "")}}
 
 
 def _occurrences(counts: dict[str, int]) -> int:

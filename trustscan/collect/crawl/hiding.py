@@ -31,6 +31,7 @@ from trustscan.collect.crawl.css import (
 )
 from trustscan.collect.crawl.deadline import in_time
 from trustscan.collect.crawl.parse import attr, describe, resolve, text_of
+from trustscan.core.wordings import Wording
 
 MAX_STYLESHEETS = 20  # <link rel=stylesheet> URLs recorded per page
 MAX_STYLESHEET_TEXT = 512 * 1024  # characters of one fetched stylesheet read
@@ -67,12 +68,12 @@ class Hider:
         # With a style sheet that could not be read, the page's background is unknown: text colour is
         # then judged only against a background set in what was read.
         self._default_background = "#ffffff" if background_known else None
-        self._memo: dict[Any, str | None] = {}
-        self._own: dict[Any, str | None] = {}
-        self._styles: dict[Any, tuple[dict[str, str], dict[str, str]]] = {}
+        self._memo: dict[Any, Wording | None] = {}
+        self._own: dict[Any, Wording | None] = {}
+        self._styles: dict[Any, tuple[dict[str, str], dict[str, Wording | None]]] = {}
         self._backgrounds: dict[Any, str | None] = {}
 
-    def style(self, tag: Any) -> tuple[dict[str, str], dict[str, str]]:
+    def style(self, tag: Any) -> tuple[dict[str, str], dict[str, Wording | None]]:
         """The element's computed declarations (the hiding-relevant ones) and where each came from."""
         known = self._styles.get(tag)
         if known is None:
@@ -96,34 +97,37 @@ class Hider:
 
         return _nearest(tag, self._backgrounds, own, self._default_background)
 
-    def own_reason(self, tag: Any) -> str | None:
+    def own_reason(self, tag: Any) -> Wording | None:
         if tag in self._own:
             return self._own[tag]
-        reason: str | None = None
+        reason: Wording | None = None
         if tag.get("hidden") is not None:
-            reason = "hidden attribute"
+            reason = Wording("hiding.attribute")
         elif tag.tag == "input" and attr(tag, "type").lower() == "hidden":
-            reason = "input type=hidden"
+            reason = Wording("hiding.input_hidden")
         else:
             style, origin = self.style(tag)
             if style:
                 judged = judge(style, self.background(tag) if "color" in style else None)
                 if judged:
-                    where = origin.get(judged[1], "inline style")
-                    reason = judged[0] if where == "inline style" else f"{judged[0]} ({where})"
+                    where = origin.get(judged[1])  # None: the element's own style, said without a source
+                    reason = judged[0] if where is None else Wording("hiding.where", {"how": judged[0],
+                                                                                      "where": where})
         self._own[tag] = reason
         return reason
 
-    def reason(self, tag: Any) -> str | None:
+    def reason(self, tag: Any) -> Wording | None:
         """The reason for the element or its nearest hidden ancestor ("ancestor <div>: display:none")."""
 
-        def own(node: Any) -> tuple[bool, str | None]:
+        def own(node: Any) -> tuple[bool, Wording | None]:
             reason = self.own_reason(node)
-            return bool(reason), reason if node is tag else f"ancestor {describe(node)}: {reason}"
+            if reason is None or node is tag:
+                return reason is not None, reason
+            return True, Wording("hiding.ancestor", {"element": describe(node), "how": reason})
 
         return _nearest(tag, self._memo, own, None)
 
-    def hidden_roots(self, root: Any) -> list[tuple[Any, str]]:
+    def hidden_roots(self, root: Any) -> list[tuple[Any, Wording]]:
         """The outermost hidden elements of the body (not <script>, <style>, <template>, hidden inputs)."""
         roots = []
         for count, tag in enumerate(root.iter(etree.Element)):
@@ -182,9 +186,22 @@ def style_sheets(root: Any, base: str, fetched: Mapping[str, str | None],
 _PRESENTATIONAL = frozenset({"color", "bgcolor"})
 
 
-def _presentational_hints(tag: Any, style: dict[str, str], origin: dict[str, str]) -> None:
+def _presentational_hints(tag: Any, style: dict[str, str], origin: dict[str, Wording | None]) -> None:
     """`<font color>` and `bgcolor=` count as declarations below every CSS rule (HTML §15.3.1)."""
     if tag.tag == "font" and tag.get("color") and "color" not in style:
-        style["color"], origin["color"] = attr(tag, "color").strip().lower(), "inline style"
+        style["color"], origin["color"] = attr(tag, "color").strip().lower(), None
     if tag.get("bgcolor") and "background-color" not in style and "background" not in style:
-        style["background-color"], origin["background-color"] = attr(tag, "bgcolor").strip().lower(), "inline style"
+        style["background-color"], origin["background-color"] = attr(tag, "bgcolor").strip().lower(), None
+
+
+def hidden_fields(reason: Wording | None) -> dict[str, Any]:
+    """An element's `hidden` in English (what the analyses and rules read), and `hidden_wording` beside it
+    when it is hidden, so every output says why in its own language."""
+    if reason is None:
+        return {"hidden": None}
+    return {"hidden": reason.english(), "hidden_wording": reason.to_json()}
+
+
+def hidden_how(element: Mapping[str, Any]) -> Wording | str | None:
+    """Why an extracted element is hidden: its Wording, or its English text when it has none (a kept page)."""
+    return Wording.from_json(element.get("hidden_wording")) or element.get("hidden")

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from trustscan.collect.crawl.lexicon import trackers
+from trustscan.core.catalog import data_texts
 from trustscan.core.yamldata import shipped_yaml
 
 KINDS = ("cryptominer", "obfuscation", "redirect")  # plus "tracker", from trackers.yaml
@@ -24,7 +25,8 @@ _EXCERPT = 80
 
 @dataclass(frozen=True)
 class Signature:
-    """One indicator: an id, its kind, what it means, URL substrings and/or an inline regex."""
+    """One indicator: an id, its kind, what it means (in English; message `signature.<id>` in any language),
+    URL substrings and/or an inline regex."""
 
     id: str
     kind: str
@@ -41,7 +43,8 @@ def load_signatures() -> tuple[Signature, ...]:
         if raw.get("kind") not in KINDS:
             raise ValueError(f"script signature {raw.get('id')!r}: kind must be one of {KINDS}")
         pattern = re.compile(raw["pattern"]) if raw.get("pattern") else None
-        signatures.append(Signature(str(raw["id"]), raw["kind"], str(raw.get("about", "")),
+        about = data_texts(raw, "about", "data/script-signatures.yaml")["en"]  # said in any language by its id
+        signatures.append(Signature(str(raw["id"]), raw["kind"], about,
                                     tuple(s.lower() for s in raw.get("src") or ()), pattern))
     return tuple(signatures)
 

@@ -28,7 +28,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import httpx
 
 from trustscan.collect.crawl.lexicon import gambling_lexicon, parse_term_list
-from trustscan.net.failures import classify
+from trustscan.core.wordings import Wording
+from trustscan.net.failures import classify, error_fields
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, read_capped
 
 MAX_FILES = 8
@@ -96,11 +97,11 @@ async def discover(client: httpx.AsyncClient, origin: str, host: str, *, timeout
             note: dict[str, Any] = {"url": item.url, "found_in": item.found_in, "status": answer.status}
             files.append(note)
             if answer.body is None or answer.status != 200:
-                note["error"] = answer.error or f"status {answer.status}"
+                note.update(error_fields(answer.error or Wording("sitemap.status", {"status": answer.status})))
                 continue
             text, notes = _text(answer)
             if notes:
-                note["notes"] = notes
+                note.update(_notes(notes))
             kind, locations = parse_sitemap(text)
             note["kind"] = kind
             same = [u for u in (_absolute(item.url, loc) for loc in locations) if u and _same_host(u, host)]
@@ -110,7 +111,7 @@ async def discover(client: httpx.AsyncClient, origin: str, host: str, *, timeout
                 continue
             for url in same:
                 if len(urls) >= MAX_URLS:
-                    note["notes"] = [*note.get("notes", []), f"more than {MAX_URLS} URLs in all: the rest ignored"]
+                    note.update(_notes([*notes, Wording("sitemap.too_many_urls", {"count": MAX_URLS})]))
                     break
                 urls.setdefault(url, item.url)
     if queue:
@@ -171,7 +172,7 @@ def decompress(body: bytes, cap: int = MAX_FILE_BYTES) -> tuple[bytes, bool]:
 class _Fetched:
     status: int | None
     body: bytes | None  # None: nothing to read (an error, a redirect off the host, not 200)
-    error: str | None = None
+    error: Wording | None = None
     truncated: bool = False
 
 
@@ -188,7 +189,8 @@ async def _fetch(client: httpx.AsyncClient, url: str, host: str, cap: int, timeo
         if answer.location is not None:
             if answer.target and _same_host(answer.target, host) and not answer.loops and not answer.limit_reached:
                 return FOLLOW
-            return _Fetched(answer.response.status_code, None, f"redirected to {answer.location[:200]}")
+            return _Fetched(answer.response.status_code, None,
+                            Wording("sitemap.redirected", {"location": answer.location[:200]}))
         if answer.response.status_code != 200:
             return _Fetched(answer.response.status_code, None)
         body, truncated = await read_capped(answer.response, cap)
@@ -198,23 +200,28 @@ async def _fetch(client: httpx.AsyncClient, url: str, host: str, cap: int, timeo
         return await follow_redirects(client, url, record, max_redirects=MAX_REDIRECTS, hop_timeout=hop_timeout,
                                       send_cookies=False)
     except TimeoutError:
-        return _Fetched(statuses[-1] if statuses else None, None, "no answer before the crawl's time ran out")
+        return _Fetched(statuses[-1] if statuses else None, None, Wording("sitemap.deadline"))
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError, OSError) as exc:
-        return _Fetched(statuses[-1] if statuses else None, None, classify(exc).english())
+        return _Fetched(statuses[-1] if statuses else None, None, classify(exc))
 
 
-def _text(fetched: _Fetched) -> tuple[str, list[str]]:
+def _text(fetched: _Fetched) -> tuple[str, list[Wording]]:
     """The file as text (gunzipped when it is gzip, whatever its headers say) and what was cut."""
     body = fetched.body or b""
-    notes = [f"longer than {MAX_FILE_BYTES} bytes: read up to there"] if fetched.truncated else []
+    notes = [Wording("sitemap.truncated", {"bytes": MAX_FILE_BYTES})] if fetched.truncated else []
     if body.startswith(_GZIP_MAGIC):
         try:
             body, more = decompress(body)
-        except ValueError as exc:
-            return "", [*notes, str(exc)]
+        except ValueError:
+            return "", [*notes, Wording("sitemap.not_gzip")]
         if more:
-            notes.append(f"decompresses to more than {MAX_FILE_BYTES} bytes: read up to there")
+            notes.append(Wording("sitemap.decompressed_too_large", {"bytes": MAX_FILE_BYTES}))
     return body.decode("utf-8", "replace"), notes
+
+
+def _notes(notes: list[Wording]) -> dict[str, list[Any]]:
+    """What was cut from a sitemap file: `notes` in English and `notes_wording` beside them, for any language."""
+    return {"notes": [note.english() for note in notes], "notes_wording": [note.to_json() for note in notes]}
 
 
 def _absolute(base: str, url: str) -> str | None:

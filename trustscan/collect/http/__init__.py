@@ -60,8 +60,10 @@ SECURITYTXT = ProbeSpec("securitytxt", _securitytxt, facts=(
     "unknown_fields",
     "findings",  # the RFC 9116 problems (the first 100): {id, line, level (error|recommendation), text}
     "findings_total",
-    "problems",  # "line N: id (text)" of each error no rule of its own judges
+    "problems",  # "line N: what [id] (text)" of each error no rule of its own judges
+    "problems_wording",  # the same as Wordings, for every output's language
     "advice",  # the same for recommendations (unknown fields, Expires over a year ahead, ...)
+    "advice_wording",
 ))
 
 EXPOSURE = ProbeSpec("exposure", _exposure, facts=(

@@ -36,22 +36,25 @@ BODY_CAP = 16 * 1024
 CONCURRENCY = 2
 MAX_EVIDENCE = 120
 
-Check = Callable[[bytes], str | None]  # body -> evidence text when the content is what the path claims
+# body -> what was seen when the content is what the path claims: a Wording (`exposure.*`), so the report keeps
+# its English and says it in any language; the parts quoted from the body are cut to MAX_QUOTED characters.
+Check = Callable[[bytes], Wording | None]
+MAX_QUOTED = 100
 
 
-def _git_head(body: bytes) -> str | None:
+def _git_head(body: bytes) -> Wording | None:
     match = re.match(rb"\s*(ref: refs/[\x21-\x7e]{1,200}|[0-9a-f]{40}|[0-9a-f]{64})\s*$", body)
-    return f"Git HEAD: {match.group(1).decode()}" if match else None
+    return Wording("exposure.git_head", {"ref": _quoted(match.group(1))}) if match else None
 
 
-def _git_config(body: bytes) -> str | None:
-    return "Git config with a [core] section" if b"[core]" in body and b"repositoryformatversion" in body else None
+def _git_config(body: bytes) -> Wording | None:
+    return Wording("exposure.git_config") if b"[core]" in body and b"repositoryformatversion" in body else None
 
 
 _ENV_LINE = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]{0,80})\s*=", re.MULTILINE)
 
 
-def _dotenv(body: bytes) -> str | None:
+def _dotenv(body: bytes) -> Wording | None:
     text = body.decode("utf-8", "replace")
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     names = _ENV_LINE.findall("\n".join(lines))
@@ -59,20 +62,22 @@ def _dotenv(body: bytes) -> str | None:
     if len(names) < 2 or len(names) < 0.6 * len(lines) or text.lstrip().startswith("<"):
         return None
     shown = ", ".join(names[:6]) + (f" (+{len(names) - 6})" if len(names) > 6 else "")
-    return f"{len(names)} KEY=value lines: {shown}"  # names only: values are secrets
+    # names only: values are secrets
+    return Wording("exposure.dotenv", {"count": len(names), "names": shown[:MAX_QUOTED]})
 
 
-def _server_status(body: bytes) -> str | None:
+def _server_status(body: bytes) -> Wording | None:
     if b"Apache Server Status" in body or (b"Server uptime" in body and b"requests currently being processed" in body):
-        return "Apache mod_status page"
+        return Wording("exposure.apache_status")
     match = re.match(rb"Active connections: (\d+)", body)
-    return f"nginx stub_status (Active connections: {int(match.group(1))})" if match else None
+    return Wording("exposure.nginx_status", {"connections": int(match.group(1))}) if match else None
 
 
-def _phpinfo(body: bytes) -> str | None:
+def _phpinfo(body: bytes) -> Wording | None:
     if b"<title>phpinfo()</title>" in body or (b"PHP Version" in body and b"PHP License" in body):
         match = re.search(rb"PHP Version\s*(?:</[^>]{1,10}>\s*<[^>]{1,40}>\s*)?([0-9][0-9A-Za-z.+-]{0,30})", body)
-        return f"phpinfo() page (PHP {match.group(1).decode()})" if match else "phpinfo() page"
+        return Wording("exposure.phpinfo_version", {"version": _quoted(match.group(1))}) if match else Wording(
+            "exposure.phpinfo")
     return None
 
 
@@ -80,34 +85,40 @@ _ARCHIVE_MAGIC = ((b"PK\x03\x04", "ZIP"), (b"\x1f\x8b", "gzip"), (b"7z\xbc\xaf\x
                   (b"Rar!\x1a\x07", "RAR"), (b"BZh", "bzip2"))
 
 
-def _archive(body: bytes) -> str | None:
+def _archive(body: bytes) -> Wording | None:
     for magic, name in _ARCHIVE_MAGIC:
         if body.startswith(magic):
-            return f"{name} archive signature"
-    return "tar archive signature" if body[257:262] == b"ustar" else None
+            return Wording("exposure.archive", {"format": name})
+    return Wording("exposure.archive", {"format": "tar"}) if body[257:262] == b"ustar" else None
 
 
 _SQL = re.compile(rb"^\s*(-- MySQL dump|-- MariaDB dump|-- PostgreSQL database dump|CREATE TABLE|INSERT INTO)",
                   re.IGNORECASE | re.MULTILINE)
 
 
-def _sql_dump(body: bytes) -> str | None:
+def _sql_dump(body: bytes) -> Wording | None:
     match = _SQL.search(body)
     if match is None or body.lstrip()[:1] == b"<":
         return None
-    return f"SQL dump ({match.group(1).decode(errors='replace')})"
+    return Wording("exposure.sql_dump", {"first": _quoted(match.group(1))})
 
 
 _LISTING = re.compile(rb"<title>\s*(Index of /[^<]{0,200}|Directory listing for /[^<]{0,200})</title>|"
                       rb"\[To Parent Directory\]", re.IGNORECASE)
 
 
-def _listing(body: bytes) -> str | None:
+def _listing(body: bytes) -> Wording | None:
     match = _LISTING.search(body)
     if match is None:
         return None
-    title = (match.group(1) or b"IIS directory browsing").decode("utf-8", "replace")
-    return f"directory listing: {title}"
+    if match.group(1) is None:
+        return Wording("exposure.listing_iis")
+    return Wording("exposure.listing", {"title": _quoted(match.group(1))})
+
+
+def _quoted(part: bytes) -> str:
+    """A part of the body shown as evidence: printable, at most MAX_QUOTED characters."""
+    return _cap(part.decode("utf-8", "replace"), MAX_QUOTED)
 
 
 @dataclass(frozen=True)
@@ -149,10 +160,10 @@ class Fetched:
     wording: Wording | None = None  # `error` as a Wording
 
 
-def judge_candidate(candidate: Candidate, fetched: Fetched, baseline: Fetched) -> tuple[str, str | None]:
-    """("finding" | "clean" | "inconclusive" | "unreachable", evidence) for one candidate."""
+def judge_candidate(candidate: Candidate, fetched: Fetched, baseline: Fetched) -> tuple[str, Wording | None]:
+    """("finding" | "clean" | "inconclusive" | "unreachable", what was seen, or why it could not be fetched)."""
     if fetched.status is None:
-        return "unreachable", fetched.error
+        return "unreachable", fetched.wording
     if not 200 <= fetched.status < 300:
         return "clean", None
     evidence = candidate.check(fetched.body)
@@ -162,7 +173,7 @@ def judge_candidate(candidate: Candidate, fetched: Fetched, baseline: Fetched) -
     if baseline_ok and (fetched.body == baseline.body or candidate.check(baseline.body) is not None):
         # The site answers a random path the same way: the content proves nothing about this path.
         return "inconclusive", evidence
-    return "finding", _cap(evidence)
+    return "finding", evidence
 
 
 async def probe_exposure(client: httpx.AsyncClient, origin: str, *, timeout: float) -> dict[str, Any]:
@@ -184,12 +195,14 @@ async def probe_exposure(client: httpx.AsyncClient, origin: str, *, timeout: flo
     unreachable, inconclusive = [], []
     for candidate, fetched in zip(CANDIDATES, results, strict=True):
         outcome, evidence = judge_candidate(candidate, fetched, baseline)
-        if outcome == "finding":
-            findings[candidate.kind].append(
-                {"path": candidate.path, "status": fetched.status, "evidence": evidence})
+        if outcome == "finding" and evidence is not None:
+            # What was seen in English (capped) and as a Wording beside it, for every output's language.
+            findings[candidate.kind].append({"path": candidate.path, "status": fetched.status,
+                                             "evidence": _cap(evidence.english()),
+                                             "evidence_wording": evidence.to_json()})
         elif outcome == "unreachable":
             unknown_kinds.add(candidate.kind)
-            unreachable.append({"path": candidate.path, "error": evidence,
+            unreachable.append({"path": candidate.path, "error": fetched.error,
                                 **(error_fields(fetched.wording) if fetched.wording else {})})
         elif outcome == "inconclusive":
             inconclusive.append(candidate.path)
@@ -228,6 +241,6 @@ async def _get(client: httpx.AsyncClient, url: str) -> Fetched:
         return Fetched(response.status_code, body)
 
 
-def _cap(text: str) -> str:
+def _cap(text: str, limit: int = MAX_EVIDENCE) -> str:
     line = "".join(ch if ch.isprintable() else " " for ch in text).strip()
-    return line if len(line) <= MAX_EVIDENCE else line[: MAX_EVIDENCE - 1] + "…"
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -107,16 +107,24 @@ def evaluate_security_txt(
         "unknown_fields": [f.name for f in parsed.fields if f.key not in KNOWN_FIELDS][:MAX_LISTED],
         "findings": [f.as_fact() for f in findings[:MAX_LISTED]],
         "findings_total": len(findings),
-        "problems": [_describe(f) for f in findings if f.level == "error" and f.id not in JUDGED_APART][:MAX_LISTED],
-        "advice": [_describe(f) for f in findings
-                   if f.level == "recommendation" and f.id not in JUDGED_APART][:MAX_LISTED],
+        **_described("problems", [f for f in findings if f.level == "error" and f.id not in JUDGED_APART]),
+        **_described("advice", [f for f in findings if f.level == "recommendation" and f.id not in JUDGED_APART]),
     }
 
 
-def _describe(f: Finding) -> str:
-    """`line 3: no_space` (plus the excerpt), the form a rule's message names a problem in."""
-    where = f"line {f.line}: " if f.line is not None else ""
-    return f"{where}{f.id}" + (f" ({f.text})" if f.text else "")
+def _described(name: str, findings: list[Finding]) -> dict[str, list[Any]]:
+    """The first MAX_LISTED findings said in English (`name`, what the rules read) and as Wordings beside them."""
+    said = [describe(f) for f in findings[:MAX_LISTED]]
+    return {name: [wording.english() for wording in said], name + "_wording": [wording.to_json() for wording in said]}
+
+
+def describe(f: Finding) -> Wording:
+    """`line 3: no space after the colon [no_space] (Contact:…)`, the form a rule's message names a problem in:
+    what is wrong in words, the reference validator's id, and the excerpt."""
+    what = Wording(f"sectxt.finding.{f.id}")
+    problem = (Wording("sectxt.problem_excerpt", {"what": what, "id": f.id, "excerpt": f.note or f.text}) if f.text
+               else Wording("sectxt.problem", {"what": what, "id": f.id}))
+    return problem if f.line is None else Wording("sectxt.on_line", {"line": f.line, "problem": problem})
 
 
 def _expiry_facts(values: list[str], now: datetime) -> dict[str, Any]:
@@ -144,7 +152,8 @@ def empty_facts() -> dict[str, Any]:
         "signed": False, "contacts": [], "invalid_contacts": [], "expires_count": 0, "expires": None,
         "expires_at": None, "expires_valid": None, "expired": None, "expires_in_future": None,
         "expires_days_left": None, "canonical": [], "canonical_ok": None, "preferred_languages": None,
-        "unknown_fields": [], "findings": [], "findings_total": 0, "problems": [], "advice": [],
+        "unknown_fields": [], "findings": [], "findings_total": 0, "problems": [], "problems_wording": [],
+        "advice": [], "advice_wording": [],
     }
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
+
+from trustscan.core.wordings import Wording
 
 Level = Literal["error", "recommendation"]
 
@@ -30,12 +32,14 @@ _SIGNATURE_PACKET_TAG = 2  # RFC 4880 §4.3
 @dataclass(frozen=True)
 class Finding:
     """One RFC 9116 problem: a stable `id`, the 1-based `line` (None: the whole file), its `level`
-    ("error": the RFC says MUST; "recommendation": SHOULD or advice) and a short excerpt."""
+    ("error": the RFC says MUST; "recommendation": SHOULD or advice) and a short excerpt. `note` is the
+    excerpt as a Wording when trustscan wrote it (an explanation, not a quote of the file)."""
 
     id: str
     line: int | None
     level: Level = "error"
     text: str = ""
+    note: Wording | None = field(default=None, compare=False)
 
     def as_fact(self) -> dict[str, object]:
         return {"id": self.id, "line": self.line, "level": self.level, "text": self.text}
@@ -70,8 +74,16 @@ class ParsedSecurityTxt:
         return [f for f in self.fields if f.key == key.lower()]
 
 
-def finding(identifier: str, line: int | None, text: str = "", level: Level = "error") -> Finding:
+def finding(identifier: str, line: int | None, text: str | Wording = "", level: Level = "error") -> Finding:
+    """A finding; *text* is quoted from the file (cut to a short excerpt), or explains it as a Wording."""
+    if isinstance(text, Wording):
+        return Finding(identifier, line, level, text.english()[:_MAX_TEXT], note=text)
     return Finding(identifier, line, level, text[:_MAX_TEXT])
+
+
+def _note(message: str, line: str | None = None) -> Wording:
+    """An explanation of a finding (`sectxt.note.*`), with the file's line it is about quoted (cut short)."""
+    return Wording(f"sectxt.note.{message}", {} if line is None else {"line": line[:_MAX_TEXT]})
 
 
 Numbered = list[tuple[int, str]]
@@ -105,7 +117,7 @@ def _decode(content: bytes | str, findings: list[Finding]) -> str:
         return content.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = content.count(b"\n", 0, exc.start) + 1
-        findings.append(finding("utf8", line, f"invalid UTF-8 at byte {exc.start}"))
+        findings.append(finding("utf8", line, Wording("sectxt.note.utf8_byte", {"byte": exc.start})))
         return content.decode("utf-8", errors="replace")
 
 
@@ -122,7 +134,7 @@ def _split_lines(text: str, findings: list[Finding]) -> Numbered:
     for number, raw in enumerate(lines, start=1):
         line = raw[:-1] if raw.endswith("\r") else raw
         if "\r" in line:
-            findings.append(finding("no_line_separators", number, "carriage return without line feed"))
+            findings.append(finding("no_line_separators", number, _note("lone_cr")))
         numbered.append((number, line.rstrip(" \t")))
     return numbered
 
@@ -168,22 +180,22 @@ def _unwrap_signed(numbered: Numbered, findings: list[Finding]) -> tuple[Numbere
     if begin is None:
         return numbered, False
 
-    def issue(number: int, text: str) -> None:
+    def issue(number: int, text: Wording) -> None:
         findings.append(finding("signed_format_issue", number, text))
 
     for number, line in numbered[:begin]:  # not covered by the signature: not read as fields
-        issue(number, f"before the signed message: {line}")
+        issue(number, _note("before_signed", line))
     rest = numbered[begin + 1 :]
     blank = next((i for i, (_, line) in enumerate(rest) if not line), None)
     if blank is None:
-        issue(numbered[begin][0], "no empty line after the armor headers")
+        issue(numbered[begin][0], _note("no_blank_after_headers"))
         return [], True
     headers = rest[:blank]
     if not any(line.startswith("Hash: ") for _, line in headers):
-        issue(numbered[begin][0], "no 'Hash' armor header")
+        issue(numbered[begin][0], _note("no_hash_header"))
     for number, line in headers:
         if not line.startswith("Hash: "):
-            issue(number, f"not a 'Hash' armor header: {line}")
+            issue(number, _note("not_hash_header", line))
     body: Numbered = []
     cleartext = rest[blank + 1 :]
     for offset, (number, line) in enumerate(cleartext):
@@ -193,10 +205,10 @@ def _unwrap_signed(numbered: Numbered, findings: list[Finding]) -> tuple[Numbere
         if line.startswith("- "):  # §7.1 dash-escaping
             body.append((number, line[2:]))
         elif line.startswith("-"):
-            issue(number, f"line starting with '-' is not dash-escaped: {line}")
+            issue(number, _note("not_dash_escaped", line))
         else:
             body.append((number, line))
-    issue(numbered[-1][0], "signed message has no signature block")
+    issue(numbered[-1][0], _note("no_signature_block"))
     return body, True
 
 
@@ -205,30 +217,30 @@ def _check_signature(block: Numbered, findings: list[Finding]) -> None:
     begin_line = block[0][0]
     end = next((i for i, (_, line) in enumerate(block) if line == _END_SIGNATURE), None)
     if end is None:
-        findings.append(finding("signed_format_issue", begin_line, "signature block is not terminated"))
+        findings.append(finding("signed_format_issue", begin_line, _note("signature_not_terminated")))
         return
     for number, line in block[end + 1 :]:
         findings.append(finding("data_after_sig" if line else "too_many_line_separators", number, line))
     inner = block[1:end]
     blank = next((i for i, (_, line) in enumerate(inner) if not line), None)
     if blank is None or any(": " not in line for _, line in inner[:blank]):
-        findings.append(finding("pgp_data_error", begin_line, "armor headers not ended by an empty line"))
+        findings.append(finding("pgp_data_error", begin_line, _note("armor_headers_not_ended")))
         return
     data = inner[blank + 1 :]
     checksum = data[-1][1] if data and _CHECKSUM_LINE.fullmatch(data[-1][1]) else None
     lines = data[:-1] if checksum else data
     if not lines or not all(_BASE64_LINE.fullmatch(line) for _, line in lines):
-        findings.append(finding("pgp_data_error", begin_line, "signature is not radix-64 data"))
+        findings.append(finding("pgp_data_error", begin_line, _note("not_radix64")))
         return
     try:
         packets = base64.b64decode("".join(line for _, line in lines), validate=True)
     except (binascii.Error, ValueError):
-        findings.append(finding("pgp_data_error", begin_line, "signature is not radix-64 data"))
+        findings.append(finding("pgp_data_error", begin_line, _note("not_radix64")))
         return
     if checksum is not None and base64.b64decode(checksum[1:]) != _crc24(packets).to_bytes(3, "big"):
-        findings.append(finding("pgp_data_error", begin_line, "armor checksum does not match"))
+        findings.append(finding("pgp_data_error", begin_line, _note("checksum_mismatch")))
     elif not packets or _packet_tag(packets[0]) != _SIGNATURE_PACKET_TAG:
-        findings.append(finding("pgp_error", begin_line, "armored data is not a signature packet"))
+        findings.append(finding("pgp_error", begin_line, _note("not_signature_packet")))
 
 
 def _packet_tag(first: int) -> int | None:
