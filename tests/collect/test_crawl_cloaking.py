@@ -94,6 +94,8 @@ def test_redirect_only_search_visitors_get_fails() -> None:
     assert vi["only_seen_by"] == ("khách đến từ trang tìm kiếm Google, khách đến từ trang tìm kiếm Bing, "
                                   "khách đến từ trang tìm kiếm Cốc Cốc")
     assert facts["outbound"]["nhacai.example"][0]["element"] == "HTTP redirect (as visitor from Google search)"
+    assert load_catalog("vi").reworded(facts["outbound"]["nhacai.example"][0])["element"] == (
+        "chuyển hướng HTTP (khi truy cập với tư cách khách đến từ trang tìm kiếm Google)")
 
 
 def test_script_redirect_for_search_visitors_and_links_hidden_from_crawlers() -> None:

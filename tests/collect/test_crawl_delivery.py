@@ -11,6 +11,7 @@ from trustscan.collect.crawl.delivery import analyse_delivery, delivery_data
 from trustscan.collect.crawl.downloads import executable
 from trustscan.collect.crawl.extract import extract_page
 from trustscan.collect.crawl.frames import tiny
+from trustscan.core.catalog import load_catalog
 
 HOST = "www.example.gov.vn"
 
@@ -91,6 +92,10 @@ def test_every_outbound_url_goes_to_reputation() -> None:
         "protocol-relative.example": "script redirect (redirect.location_assign)",
         "object.example": "<object data>", "embed.example": "<embed src>", "refresh.example": "<meta refresh>",
         "download.example": "<a href>", "form.example": "<form action>", "http-redirect.example": "HTTP redirect"}
+    vi = load_catalog("vi")
+    said = {host: vi.reworded(seen[0])["element"] for host, seen in places.items()}
+    assert said["script-redirect.example"] == "mã script chuyển hướng (redirect.location_call)"
+    assert said["http-redirect.example"] == "chuyển hướng HTTP" and said["object.example"] == "<object data>"
 
 
 @pytest.mark.parametrize("script", [

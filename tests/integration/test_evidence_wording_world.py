@@ -149,6 +149,10 @@ def test_the_json_keeps_the_english_facts_with_their_wordings(audited: dict[str,
     assert "khách đến từ trang tìm kiếm Google" in vi.reword(cloaking["identities"], cloaking["identities_wording"])
     kinds = {d["kind"]: vi.reworded(d)["kind"] for d in cloaking["differences"]}
     assert kinds["page only they get"] == "trang chỉ phục vụ riêng cho họ"
+    (listed,) = _data(audited["cloak-referer"], "links_reputation")["listed"]  # seen only from search visits
+    assert listed["seen_on"][0]["element"] == "HTTP redirect (as visitor from Google search)"
+    assert vi.reworded(listed)["seen_on"][0]["element"] == (
+        "chuyển hướng HTTP (khi truy cập với tư cách khách đến từ trang tìm kiếm Google)")
     exposed = _data(audited["a-exposed"], "exposure")["vcs"]
     assert [f["evidence"] for f in exposed] == ["Git HEAD: ref: refs/heads/main", "Git config with a [core] section"]
     assert [vi.reworded(f)["evidence"] for f in exposed] == ["tệp HEAD của Git: ref: refs/heads/main",

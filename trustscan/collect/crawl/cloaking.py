@@ -30,7 +30,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from trustscan.collect.crawl.content import html_pages, outbound_hosts
+from trustscan.collect.crawl.content import html_pages, outbound_hosts, place_element
 from trustscan.collect.crawl.crawl import MAX_BODY, CrawlLimits, fetch_page
 from trustscan.collect.crawl.decode import DecodedHtml
 from trustscan.collect.crawl.lexicon import gambling_lexicon
@@ -136,7 +136,7 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
                     continue
                 views_compared += 1
                 differences += found
-                seen_only_by_identities.append({**other, "identity": identity.name})
+                seen_only_by_identities.append({**other, "identity": identity})
             continue
         reason = _not_comparable(plain, page, Wording("error.cloaking.crawl_visit"))
         if reason:  # without a plain visit like the crawl's, there is nothing to compare with
@@ -156,7 +156,7 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
             views_compared += 1
             seen = summarise(other, host)
             differences += compare(url, identity, seen, crawled, visitor, links_stable=links_stable)
-            seen_only_by_identities.append({**other, "identity": identity.name})
+            seen_only_by_identities.append({**other, "identity": identity})
     if views_compared == 0:
         raise ProbeError("error.cloaking.none_compared", pages=", ".join(str(n.get("page")) for n in not_compared[:3]))
     crawled_hosts = set(outbound_hosts(crawl, host))
@@ -302,15 +302,19 @@ def _add_visible_terms(decoded: DecodedHtml, facts: dict[str, Any]) -> None:
     facts["visible_terms"] = sorted(set(gambling_lexicon().in_text(_TAG.sub(" ", decoded.text))))
 
 
-def _outbound(views: list[dict[str, Any]], host: str) -> dict[str, list[dict[str, str]]]:
-    """Off-site hosts of the identities' views, each place marked with who saw it (for list reputation)."""
-    places: dict[str, list[dict[str, str]]] = {}
+def _outbound(views: list[dict[str, Any]], host: str) -> dict[str, list[dict[str, Any]]]:
+    """Off-site hosts of the identities' views (each with its `identity`), each place marked with who saw it
+    (for list reputation): "<a href> (as Googlebot)", in any language from its `element_wording`."""
+    places: dict[str, list[dict[str, Any]]] = {}
     for view in views:
+        identity: Identity = view["identity"]
         for found, seen in outbound_hosts({"pages": [view]}, host).items():
             kept = places.setdefault(found, [])
             for place in seen:
                 if len(kept) < 3:
-                    kept.append({**place, "element": f"{place['element']} (as {view['identity']})"})
+                    element = Wording.from_json(place.get("element_wording")) or place["element"]
+                    kept.append({"page": place["page"], **place_element(Wording(
+                        "place.seen_as", {"element": element, "identity": identity.wording}))})
     return places
 
 

@@ -146,23 +146,34 @@ def outbound_hosts(crawl: dict[str, Any], host: str) -> dict[str, list[dict[str,
     """Every off-site host a page links to, loads a script, frame or object from, posts a form to or
     redirects to (HTTP, meta refresh, script).
 
-    Maps host -> up to 3 {page, element} places it was seen, for criterion đ's reputation check.
+    Maps host -> up to 3 {page, element} places it was seen, for criterion đ's reputation check. An
+    element said in words ("HTTP redirect") has its Wording beside it (`element_wording`); markup
+    ("<a href>") is the same in every language.
     """
-    places: dict[str, list[dict[str, str]]] = {}
+    places: dict[str, list[dict[str, Any]]] = {}
     for page in crawl.get("pages") or []:
         html = page.get("html")
         url = page.get("final_url") or page["url"]
-        found = [("HTTP redirect", page.get("offsite_redirect") or "")]  # such a page has no html
-        found += _outbound_elements(html, url) if html is not None else []
+        found: list[tuple[str | Wording, str]] = [(HTTP_REDIRECT, page.get("offsite_redirect") or "")]
+        found += _outbound_elements(html, url) if html is not None else []  # a redirected page has no html
         for element, target in found:
             if is_offsite(target, host):
                 seen = places.setdefault(host_of(target), [])
                 if len(seen) < 3:
-                    seen.append({"page": page["url"] if element == "HTTP redirect" else url, "element": element})
+                    seen.append({"page": page["url"] if element == HTTP_REDIRECT else url, **place_element(element)})
     return places
 
 
-def _outbound_elements(html: dict[str, Any], page_url: str) -> Iterator[tuple[str, str]]:
+#: How a page sends its visitor away by HTTP, as a place an off-site host was seen.
+HTTP_REDIRECT = Wording("place.http_redirect")
+
+
+def place_element(element: str | Wording) -> dict[str, Any]:
+    """A place's `element`: markup as written, or words in English with `element_wording` beside them."""
+    return worded("element", element) if isinstance(element, Wording) else {"element": element}
+
+
+def _outbound_elements(html: dict[str, Any], page_url: str) -> Iterator[tuple[str | Wording, str]]:
     for link in html["links"]:
         yield f"<{link['tag']} href>", link.get("url") or ""
     for script in html["scripts"]:
@@ -177,13 +188,14 @@ def _outbound_elements(html: dict[str, Any], page_url: str) -> Iterator[tuple[st
     yield from script_redirects(html, page_url)
 
 
-def script_redirects(html: dict[str, Any], page_url: str) -> Iterator[tuple[str, str]]:
-    """("script redirect (signature)", absolute target) of each script redirect signal of a page."""
+def script_redirects(html: dict[str, Any], page_url: str) -> Iterator[tuple[Wording, str]]:
+    """("script redirect (signature)" as a Wording, absolute target) of each script redirect signal of a page."""
     base = html.get("base_url") or page_url
     for script in html["scripts"]:
         for signal in script.get("signals") or []:
             if signal.get("kind") == "redirect" and signal.get("target"):
-                yield f"script redirect ({signal['id']})", _absolute(base, signal["target"]) or ""
+                yield (Wording("place.script_redirect", {"signature": signal["id"]}),
+                       _absolute(base, signal["target"]) or "")
 
 
 def _finding(page: str, element: str, reason: Wording, **details: Any) -> dict[str, Any]:
