@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonschema
@@ -18,10 +19,12 @@ from tests.world import World
 from tests.world.content import CONTENT_SITES
 from tests.world.fetchsites import FETCH_SITES
 from trustscan.audit import AuditSettings, run_audit
-from trustscan.core.catalog import load_catalog
+from trustscan.core.catalog import FIELD_PREFIX, LANGUAGES, load_catalog, record_shape
 from trustscan.core.settings import NameServer
 from trustscan.core.target import parse_target
+from trustscan.core.wordings import WORDING_SUFFIX
 from trustscan.judge.ruleset import load_ruleset
+from trustscan.render.formats import render
 from trustscan.report.document import AuditOutcome, build_report
 from trustscan.report.schema import report_schema
 
@@ -472,3 +475,56 @@ def test_consent_and_transit_evidence(outcomes: dict[str, AuditOutcome], world: 
     passive = outcomes["c-passive"].attempts["transport"].data
     assert passive["active_mixed_content"] == [] and passive["upgrade_insecure_requests"] == [
         world.site("c-passive").https_url("/ban-do.html")]
+
+
+def _records(value: Any) -> Iterator[dict[str, Any]]:
+    """The records of an observed value as format_value shows them: each list item, and inside a record shown
+    field by field its fields' records too (a record in a shape of its own shows what the shape says)."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _records(item)
+    elif isinstance(value, Mapping):
+        record = {str(key): item for key, item in value.items() if not str(key).endswith(WORDING_SUFFIX)}
+        yield record
+        if record_shape(record) is None:
+            for item in record.values():
+                yield from _records(item)
+
+
+def test_every_record_in_the_evidence_reads_as_labelled_text(outcomes: dict[str, AuditOutcome]) -> None:
+    """Issue 13 items 1 and 4: no record of the world's evidence shows raw `key=value` or an English key in
+    Vietnamese. Each has a shape of its own (catalog._SHAPES) or a label in both languages for each field
+    (`field.<key>` in rules/messages/*/evidence.yaml): a collector's new record key fails here, not silently."""
+    catalogs = [load_catalog(language) for language in LANGUAGES]
+    shapes: set[str | None] = set()
+    unlabelled: dict[str, str] = {}
+    for site, outcome in outcomes.items():
+        report = build_report(outcome, load_ruleset(), catalogs[0])
+        for verdict in report["verdicts"]:
+            for fact, value in verdict["observed"].items():
+                if fact.endswith(WORDING_SUFFIX):
+                    continue
+                for record in _records(value):
+                    shape = record_shape(record)
+                    shapes.add(shape)
+                    for key in record if shape is None else ():
+                        if any(FIELD_PREFIX + key not in catalog.messages for catalog in catalogs):
+                            unlabelled.setdefault(key, f"{site}: {fact}")
+    assert unlabelled == {}, "give these keys a field.<key> label in rules/messages/{en,vi}/evidence.yaml"
+    # The world shows the records the issue names, each in its shape, and one record field by field.
+    assert shapes >= {"certificate", "weak_cookie", "exposed_file", "disclosed_header", "seen_on_page",
+                      "cloaking_difference", "list_snapshot", None}
+
+
+@pytest.mark.parametrize(("site", "shown", "not_shown"), [
+    ("good", "(cấp bởi CN=trustscan Local Intermediate CA", "subject=CN="),
+    ("a-badcookie", "PHPSESSID (thiếu Secure, HttpOnly, SameSite)", "name=PHPSESSID"),
+    ("a-exposed", "/.git/HEAD → 200: ", "path=/.git"),
+    ("b-terms", "Cookiebot @ https://b-terms.", "name=Cookiebot"),
+    ("cloak-bot", "(chỉ hiển thị cho Googlebot, Bingbot", "only_seen_by="),
+])
+def test_the_vietnamese_html_shows_records_as_text(site: str, shown: str, not_shown: str,
+                                                   outcomes: dict[str, AuditOutcome]) -> None:
+    report = build_report(outcomes[site], load_ruleset(), load_catalog("en"))
+    html = " ".join(render("html", report, load_catalog("vi"), verbose=True).split())
+    assert shown in html and not_shown not in html

@@ -42,13 +42,19 @@ EXPECTED = {
     "httponly": {"en": "connection refused", "vi": "từ chối kết nối"},
     "nowhere": {"en": "does not exist (NXDOMAIN)", "vi": "không tồn tại (NXDOMAIN)"},
     "loop": {"en": "aliases or loops", "vi": "bị lặp vòng"},
-    "nochain": {"en": "Certificate chain", "vi": "chứng thư"},
+    "nochain": {"en": "neither among the certificates the server sent",
+                "vi": "không có trong các chứng thư máy chủ gửi"},
+    "expired": {"en": "outside its validity period", "vi": "nằm ngoài thời hạn hiệu lực"},
+    "wronghost": {"en": "none of the names in the site", "vi": "không tên nào trong chứng thư của trang"},
     "unreadable": {"en": "whole top-level domain is too broad", "vi": "phủ cả một tên miền cấp cao nhất"},
     "deadline": {"en": "audit deadline", "vi": "hết thời hạn đánh giá"},
     "deep": {"en": "the rest of the page was not read", "vi": "phần còn lại của trang không được đọc"},
     "preticked": {"en": "consent checkbox dong_y is pre-ticked", "vi": "ô đồng ý dong_y: đã được đánh dấu sẵn"},
     "malware": {"en": "password form posts to another site", "vi": "biểu mẫu mật khẩu gửi tới trang khác"},
 }
+#: What cryptography's certificate verifier says, which no output may show as it is (said as sentences instead).
+RAW_VERIFIER = ("validation failed:", "cert is not valid at validation time", "candidates exhausted",
+                "no matching subjectAltName", "encountered processing", "<Certificate(")
 #: Where that must show: an error in the console's and the HTML's text; a page not read to its end in
 #: the HTML's evidence rows (the console shows no evidence).
 SHOWN_IN = {"deep": ("html",), "preticked": ("html",), "malware": ("html",)}
@@ -88,6 +94,8 @@ def outcomes(world: World, tarpit: int, tmp_path_factory: pytest.TempPathFactory
         "nowhere": (f"nowhere.{DOMAIN}:{world.https_port}", world_settings(world)),
         "loop": (f"alias-loop-a.{DOMAIN}:{world.https_port}", world_settings(world)),
         "nochain": (world.site("nochain").target, world_settings(world)),
+        "expired": (world.site("expired").target, world_settings(world, criteria=("c",))),
+        "wronghost": (world.site("wronghost").target, world_settings(world, criteria=("c",))),
         "unreadable": (f"alias-good.{DOMAIN}:{world.https_port}",
                        world_settings(world, blocklist_files=(world.blocklist, extra), criteria=("d",))),
         "deadline": (f"127.0.0.61:{tarpit}", world_settings(world, timeout=1.0, http_port=tarpit)),
@@ -135,6 +143,7 @@ def test_probe_errors_speak_the_language_asked_for(site: str, language: str, out
             text = " ".join(text.split())  # the console wraps lines
             leaked = sorted(phrase for phrase in tell_tales if phrase in text)
             assert leaked == [], (site, scan_language, how, leaked[:5])
+            assert [raw for raw in RAW_VERIFIER if raw in text] == [], (site, scan_language, how)
             if how.endswith(SHOWN_IN.get(site, ("html", "console"))):  # (Markdown escapes punctuation)
                 assert EXPECTED[site][language] in text, (site, scan_language, how)
 

@@ -26,6 +26,7 @@ from trustscan.ci.gate import evaluate_policy, with_policy
 from trustscan.ci.policy import DEFAULT_POLICY, parse_policy
 from trustscan.core.catalog import load_catalog
 from trustscan.render.formats import FORMATS, junit, markdown, render, sarif
+from trustscan.report.localise import localise_verdict
 
 SARIF_SCHEMA_PATH = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 TODAY = dt.date(2026, 11, 20)
@@ -74,8 +75,9 @@ def test_sarif_validates_and_has_one_result_per_failed_or_warned_rule(sarif_vali
     assert trusted["help"]["text"].startswith(load_catalog("en").text("c.cert.trusted.fix"))
     assert "RFC 5280 §6 (certification path validation)" in trusted["properties"]["references"]
     assert trusted["properties"]["security-severity"] == "9.5"
-    assert "unable to get local issuer certificate" in results["c.cert.trusted"]["properties"]["evidence"][
-        "tls.certificate.validation_error"]
+    # The sample's OpenSSL "unable to get local issuer certificate", said as a sentence
+    evidence = results["c.cert.trusted"]["properties"]["evidence"]
+    assert "the issuer of a certificate is neither among" in evidence["tls.certificate.validation_error"]
     # Rules that could not be checked are notifications, and the run says it was incomplete.
     invocation = run["invocations"][0]
     notified = {n["associatedRule"]["id"] for n in invocation["toolExecutionNotifications"]}
@@ -170,8 +172,9 @@ def test_junit_has_one_case_per_rule_and_failures_carry_message_and_evidence(tmp
     assert len(suites) == 6  # one per criterion, in legal order
     failure = cases["c.cert.trusted"].result[0]
     assert isinstance(failure, Failure)
-    assert failure.message == next(v["message"] for v in report["verdicts"] if v["rule_id"] == "c.cert.trusted")
-    assert "Why validation failed = unable to get local issuer certificate" in failure.text  # a label, not a key
+    trusted = next(v for v in report["verdicts"] if v["rule_id"] == "c.cert.trusted")
+    assert failure.message == localise_verdict(trusted, load_catalog("en"))["message"]  # its error said as a sentence
+    assert "Why validation failed = the issuer of a certificate is neither among" in failure.text  # a label
     assert "Fix:" in failure.text and failure.type == "fail:critical"
     assert isinstance(cases["e.securitytxt.present"].result[0], Error)
     assert cases["c.tls.tls13"].is_passed and "WARN" in (cases["c.tls.tls13"].system_out or "")
@@ -268,6 +271,12 @@ def test_markdown_escape_is_one_inert_line(value: str) -> None:
     assert "\n" not in escaped and len(escaped) < 3 * markdown.MAX_FIELD_CHARS
     html = to_html(escaped)
     assert html.startswith("<p>") and html.count("<") == 2  # one paragraph, nothing else
+
+
+def test_a_mention_and_an_issue_reference_each_get_one_zero_width_space() -> None:
+    """"@" and "#" are defused once each: the "#" of the first one's entity is not escaped again."""
+    assert markdown.escape("Cookiebot @ https://a.test/#top") == "Cookiebot @&#8203; https\\://a\\.test/#&#8203;top"
+    assert to_html(markdown.escape("x @ y")) == "<p>x @\u200b y</p>\n"
 
 
 def test_markdown_stays_under_the_comment_limit() -> None:

@@ -11,7 +11,7 @@ statuses, console, CI, publishing) is in `rules/messages/<language>/<topic>.yaml
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -174,7 +174,13 @@ def rule_messages(rule: Mapping[str, Any], where: str) -> dict[str, dict[str, st
 #: The few words format_value puts between the values of a record, in English; a catalogue's `value.*` say them
 #: in its language.
 _GLUE = {"value.policy_score": "{score} policy terms (needs {needed})", "value.heading": "heading",
-         "value.cookie": "cookie {name}", "value.held_back": "held back: {by}"}
+         "value.cookie": "cookie {name}", "value.held_back": "held back: {by}",
+         "value.certificate": "{subject} (issued by {issuer}, valid until {not_after}, signed with {signature_hash})",
+         "value.cookie_missing": "{name} (missing {missing})",
+         "value.seen_only_by": "seen only by {who}", "value.hidden_from": "hidden from {who}",
+         "value.snapshot": "{name}: {entries} entries, imported {imported_at}"}
+#: A record without a shape of its own shows each field as "label: value", the label from `field.<key>`.
+FIELD_PREFIX = "field."
 
 
 def format_value(value: Any, *, yes_no: tuple[str, str] = ("yes", "no"), words: Mapping[str, str] | None = None) -> str:
@@ -182,7 +188,8 @@ def format_value(value: Any, *, yes_no: tuple[str, str] = ("yes", "no"), words: 
 
     Values can come from the scanned site, so terminal escapes and bidi overrides are removed
     and length is bounded; HTML escaping is the HTML renderer's job. *words* (a catalogue's
-    messages) words the glue between a record's values (`value.*`); English without it.
+    messages) words the glue between a record's values (`value.*`) and the labels of its fields
+    (`field.*`); English glue and the bare keys without it.
     """
     if value is None:
         text = "—"
@@ -191,16 +198,11 @@ def format_value(value: Any, *, yes_no: tuple[str, str] = ("yes", "no"), words: 
     elif isinstance(value, list):
         return _format_list(value, yes_no, words)
     elif isinstance(value, dict):
-        text = _format_mapping(value, yes_no, words)
+        text = _format_mapping(value, _Say(yes_no, words))
     else:
         text = str(value)
     text = _CONTROL.sub(" ", text)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
-
-
-def _glue(words: Mapping[str, str] | None, key: str, **values: Any) -> str:
-    template = (words or _GLUE).get(key, _GLUE[key])
-    return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), "")), template)
 
 
 def _format_list(value: list[Any], yes_no: tuple[str, str], words: Mapping[str, str] | None = None) -> str:
@@ -218,41 +220,131 @@ def _format_list(value: list[Any], yes_no: tuple[str, str], words: Mapping[str, 
     return ", ".join(items) if items else "—"
 
 
-def _format_mapping(value: Mapping[str, Any], yes_no: tuple[str, str],
-                    words: Mapping[str, str] | None = None) -> str:
-    if "suite" in value:  # a cipher suite finding
-        reasons = value.get("reasons")
-        suffix = f" ({', '.join(map(str, reasons))})" if reasons else ""
-        return f"{value.get('protocol', '')} {value['suite']}{suffix}".strip()
-    if "is_policy" in value:  # a document read as a possible personal-data policy (criterion b)
-        score = _glue(words, "value.policy_score", score=value.get("score"), needed=value.get("needed"))
-        if "url" in value:
-            return f"{value['url']} → {value.get('title') or value.get('kind')}: {score}"
-        headings = ", ".join(map(str, value.get("heading_terms") or [])) or "—"
-        return f"{score}, {_glue(words, 'value.heading')}: {headings}"
-    if "url" in value and "hop" in value:  # a policy candidate that could not be read
-        return f"{value['url']} → {value.get('error') or '—'}"
-    if "tracker" in value and "page" in value:  # a tracker loaded, held back, or its cookie (criterion b)
-        what = value.get("script") or (_glue(words, "value.cookie", name=value["name"]) if "name" in value else "")
-        held = f", {_glue(words, 'value.held_back', by=value['held_back_by'])}" if value.get("held_back_by") else ""
-        return f"{value['tracker']} ({what}{held}) @ {value['page']}"
-    if "page" in value and "action" in value and "form" in value and "personal_fields" not in value:
-        return f"{value['form']} → {value['action']} @ {value['page']}"  # a form posting over http (c)
-    if "page" in value and "element" in value and "url" in value:  # mixed content (criterion c)
-        return f"{value['element']} {value['url']} @ {value['page']}"
-    if "page" in value and ("reason" in value or "personal_fields" in value):  # a crawl finding (b, đ)
-        what = value.get("reason") or ", ".join(map(str, value.get("personal_fields") or []))
-        problems = f": {'; '.join(map(str, value['problems']))}" if value.get("problems") else ""
-        return f"{value.get('element') or value.get('form') or ''} [{what}] @ {value['page']}{problems}"
-    if "host" in value and isinstance(value.get("matches"), list):  # an outbound host found on a list
-        lists = ", ".join(str(m.get("snapshot")) for m in value["matches"] if isinstance(m, Mapping))
-        return f"{value['host']} ({lists})"
-    if "snapshot" in value and "line" in value and "reason" in value:  # an unreadable list entry (criterion d)
-        return f"{value['snapshot']}:{value['line']} «{value.get('text', '')}» ({value['reason']})"
-    if "snapshot" in value and "entry" in value:  # a blocklist match: what matched, on which list
-        matched = value.get("matched") or value["entry"]
-        entry = f" = {value['entry']}" if value["entry"] != matched else ""
-        return f"{matched}{entry} ({value['snapshot']})"
-    if "url" in value:  # a fetch attempt or redirect hop
-        return f"{value['url']} → {value.get('status') or value.get('error') or '—'}"
-    return "; ".join(f"{k}={format_value(v, yes_no=yes_no, words=words)}" for k, v in value.items())
+@dataclass(frozen=True)
+class _Say:
+    """How a record's parts are said: yes/no, the glue between values and the fields' labels (a catalogue's)."""
+
+    yes_no: tuple[str, str]
+    words: Mapping[str, str] | None
+
+    def __call__(self, value: Any) -> str:
+        return format_value(value, yes_no=self.yes_no, words=self.words)
+
+    def glue(self, key: str, **values: Any) -> str:
+        template = (self.words or _GLUE).get(key, _GLUE[key])
+        return _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), "")), template)
+
+    def label(self, key: str) -> str:
+        return (self.words or {}).get(FIELD_PREFIX + key, key)
+
+
+def _cipher_suite(value: Mapping[str, Any], say: _Say) -> str:
+    reasons = f" ({', '.join(map(str, value['reasons']))})" if value.get("reasons") else ""
+    return f"{value.get('protocol', '')} {value['suite']}{reasons}".strip()
+
+
+def _policy_document(value: Mapping[str, Any], say: _Say) -> str:
+    score = say.glue("value.policy_score", score=value.get("score"), needed=value.get("needed"))
+    if "url" in value:
+        return f"{value['url']} → {value.get('title') or value.get('kind')}: {score}"
+    headings = ", ".join(map(str, value.get("heading_terms") or [])) or "—"
+    return f"{score}, {say.glue('value.heading')}: {headings}"
+
+
+def _tracker(value: Mapping[str, Any], say: _Say) -> str:
+    what = value.get("script") or (say.glue("value.cookie", name=value["name"]) if "name" in value else "")
+    held = f", {say.glue('value.held_back', by=value['held_back_by'])}" if value.get("held_back_by") else ""
+    return f"{value['tracker']} ({what}{held}) @ {value['page']}"
+
+
+def _crawl_finding(value: Mapping[str, Any], say: _Say) -> str:
+    what = value.get("reason") or ", ".join(map(str, value.get("personal_fields") or []))
+    problems = f": {'; '.join(map(str, value['problems']))}" if value.get("problems") else ""
+    return f"{value.get('element') or value.get('form') or ''} [{what}] @ {value['page']}{problems}"
+
+
+def _listed_host(value: Mapping[str, Any], say: _Say) -> str:
+    lists = ", ".join(str(match.get("snapshot")) for match in value["matches"] if isinstance(match, Mapping))
+    return f"{value['host']} ({lists})"
+
+
+def _blocklist_match(value: Mapping[str, Any], say: _Say) -> str:
+    matched = value.get("matched") or value["entry"]
+    entry = f" = {value['entry']}" if value["entry"] != matched else ""
+    return f"{matched}{entry} ({value['snapshot']})"
+
+
+def _certificate(value: Mapping[str, Any], say: _Say) -> str:
+    return say.glue("value.certificate", subject=value["subject"], issuer=value["issuer"],
+                    not_after=say(value["not_after"]), signature_hash=say(value.get("signature_hash")))
+
+
+def _cloaking_difference(value: Mapping[str, Any], say: _Say) -> str:
+    sides = [say.glue("value.seen_only_by", who=say(value["only_seen_by"]))] if value.get("only_seen_by") else []
+    if value.get("hidden_from"):
+        sides.append(say.glue("value.hidden_from", who=say(value["hidden_from"])))
+    return f"{say(value['kind'])} @ {value['page']}: {say(value['what'])}" + (f" ({'; '.join(sides)})" if sides else "")
+
+
+def _list_snapshot(value: Mapping[str, Any], say: _Say) -> str:
+    return say.glue("value.snapshot", name=value["name"], entries=value["entries"],
+                    imported_at=say(value.get("imported_at")))
+
+
+def _fields(value: Mapping[str, Any], say: _Say) -> str:
+    """A record with no shape of its own: each field labelled (`field.<key>`; a key without a label stays)."""
+    return "; ".join(f"{say.label(str(key))}: {say(item)}" for key, item in value.items())
+
+
+def _only(*keys: str) -> Callable[[Mapping[str, Any]], bool]:
+    """A record of these fields and no other (the first two present): its shape shows every one of them."""
+    return lambda value: set(value) <= set(keys) and keys[0] in value and keys[1] in value
+
+
+_Fits = Callable[[Mapping[str, Any]], bool]
+_Says = Callable[[Mapping[str, Any], _Say], str]
+#: Each kind of record the collectors put in the facts that reads better in a shape of its own than as labelled
+#: fields: (name, does a record fit, how it is said), tried in this order. `record_shape` names the one a record
+#: gets; a record with none is shown field by field (`_fields`).
+_SHAPES: tuple[tuple[str, _Fits, _Says], ...] = (
+    ("cipher_suite", lambda v: "suite" in v, _cipher_suite),
+    ("policy_document", lambda v: "is_policy" in v, _policy_document),  # a document read as a possible policy (b)
+    ("policy_unread", lambda v: "url" in v and "hop" in v,  # a policy candidate that could not be read
+     lambda v, say: f"{v['url']} → {v.get('error') or '—'}"),
+    ("tracker", lambda v: "tracker" in v and "page" in v, _tracker),  # loaded, held back, or its cookie (b)
+    ("insecure_form", lambda v: "page" in v and "action" in v and "form" in v and "personal_fields" not in v,
+     lambda v, say: f"{v['form']} → {v['action']} @ {v['page']}"),  # a form posting over http (c)
+    ("mixed_content", lambda v: "page" in v and "element" in v and "url" in v,  # (c)
+     lambda v, say: f"{v['element']} {v['url']} @ {v['page']}"),
+    ("crawl_finding", lambda v: "page" in v and ("reason" in v or "personal_fields" in v), _crawl_finding),  # b, đ
+    ("listed_host", lambda v: "host" in v and isinstance(v.get("matches"), list), _listed_host),  # a link's host (đ)
+    ("unreadable_entry", lambda v: "snapshot" in v and "line" in v and "reason" in v,  # a list's bad line (d)
+     lambda v, say: f"{v['snapshot']}:{v['line']} «{v.get('text', '')}» ({v['reason']})"),
+    ("blocklist_match", lambda v: "snapshot" in v and "entry" in v, _blocklist_match),  # what matched, on which list
+    ("certificate", lambda v: "subject" in v and "issuer" in v and "not_after" in v, _certificate),  # of the chain
+    ("weak_cookie", _only("name", "missing"),  # a session cookie without its protective attributes (a)
+     lambda v, say: say.glue("value.cookie_missing", name=v["name"], missing=say(v["missing"]))),
+    ("exposed_file", _only("path", "status", "evidence"),  # a file served that should not be (a)
+     lambda v, say: f"{v['path']} → {v['status']}: {say(v['evidence'])}"),
+    ("disclosed_header", _only("header", "value"),  # a header naming software and version (a)
+     lambda v, say: f"{v['header']}: {say(v['value'])}"),
+    ("seen_on_page", lambda v: ("name" in v or "element" in v) and "page" in v and len(v) == 2,  # (b, đ)
+     lambda v, say: f"{v.get('name') or v.get('element')} @ {v['page']}"),
+    ("cloaking_difference", lambda v: "page" in v and "kind" in v and "what" in v, _cloaking_difference),  # (đ)
+    ("list_snapshot", lambda v: "sha256" in v and "entries" in v and "name" in v, _list_snapshot),  # a list used (d)
+    ("fetch", lambda v: "url" in v,  # a fetch attempt or redirect hop
+     lambda v, say: f"{v['url']} → {v.get('status') or v.get('error') or '—'}"),
+)
+
+
+def record_shape(value: Mapping[str, Any]) -> str | None:
+    """The name of the shape *value* (a record of the facts) is shown in; None: shown as labelled fields."""
+    return next((name for name, fits, _say in _SHAPES if fits(value)), None)
+
+
+def _format_mapping(value: Mapping[str, Any], say: _Say) -> str:
+    value = {key: item for key, item in value.items() if not str(key).endswith(WORDING_SUFFIX)}  # said beside
+    for _name, fits, said in _SHAPES:
+        if fits(value):
+            return said(value, say)
+    return _fields(value, say)

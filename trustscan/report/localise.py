@@ -17,7 +17,7 @@ from typing import Any
 
 from trustscan.core.catalog import Catalog, format_value
 from trustscan.core.models import CRITERIA
-from trustscan.core.validation_error import readable_validation_error
+from trustscan.core.validation_error import readable_validation_error, revised_wording
 from trustscan.core.wording import KNOWN_ERRORS, criterion_summary, references
 from trustscan.core.wordings import WORDING_SUFFIX
 
@@ -92,6 +92,9 @@ def _verdict(verdict: dict[str, Any], catalog: Catalog) -> None:
     observed: dict[str, Any] = dict(raw) if isinstance(raw, Mapping) else {}
     if isinstance(observed.get(_VALIDATION_ERROR), str):  # a report made before errors were sentences
         observed[_VALIDATION_ERROR] = readable_validation_error(observed[_VALIDATION_ERROR])
+        verdict["observed"] = observed
+    if _VALIDATION_ERROR + WORDING_SUFFIX in observed:  # the verifier's words an older trustscan quoted, said now
+        observed[_VALIDATION_ERROR + WORDING_SUFFIX] = revised_wording(observed[_VALIDATION_ERROR + WORDING_SUFFIX])
         verdict["observed"] = observed
     for key in [key for key in observed if key.endswith(WORDING_SUFFIX)]:  # a fact worded again from its wording
         fact = key[: -len(WORDING_SUFFIX)]

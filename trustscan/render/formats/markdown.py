@@ -23,6 +23,7 @@ _ICONS = {"pass": "✅", "fail": "❌", "warn": "⚠️", "error": "❔", "skip"
 _WHITESPACE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\s]+")
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones with meaning.
 _MARKUP = re.compile(r"([\\`*_{}\[\]()+\-.!|~=:])")
+_MENTION = re.compile(r"[@#]")
 
 
 def escape(value: Any, limit: int = MAX_FIELD_CHARS) -> str:
@@ -33,7 +34,8 @@ def escape(value: Any, limit: int = MAX_FIELD_CHARS) -> str:
     text = html.escape(text, quote=False)  # & < > become entities: no raw HTML, no <autolinks>
     text = _MARKUP.sub(r"\\\1", text)
     # A zero-width space after @ and # stops GitHub/GitLab mentions and issue references.
-    return text.replace("@", "@&#8203;").replace("#", "#&#8203;")
+    # One pass: the # of the first one's entity must not get a space of its own.
+    return _MENTION.sub(lambda m: m.group(0) + "&#8203;", text)
 
 
 _CODE_SPAN = re.compile(r"`([^`\n]{1,300})`")
