@@ -27,7 +27,9 @@ def test_windows_1258_labelled_utf8_by_the_server_is_read_by_its_meta_charset() 
     decoded = decode_html(body, "text/html; charset=utf-8")
     assert VIETNAMESE in decoded.text
     assert (decoded.encoding, decoded.source) == ("cp1258", "meta")
-    assert any("does not decode" in note for note in decoded.notes)
+    assert any("does not decode" in str(note) for note in decoded.notes)
+    assert [load_catalog("vi").say(note) for note in decoded.notes] == [
+        "bảng mã 'utf-8' khai báo trong http không giải mã được trang"]
 
 
 def test_unlabelled_windows_1258_falls_back_after_utf8() -> None:
@@ -39,12 +41,13 @@ def test_utf8_cut_inside_a_character_is_not_a_wrong_label() -> None:
     body = "<p>Đà Nẵ".encode()[:-1]  # "ẵ" is three bytes in UTF-8; keep two
     decoded = decode_html(body, "text/html; charset=utf-8")
     assert decoded.text == "<p>Đà N" and decoded.encoding == "utf-8" and decoded.replacements == 0
-    assert "cut at the size cap" in decoded.notes[0]
+    assert "cut at the size cap" in str(decoded.notes[0])
 
 
 def test_unknown_label_and_undecodable_bytes_are_noted() -> None:
     decoded = decode_html(b"\x81\x8a\x8d\xff\xfe<p>x", "text/html; charset=klingon")
-    assert "unknown http charset label 'klingon'" in decoded.notes
+    assert [str(note) for note in decoded.notes] == ["unknown http charset label 'klingon'",
+                                                     "3 byte sequences could not be decoded as cp1258"]
     assert decoded.text.endswith("<p>x")
 
 
@@ -122,7 +125,9 @@ def test_hostile_page_is_capped_and_noted() -> None:
     page = "<a href='/x'>x</a>" * (MAX_LINKS + 50)
     facts = extract_page(page, "https://site.test/")
     assert len(facts["links"]) == MAX_LINKS
-    assert any("more than 300 links" in note for note in facts["parse_notes"])
+    assert facts["parse_notes"] == ["more than 300 links; only the first 300 recorded"]
+    said = load_catalog("vi").reword(facts["parse_notes"], facts["parse_notes_wording"])
+    assert said == ["hơn 300 liên kết; chỉ ghi nhận 300 liên kết đầu tiên"]
 
 
 def test_hostile_pages_at_the_body_cap_are_parsed_well_within_a_deadline() -> None:

@@ -14,6 +14,8 @@ import pytest
 
 from trustscan.collect.crawl.extract import extract_page, extract_tree
 from trustscan.collect.crawl.parse import parse_html
+from trustscan.core.catalog import load_catalog
+from trustscan.core.wordings import Wording
 
 SPAM = '<a href="https://nhacai.example/">nhà cái uy tín</a>'
 HIDE = '<div style="display:none">'
@@ -96,6 +98,9 @@ def test_a_spam_link_after_the_parsers_nesting_limit_is_never_read_as_absent() -
     facts = extract_page(markup, "https://site.test/")
     assert facts["fully_read"] is False and facts["links"] == []
     assert facts["parse_notes"][0].startswith("HTML parsing stopped at line 1")
+    said = load_catalog("vi").reword(facts["parse_notes"], facts["parse_notes_wording"])
+    assert said[0] == load_catalog("vi").say(Wording.from_json(facts["unread_wording"]))  # the same, in Vietnamese
+    assert said[0] != facts["parse_notes"][0]
 
 
 def test_a_page_that_is_read_whole_says_so() -> None:

@@ -26,7 +26,7 @@ import httpx
 from trustscan.collect.crawl import sitemap
 from trustscan.collect.crawl.deadline import in_time
 from trustscan.collect.crawl.decode import DecodedHtml, decode_html
-from trustscan.collect.crawl.extract import extract_parsed, page_stylesheets
+from trustscan.collect.crawl.extract import extract_parsed, noted_first, page_stylesheets
 from trustscan.collect.crawl.parse import ParsedHtml, parse_html
 from trustscan.collect.crawl.signatures import MAX_SCRIPT_SCAN, match_script
 from trustscan.collect.crawl.subresources import Subresources
@@ -331,8 +331,7 @@ def analyse_parsed(decoded: DecodedHtml, parsed: ParsedHtml, url: str, deadline:
     facts = extract_parsed(parsed, url, deadline, stylesheets)
     facts["encoding"] = decoded.encoding
     facts["encoding_source"] = decoded.source
-    facts["parse_notes"] = list(decoded.notes) + facts["parse_notes"]
-    return facts
+    return noted_first(facts, decoded.notes)
 
 
 async def _read_site_scripts(html: dict[str, Any], subresources: Subresources) -> None:

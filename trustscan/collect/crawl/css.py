@@ -328,7 +328,7 @@ class StyleSheets:
 
     rules: list[Rule] = field(default_factory=list)
     index: dict[str, list[Rule]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Wording] = field(default_factory=list)
 
     def add(self, source: str, rules: Iterable[tuple[str, str]]) -> None:
         for selectors, block in rules:
@@ -340,7 +340,7 @@ class StyleSheets:
                 if selector is None:
                     continue
                 if len(self.rules) >= MAX_RULES:
-                    self.notes.append(f"more than {MAX_RULES} CSS rules that can hide; the rest not read")
+                    self.notes.append(Wording("parse.css_rules_capped", {"count": MAX_RULES}))
                     return
                 hides = judge({name: value for name, (value, _) in style.items()}) is not None
                 rule = Rule(selector, style, source, len(self.rules), hides)

@@ -14,6 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from trustscan.core.wordings import Wording
+
 # HTML §13.2.3.2: the prescan looks at the first 1024 bytes only.
 _PRESCAN_BYTES = 1024
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
@@ -34,7 +36,7 @@ class DecodedHtml:
     encoding: str
     source: str  # bom | http | meta | fallback
     replacements: int  # undecodable byte sequences replaced with U+FFFD
-    notes: tuple[str, ...] = ()
+    notes: tuple[Wording, ...] = ()  # what went wrong, worded (`parse.*`), for the page's parse_notes
 
 
 def decode_html(body: bytes, content_type: str | None) -> DecodedHtml:
@@ -42,19 +44,19 @@ def decode_html(body: bytes, content_type: str | None) -> DecodedHtml:
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             return _finish(body[len(bom):], encoding, "bom", [])
-    notes: list[str] = []
+    notes: list[Wording] = []
     declared = [("http", _header_label(content_type)), ("meta", _meta_label(body))]
     for source, label in declared:
         if label is None:
             continue
         codec = _codec(label)
         if codec is None:
-            notes.append(f"unknown {source} charset label {label!r}")
+            notes.append(Wording("parse.unknown_charset", {"source": source, "label": repr(label)}))
             continue
         try:
             return _finish_strict(body, codec, source, notes)
         except UnicodeDecodeError:
-            notes.append(f"{source} charset {label!r} does not decode the page")
+            notes.append(Wording("parse.charset_fails", {"source": source, "label": repr(label)}))
     for encoding in _FALLBACKS:
         try:
             return _finish_strict(body, encoding, "fallback", notes)
@@ -91,7 +93,7 @@ def _codec(label: str) -> str | None:
     return info.name
 
 
-def _finish_strict(body: bytes, encoding: str, source: str, notes: list[str]) -> DecodedHtml:
+def _finish_strict(body: bytes, encoding: str, source: str, notes: list[Wording]) -> DecodedHtml:
     try:
         text = body.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -99,15 +101,15 @@ def _finish_strict(body: bytes, encoding: str, source: str, notes: list[str]) ->
         if exc.start < len(body) - 3 or exc.end != len(body):
             raise
         text = body[: exc.start].decode(encoding)
-        notes = [*notes, "incomplete character at the end of the body (cut at the size cap?)"]
+        notes = [*notes, Wording("parse.incomplete_character")]
     return DecodedHtml(_normalise(text), encoding, source, 0, tuple(notes))
 
 
-def _finish(body: bytes, encoding: str, source: str, notes: list[str]) -> DecodedHtml:
+def _finish(body: bytes, encoding: str, source: str, notes: list[Wording]) -> DecodedHtml:
     text = body.decode(encoding, errors="replace")
     replaced = text.count("\ufffd")
     if replaced:
-        notes = [*notes, f"{replaced} byte sequences could not be decoded as {encoding}"]
+        notes = [*notes, Wording("parse.replaced", {"count": replaced, "encoding": encoding})]
     return DecodedHtml(_normalise(text), encoding, source, replaced, tuple(notes))
 
 

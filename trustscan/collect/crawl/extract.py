@@ -35,6 +35,7 @@ from trustscan.collect.crawl.parse import (
 )
 from trustscan.collect.crawl.scriptplacement import insert_script_html, written_by
 from trustscan.collect.crawl.signatures import MAX_SCRIPT_SCAN, match_script
+from trustscan.core.wordings import Wording
 
 MAX_LINKS, MAX_SCRIPTS, MAX_IFRAMES, MAX_FORMS, MAX_FIELDS, MAX_HIDDEN_BLOCKS = 300, 100, 50, 20, 50, 20
 MAX_FORM_TEXT = 1000
@@ -66,11 +67,19 @@ def extract_parsed(parsed: ParsedHtml, base_url: str, deadline: float = math.inf
     # Why the page was not read to its end, as a Wording (`unread_wording`), when it was not.
     stop = {"unread_wording": parsed.stop.to_json()} if parsed.stop is not None else {}
     if parsed.root is None:
-        return {**_empty(), "fully_read": parsed.fully_read, "parse_notes": list(parsed.notes), **stop}
+        return noted_first({**_empty(), "fully_read": parsed.fully_read, **stop}, parsed.notes)
     facts = extract_tree(parsed.root, base_url, deadline, stylesheets)
     facts["fully_read"] = parsed.fully_read
-    facts["parse_notes"] = parsed.notes + facts["parse_notes"]
     facts.update(stop)
+    return noted_first(facts, parsed.notes)
+
+
+def noted_first(facts: dict[str, Any], notes: Iterable[Wording]) -> dict[str, Any]:
+    """*facts* with *notes* put before its `parse_notes`: in English, and as Wordings (`parse_notes_wording`)
+    beside them for every output's language."""
+    notes = list(notes)
+    facts["parse_notes"] = [note.english() for note in notes] + list(facts.get("parse_notes") or [])
+    facts["parse_notes_wording"] = [note.to_json() for note in notes] + list(facts.get("parse_notes_wording") or [])
     return facts
 
 
@@ -82,13 +91,13 @@ def page_stylesheets(parsed: ParsedHtml, base_url: str) -> list[str]:
 def _empty() -> dict[str, Any]:
     return {"title": None, "lang": None, "base_url": None, "headings": [], "stylesheets": [], "links": [],
             "scripts": [], "iframes": [], "forms": [], "meta_refresh": [], "meta_csp": [], "http_resources": [],
-            "hidden_blocks": [], "parse_notes": []}
+            "hidden_blocks": [], "parse_notes": [], "parse_notes_wording": []}
 
 
 def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
                  stylesheets: Mapping[str, str | None] | None = None) -> dict[str, Any]:
     """Facts from an already parsed document (`root` an lxml element: libxml2's tree or html5lib's)."""
-    notes: list[str] = []
+    notes: list[Wording] = []
     in_time(deadline)
     base = _base_url(root, base_url)
     written = insert_script_html(root, deadline)
@@ -105,20 +114,21 @@ def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
     headings = _limited(root.iter("h1", "h2", "h3"), MAX_HEADINGS)
     facts["headings"] = [text for text in (clip(bounded_text(tag)) for tag in headings) if text]
 
-    facts["links"] = _capped(notes, "links", MAX_LINKS, (
+    facts["links"] = _capped(notes, "parse.capped.links", MAX_LINKS, (
         {"tag": tag.tag, "href": clip(attr(tag, "href")), "url": resolve(base, attr(tag, "href")),
          "text": clip(bounded_text(tag) or attr(tag, "title") or attr(tag, "alt")), **hidden_fields(hider.reason(tag)),
          "region": _region(tag), **(written_by(tag) if written else {})}
         for tag in root.iter("a", "area") if attr(tag, "href")
     ))
     in_time(deadline)
-    facts["scripts"] = _capped(notes, "scripts", MAX_SCRIPTS, (_script(tag, base) for tag in root.iter("script")))
+    facts["scripts"] = _capped(notes, "parse.capped.scripts", MAX_SCRIPTS,
+                               (_script(tag, base) for tag in root.iter("script")))
     in_time(deadline)
-    facts["iframes"] = _capped(notes, "iframes", MAX_IFRAMES, (
+    facts["iframes"] = _capped(notes, "parse.capped.iframes", MAX_IFRAMES, (
         _frame(tag, base, hider) for tag in root.iter("iframe", "frame", "object", "embed")
     ))
     in_time(deadline)
-    facts["forms"] = _capped(notes, "forms", MAX_FORMS, (_form(i, tag, base, hider)
+    facts["forms"] = _capped(notes, "parse.capped.forms", MAX_FORMS, (_form(i, tag, base, hider)
                                                           for i, tag in enumerate(root.iter("form"))))
     in_time(deadline)
     facts["meta_refresh"] = [
@@ -129,22 +139,21 @@ def extract_tree(root: Any, base_url: str, deadline: float = math.inf,
     facts["meta_csp"] = [clip(attr(tag, "content"), 300) for tag in root.iter("meta")
                          if attr(tag, "http-equiv").strip().lower() == "content-security-policy"][:3]
     in_time(deadline)
-    facts["http_resources"] = _capped(notes, "plain-HTTP subresources", MAX_HTTP_RESOURCES,
+    facts["http_resources"] = _capped(notes, "parse.capped.http_resources", MAX_HTTP_RESOURCES,
                                       _http_resources(root, base))
     in_time(deadline)
     body = first(root, "body")
     facts["text_profile"] = gambling_profile(" ".join(strings(root if body is None else body, INVISIBLE)))
     in_time(deadline)
-    facts["hidden_blocks"] = _capped(notes, "hidden blocks", MAX_HIDDEN_BLOCKS, (
+    facts["hidden_blocks"] = _capped(notes, "parse.capped.hidden_blocks", MAX_HIDDEN_BLOCKS, (
         {"element": describe(tag), **hidden_fields(reason), "text": clip(bounded_text(tag, MAX_TEXT, 500)),
          "links": sum(1 for _ in tag.iter("a", "area"))}
         for tag, reason in hider.hidden_roots(root) if bounded_text(tag, 1, 500)
     ))
     in_time(deadline)
     if hider.matcher.exhausted:
-        notes.append("CSS selector matching budget spent: the rest matched on their last part only")
-    facts["parse_notes"] = notes
-    return facts
+        notes.append(Wording("parse.selector_budget"))
+    return noted_first(facts, notes)
 
 
 def _script(tag: Any, base: str) -> dict[str, Any]:
@@ -277,11 +286,12 @@ def _limited(items: Iterable[Any], cap: int) -> list[Any]:
     return out
 
 
-def _capped(notes: list[str], what: str, cap: int, items: Any) -> list[dict[str, Any]]:
+def _capped(notes: list[Wording], message: str, cap: int, items: Any) -> list[dict[str, Any]]:
+    """The first *cap* items; past them, a note (message id *message*: "more than {cap} links; ...")."""
     out: list[dict[str, Any]] = []
     for item in items:
         if len(out) == cap:
-            notes.append(f"more than {cap} {what}; only the first {cap} recorded")
+            notes.append(Wording(message, {"cap": cap}))
             break
         out.append(item)
     return out

@@ -37,7 +37,7 @@ class ParsedHtml:
 
     __slots__ = ("root", "fully_read", "notes", "stop")
 
-    def __init__(self, root: Any, fully_read: bool, notes: list[str], stop: Wording | None = None) -> None:
+    def __init__(self, root: Any, fully_read: bool, notes: list[Wording], stop: Wording | None = None) -> None:
         self.root, self.fully_read, self.notes, self.stop = root, fully_read, notes, stop
 
 
@@ -54,13 +54,13 @@ def parse_html(text: str) -> ParsedHtml:
         root = etree.fromstring(text.encode("utf-8", "replace"), parser)
     except (etree.LxmlError, ValueError) as exc:
         unparsable = Wording("error.page.unparsable", {"kind": type(exc).__name__})
-        return ParsedHtml(None, False, [unparsable.english()], unparsable)
+        return ParsedHtml(None, False, [unparsable], unparsable)
     stopped = [entry for entry in parser.error_log if entry.message.startswith(_STOPPED)]
     if stopped:
         where = stopped[0]
         stop = Wording("error.page.parser_stopped", {"line": where.line, "column": where.column,
                                                      "detail": where.message.split(",")[0]})
-        return ParsedHtml(root, False, [stop.english()], stop)
+        return ParsedHtml(root, False, [stop], stop)
     return ParsedHtml(root, True, [])
 
 
