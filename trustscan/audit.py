@@ -81,10 +81,8 @@ async def run_audit(
     else:
         why = None if settings.allow_private else non_public_reason(addresses[0])
         if why is not None:
-            raise AddressPolicyError(
-                f"{target.ascii_host} resolves to non-public address {addresses[0]}, {why}; "
-                "use --allow-private to audit intranet or local sites"
-            )
+            raise AddressPolicyError("error.address_policy", host=target.ascii_host, address=addresses[0],
+                                     category=why)
         chain = tuple(dns_attempt.data.get("cname_chain") or ()) if dns_attempt.data else ()
         evidence.update(await collect(target, addresses, settings, resolver, deadline, transport, probes,
                                       cname_chain=chain))

@@ -22,6 +22,7 @@ from trustscan.core.catalog import load_catalog
 from trustscan.core.errors import StoreError
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import Target, parse_target
+from trustscan.core.wordings import Wording
 from trustscan.judge.engine import evaluate, roll_up
 from trustscan.judge.ruleset import load_ruleset
 from trustscan.report.document import AuditOutcome
@@ -101,7 +102,8 @@ def test_slow_refused_and_broken_sites_become_error_rows_without_stalling_the_re
         if target.port == 1001:
             await asyncio.sleep(60)  # a tarpit: only the per-site deadline ends it
         if target.port == 1002:
-            raise AddressPolicyError(f"{target.ascii_host} resolves to non-public address")
+            raise AddressPolicyError("error.address_policy", host=target.ascii_host, address=target.ascii_host,
+                                     category=Wording("address.loopback", {"rfc": "RFC 1122"}))
         if target.port == 1003:
             raise RuntimeError("probe bug")
         return outcome_for(target)
@@ -114,6 +116,8 @@ def test_slow_refused_and_broken_sites_become_error_rows_without_stalling_the_re
     by_port = {int(r.site.rsplit(":", 1)[1]): r for r in rows}
     assert "deadline" in (by_port[1001].error or "") and by_port[1001].duration < 2
     assert "address refused" in (by_port[1002].error or "")
+    assert [by_port[port].error_wording.id for port in (1001, 1002, 1003)] == [  # type: ignore[union-attr]
+        "bulk.error.site_deadline", "bulk.error.address_refused", "bulk.error.internal"]
     assert "RuntimeError: probe bug" in (by_port[1003].error or "")
     for port in (1001, 1002, 1003):
         assert by_port[port].overall == "error" and by_port[port].report is None

@@ -22,12 +22,14 @@ from trustscan.bulk.store import SiteRow
 from trustscan.core.catalog import load_catalog
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import parse_target
+from trustscan.core.wordings import Wording
 from trustscan.judge.ruleset import load_ruleset
 
 FAKE_CHILD = """
 import asyncio, os, sys, time
 from trustscan.bulk.processes import child_connections, serve
 from trustscan.bulk.scheduler import error_row
+from trustscan.core.wordings import Wording
 
 LOG = {log!r}
 
@@ -48,7 +50,7 @@ async def audit(job):
         note("cancelled", job.site)
         raise
     note("end", job.site)
-    return error_row(job.site, "fake audit")
+    return error_row(job.site, Wording("error.cause.reported", {{"detail": "fake audit"}}))
 
 serve(jobs, rows, audit)
 """
@@ -140,6 +142,8 @@ def test_a_killed_child_loses_nothing_and_a_site_that_kills_every_child_ends_as_
     by_site = {row.site: row for row in rows}
     assert by_site["crash.example"].error == (
         f"abandoned: the process auditing this site was lost {MAX_DELIVERIES} times")
+    assert by_site["crash.example"].error_wording == Wording("bulk.error.abandoned_process",
+                                                             {"times": MAX_DELIVERIES})
     seen = events(log)
     starts = Counter(site for _, event, site, _ in seen if event == "start")
     assert starts["crash.example"] == MAX_DELIVERIES

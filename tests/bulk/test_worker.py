@@ -22,7 +22,9 @@ from trustscan.bulk.endpoints import REDIS_SCHEMES, parse_endpoint
 from trustscan.bulk.portfolio import parse_text
 from trustscan.bulk.store import ResultStore
 from trustscan.bulk.worker import MAX_DELIVERIES, MAX_RETRIES, TransientError, WorkerRuntime, backoff, run_task
+from trustscan.core.catalog import load_catalog
 from trustscan.core.settings import AuditSettings
+from trustscan.core.wordings import Wording
 from trustscan.judge.ruleset import load_ruleset
 from trustscan.localworld.sites import free_port
 from trustscan.report.document import AuditOutcome
@@ -70,6 +72,11 @@ def rows(runtime: Any) -> dict[str, str | None]:
         return {planned.site: row.error for planned, row in store.results(1) if row is not None}
 
 
+def wordings(runtime: Any) -> dict[str, Wording | None]:
+    with ResultStore(runtime.location, create=False) as store:
+        return {planned.site: row.error_wording for planned, row in store.results(1) if row is not None}
+
+
 def test_a_site_is_audited_once_and_a_redelivered_message_is_skipped(runtime: Any) -> None:
     assert runtime.handle(task(1)) == "recorded error"
     assert runtime.handle(task(1)) == "already recorded"  # redelivered after the write: no second audit
@@ -92,6 +99,7 @@ def test_a_site_whose_worker_keeps_dying_ends_as_an_error_with_that_reason(runti
     assert runtime.handle(task(2)) == "recorded error"
     assert runtime.fake_audit.audited == []  # not audited a fourth time
     assert rows(runtime)["192.0.2.2:443"] == f"abandoned: the worker auditing this site was lost {MAX_DELIVERIES} times"
+    assert wordings(runtime)["192.0.2.2:443"] == Wording("bulk.error.abandoned_worker", {"times": MAX_DELIVERIES})
 
 
 def test_transient_failures_are_retried_with_backoff_then_recorded(runtime: Any) -> None:
@@ -115,6 +123,11 @@ def test_transient_failures_are_retried_with_backoff_then_recorded(runtime: Any)
     assert run_task(runtime, task(3), MAX_RETRIES, retry) == "recorded error"
     error = rows(runtime)["192.0.2.3:443"]
     assert error is not None and error.startswith(f"gave up after {MAX_RETRIES} retries: lost the broker redis://")
+    wording = wordings(runtime)["192.0.2.3:443"]
+    assert wording is not None and wording.id == "bulk.error.gave_up" and wording.values["retries"] == MAX_RETRIES
+    assert wording.values["cause"].id == "bulk.error.lost_broker"  # worded in every language, the detail quoted
+    assert load_catalog("vi").say(wording).startswith(
+        f"dừng sau {MAX_RETRIES} lần thử lại: mất kết nối tới broker redis://")
     with pytest.raises(TransientError):
         runtime.handle(task(1))  # the same failure, seen directly
     assert runtime.fake_audit.audited == []  # a transient failure is never turned into an audit result
@@ -133,6 +146,9 @@ def test_a_site_deadline_beyond_the_visibility_timeout_is_refused_honestly(tmp_p
         made.close()
     assert "does not fit the workers' visibility timeout (60s); start workers with at least 625s" \
         in (rows(made)["192.0.2.1:443"] or "")
+    assert load_catalog("vi").say(wordings(made)["192.0.2.1:443"]) == (  # type: ignore[arg-type]
+        "thời hạn dành cho trang (305 giây) vượt quá thời gian ẩn tin nhắn của các worker (60 giây); hãy chạy worker "
+        "với ít nhất 625 giây")
 
 
 def test_the_address_limit_holds_across_workers_and_expires(redis_server: Redis) -> None:

@@ -65,9 +65,12 @@ def test_a_fifo_or_oversize_ca_bundle_is_refused_before_scanning(tmp_path: Path,
 
 
 def test_loopback_target_is_refused_without_allow_private() -> None:
-    result = trustscan("audit", "127.0.0.1:9")
+    result = trustscan("audit", "127.0.0.1:9", "--lang", "en")
     assert_one_line_error(result, 2)
-    assert "non-public address 127.0.0.1" in result.stderr and "--allow-private" in result.stderr
+    assert "non-public address 127.0.0.1, loopback (RFC 1122)" in result.stderr and "--allow-private" in result.stderr
+    said = trustscan("audit", "127.0.0.1:9")  # the default language, Vietnamese, as the report would be
+    assert_one_line_error(said, 2)
+    assert "địa chỉ không công khai 127.0.0.1, địa chỉ vòng lặp nội bộ (RFC 1122)" in said.stderr
 
 
 def test_help_documents_exit_codes() -> None:

@@ -113,15 +113,22 @@ def test_text_that_is_not_an_address_is_never_public() -> None:
     assert "not an IP address" in (AddressPolicy().refusal("site.test", "x") or "")
 
 
-def test_an_ip_literal_target_is_refused_before_any_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("language", "said"), [
+    ("en", "non-public address 64:ff9b::a00:1, NAT64 64:ff9b::/96 address of 10.0.0.1, private-use (RFC 1918)"),
+    ("vi", "địa chỉ không công khai 64:ff9b::a00:1, địa chỉ dạng NAT64 64:ff9b::/96 của 10.0.0.1, "
+           "dải địa chỉ riêng (RFC 1918)"),
+])
+def test_an_ip_literal_target_is_refused_before_any_connection(monkeypatch: pytest.MonkeyPatch, language: str,
+                                                               said: str) -> None:
     from trustscan.cli.main import main
 
     attempts = forbid_connections(monkeypatch)
-    result = CliRunner().invoke(main, ["audit", "[64:ff9b::a00:1]"])
+    result = CliRunner().invoke(main, ["audit", "[64:ff9b::a00:1]", "--lang", language])
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "--allow-private" in lines[0]
-    assert "non-public address 64:ff9b::a00:1, NAT64 64:ff9b::/96 address of 10.0.0.1, private-use" in lines[0]
+    assert said in lines[0]  # in the language asked for
+    assert ("resolves to" in lines[0]) == (language == "en") and ("phân giải" in lines[0]) == (language == "vi")
     assert attempts == []
 
 
@@ -260,4 +267,7 @@ def test_a_bulk_site_on_a_refused_address_is_an_error_row_without_traffic(monkey
                                 ruleset=load_ruleset(), catalog=load_catalog("en")))
     assert row.overall == "error" and row.error is not None
     assert row.error.startswith(f"address refused: {address} resolves to non-public address {address}, ")
+    assert row.error_wording is not None and row.error_wording.id == "bulk.error.address_refused"
+    assert load_catalog("vi").say(row.error_wording).startswith(
+        f"từ chối địa chỉ: {address} phân giải ra địa chỉ không công khai {address}, địa chỉ dạng ")
     assert attempts == []

@@ -148,7 +148,8 @@ def test_an_unknown_failure_keeps_its_kind_and_words_in_a_localised_frame() -> N
 def test_every_message_id_the_code_words_is_in_both_catalogues() -> None:
     """A misspelt id would print as itself: every literal id handed to a Wording or an error exists."""
     pattern = re.compile(
-        r"""(?:Wording|ProbeError|HandshakeUnknown)\(\s*f?["']((?:error|cert|list)\.[a-z0-9_.]+)["']""")
+        r"""(?:Wording|ProbeError|HandshakeUnknown|AddressPolicyError|StoreLostError|TransientError)\(\s*f?["']"""
+        r"""((?:error|cert|list|address|bulk\.error)\.[a-z0-9_.]+)["']""")
     used = {match for path in (ROOT / "trustscan").rglob("*.py") for match in pattern.findall(path.read_text())}
     assert len(used) > 60
     for language in LANGUAGES:

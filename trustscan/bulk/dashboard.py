@@ -80,7 +80,9 @@ def _site(index: int, planned: PlannedSite, row: SiteRow | None, before: Mapping
         "overall": "pending" if row is None else row.overall,
         "criteria": {c: "pending" for c in CRITERIA} if row is None else dict(row.criteria),
         "verdicts": [],
+        # Why no audit could judge it: the English sentence, and its Wording for `portfolio --lang` to say again.
         "error": None if row is None else row.error,
+        "error_wording": None if row is None or row.error_wording is None else row.error_wording.to_json(),
         "host": planned.site,
         "addresses": [],
         "finished_at": None if row is None else row.finished_at,

@@ -42,6 +42,7 @@ from typing import Any, NoReturn
 from trustscan.bulk.scheduler import BulkJob, audit_one, error_row
 from trustscan.bulk.store import SiteRow
 from trustscan.core.settings import AuditSettings
+from trustscan.core.wordings import Wording
 
 MAX_DELIVERIES = 3  # starts of one site's audit (each in a live child) before it is recorded as an error
 READY_TIMEOUT = 120.0  # seconds a new child may take to import the scanner and load the rules
@@ -234,7 +235,7 @@ class ProcessPool:
                 if not self._holding[address or ""]:
                     del self._holding[address or ""]
                     self._owner.pop(address or "", None)
-        return error_row(job.site, f"abandoned: the process auditing this site was lost {MAX_DELIVERIES} times")
+        return error_row(job.site, Wording("bulk.error.abandoned_process", {"times": MAX_DELIVERIES}))
 
     async def _child_for(self, address: str | None) -> _Child:
         await self._replace_lost()

@@ -59,6 +59,7 @@ def build_public_site(store: ResultStore, *, freshness: Freshness, now: datetime
             "overall": entry["overall"],
             "criteria": entry["criteria"],
             "error": entry["error"],
+            "error_wording": entry["error_wording"],
             "since": entry["since"],
             "since_run": entry["since_run"],
             "standing": now_standing.as_dict(),

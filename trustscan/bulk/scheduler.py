@@ -7,7 +7,8 @@ and at most `concurrency` run in total. A site waits for its address's slot *bef
 global slot, so a crowded address never holds global slots that other addresses could use.
 
 Every site ends as exactly one SiteRow handed to `on_result`: a refused address, a deadline or
-even a bug in a probe becomes an `error` row, never a crash of the run and never a pass.
+even a bug in a probe becomes an `error` row, never a crash of the run and never a pass. Its reason is
+a Wording (`bulk.error.*`), so every output says it in the language it is asked for.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from trustscan.core.models import CRITERIA
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import Target
 from trustscan.core.timestamps import now_rfc3339
+from trustscan.core.wordings import Wording
 from trustscan.judge.ruleset import Ruleset
+from trustscan.net.failures import other
 from trustscan.net.resolve import Resolver
 from trustscan.report.document import build_report
 
@@ -127,11 +130,12 @@ async def audit_one(
     try:
         outcome = await asyncio.wait_for(audit(job.target, settings, ruleset=ruleset), deadline)
     except AddressPolicyError as exc:
-        return error_row(job.site, f"address refused: {exc}", clock)
+        return error_row(job.site, Wording("bulk.error.address_refused", {"cause": exc.wording}), clock)
     except TimeoutError:
-        return error_row(job.site, f"site deadline of {deadline:g}s reached", clock)
+        return error_row(job.site, Wording("bulk.error.site_deadline", {"seconds": f"{deadline:g}"}), clock)
     except Exception as exc:  # noqa: BLE001 - one broken site must not end the run; recorded honestly
-        return error_row(job.site, f"internal error: {type(exc).__name__}: {exc}", clock)
+        # Its kind and message are not translatable: quoted as observed (one line, bounded) in a worded frame.
+        return error_row(job.site, Wording("bulk.error.internal", dict(other(exc).values)), clock)
     report = build_report(outcome, ruleset, catalog)
     overall = report["overall"] if report["overall"] in ("pass", "fail") else "error"
     return SiteRow(
@@ -145,11 +149,12 @@ async def audit_one(
     )
 
 
-def error_row(site: str, error: str, clock: float | None = None) -> SiteRow:
-    """The row of a site no audit could judge: every criterion `error`, and why."""
+def error_row(site: str, why: Wording, clock: float | None = None) -> SiteRow:
+    """The row of a site no audit could judge: every criterion `error`, and why (a `bulk.error.*` Wording,
+    kept with its English sentence for SQL readers)."""
     duration = 0.0 if clock is None else time.monotonic() - clock
     return SiteRow(site=site, overall="error", criteria={c: "error" for c in CRITERIA}, report=None,
-                   error=error, duration=duration, finished_at=now_rfc3339())
+                   error=why.english(), duration=duration, finished_at=now_rfc3339(), error_wording=why)
 
 
 async def first_address(target: Target, resolver: Resolver) -> str | None:

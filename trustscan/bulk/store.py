@@ -22,8 +22,12 @@ from trustscan.bulk.database import Connection, DatabaseLocation, connect, parse
 from trustscan.bulk.portfolio import PortfolioEntry
 from trustscan.core.errors import StoreError, StoreLostError
 from trustscan.core.timestamps import now_rfc3339
+from trustscan.core.wordings import Wording
 
-SCHEMA_VERSION = "1"
+#: 2 added `results.error_wording`; a version-1 database is migrated when opened for writing (`bulk`,
+#: `worker`, `monitor`) and read as it is otherwise. A newer version than this one is refused.
+SCHEMA_VERSION = "2"
+_READABLE_VERSIONS = ("1", SCHEMA_VERSION)
 _T = TypeVar("_T")
 
 _SCHEMA = """
@@ -58,9 +62,10 @@ CREATE TABLE IF NOT EXISTS results (
     overall TEXT NOT NULL CHECK (overall IN ('pass', 'fail', 'error')),
     criteria TEXT NOT NULL,                 -- JSON {criterion: status}
     report TEXT,                            -- the full JSON report; NULL when no audit could run
-    error TEXT,                             -- why there is no report (refused address, deadline)
+    error TEXT,                             -- why there is no report (refused address, deadline), in English
     duration {real} NOT NULL,
     finished_at TEXT NOT NULL,
+    error_wording TEXT,                     -- JSON: `error` as a Wording (message id + values), for every language
     PRIMARY KEY (run_id, site),
     FOREIGN KEY (run_id, site) REFERENCES run_sites(run_id, site)
 );
@@ -112,7 +117,11 @@ class RoundRow:
 
 @dataclass(frozen=True)
 class SiteRow:
-    """A finished site: its verdict summary and (when an audit ran) the full report JSON text."""
+    """A finished site: its verdict summary and (when an audit ran) the full report JSON text.
+
+    A site no audit could judge says why in `error_wording` (a Wording every output words in its
+    language) and in `error`, its English sentence; a row of a version-1 database has only `error`.
+    """
 
     site: str
     overall: str
@@ -121,6 +130,7 @@ class SiteRow:
     error: str | None
     duration: float
     finished_at: str
+    error_wording: Wording | None = None
 
 
 def _online(method: Callable[..., _T]) -> Callable[..., _T]:
@@ -131,8 +141,8 @@ def _online(method: Callable[..., _T]) -> Callable[..., _T]:
         try:
             return method(self, *args, **kwargs)
         except self._db.operational_errors as exc:
-            raise StoreLostError(f"lost the database {self.location.shown}: {scrub_text(str(exc), self.location)}") \
-                from None
+            raise StoreLostError("bulk.error.lost_database", database=self.location.shown,
+                                 detail=scrub_text(str(exc), self.location)) from None
 
     return guarded
 
@@ -142,7 +152,9 @@ class ResultStore:
 
     `location` is a `DatabaseLocation`, or a path or `postgresql://` URL as `--db` takes it.
     `create=False` opens an existing database read-only and never changes a byte or a file: the
-    `portfolio` command and the checks `bulk` makes before it takes the lock read it that way.
+    `portfolio` command and the checks `bulk` makes before it takes the lock read it that way, a
+    version-1 database too. `create=True` creates the schema or brings a version-1 database to
+    version 2 (`_migrate`), under the backend's schema lock.
     """
 
     def __init__(self, location: DatabaseLocation | Path | str, *, create: bool = True) -> None:
@@ -156,15 +168,29 @@ class ResultStore:
                     self._db.executescript(schema)
                     for key, value in (("schema_version", SCHEMA_VERSION), ("store_id", uuid.uuid4().hex)):
                         self._db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, value))
+                    self._migrate()
             version = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         except Exception as exc:
             self._db.close()
             if isinstance(exc, StoreError):
                 raise
             raise self._db.unusable(exc) from None
-        if version is None or version[0] != SCHEMA_VERSION:
+        if version is None or version[0] not in (_READABLE_VERSIONS if not create else (SCHEMA_VERSION,)):
             self._db.close()
             raise StoreError(f"{self.location.shown} has an unsupported schema version {version and version[0]!r}")
+        # A version-1 database opened read-only has no error_wording column: its rows are read without one.
+        self._error_wording = "r.error_wording" if version[0] == SCHEMA_VERSION else "NULL"
+
+    def _migrate(self) -> None:
+        """Version 1 -> 2 in one transaction, the version read again inside it (another process may have done it).
+
+        Runs under the schema lock; a database of a newer version is left alone (and refused by the caller).
+        """
+        with self._db.transaction():
+            version = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            if version is not None and version[0] == "1":
+                self._db.execute("ALTER TABLE results ADD COLUMN error_wording TEXT")
+                self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,))
 
     @property
     def store_id(self) -> str:
@@ -210,9 +236,12 @@ class ResultStore:
         """
         try:
             cursor = self._db.execute(
-                "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, site) DO NOTHING",
+                "INSERT INTO results (run_id, site, overall, criteria, report, error, duration, finished_at,"
+                " error_wording) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, site) DO NOTHING",
                 (run_id, row.site, row.overall, json.dumps(dict(row.criteria)), row.report, _text(row.error),
-                 round(row.duration, 3), row.finished_at),
+                 round(row.duration, 3), row.finished_at,
+                 None if row.error_wording is None else _text(json.dumps(row.error_wording.to_json(),
+                                                                         ensure_ascii=False))),
             )
         except self._db.integrity_error as exc:
             raise StoreError(f"site {row.site} is not planned in run {run_id}: {exc}") from None
@@ -290,7 +319,7 @@ class ResultStore:
         while True:
             page = self._db.execute(
                 "SELECT p.position, p.site, p.input, p.line, p.organisation, p.unit, p.owner, p.tags,"
-                " r.overall, r.criteria, r.report, r.error, r.duration, r.finished_at"
+                f" r.overall, r.criteria, r.report, r.error, r.duration, r.finished_at, {self._error_wording}"
                 " FROM run_sites p LEFT JOIN results r ON r.run_id = p.run_id AND r.site = p.site"
                 " WHERE p.run_id = ? AND p.position > ? ORDER BY p.position LIMIT ?", (run_id, position, _PAGE)
             ).fetchall()
@@ -298,7 +327,8 @@ class ResultStore:
                 planned = _planned_site(row)
                 result = None
                 if row[8] is not None:
-                    result = SiteRow(row[1], row[8], json.loads(row[9]), row[10], row[11], row[12], row[13])
+                    result = SiteRow(row[1], row[8], json.loads(row[9]), row[10], row[11], row[12], row[13],
+                                     _wording(row[14]))
                 yield planned, result
             if len(page) < _PAGE:
                 return
@@ -339,6 +369,16 @@ _ROUNDS_PAGE = 5000  # verdict rows (no reports) per fetch while reading every s
 def _text(value: str | None) -> str | None:
     """Free text as both backends store it: PostgreSQL refuses NUL in text, so it becomes U+FFFD."""
     return value.replace("\x00", "\ufffd") if value else value
+
+
+def _wording(text: str | None) -> Wording | None:
+    """A stored error_wording; None when there is none or it is not one (the English `error` is shown then)."""
+    if not text:
+        return None
+    try:
+        return Wording.from_json(json.loads(text))
+    except ValueError:
+        return None
 
 
 def _planned_site(row: tuple[Any, ...]) -> PlannedSite:

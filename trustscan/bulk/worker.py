@@ -40,9 +40,10 @@ from trustscan.bulk.endpoints import Endpoint, scrub
 from trustscan.bulk.scheduler import BulkJob, BulkLimits, audit_one, error_row, first_address
 from trustscan.bulk.store import ResultStore, SiteRow
 from trustscan.core.catalog import Catalog, load_catalog
-from trustscan.core.errors import StoreError, StoreLostError, TargetError
+from trustscan.core.errors import StoreError, StoreLostError, TargetError, WordedError
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import parse_target
+from trustscan.core.wordings import Wording
 from trustscan.judge.ruleset import Ruleset
 from trustscan.net.resolve import Resolver
 
@@ -57,8 +58,8 @@ HEALTH_INTERVAL = 5.0  # seconds between the worker's checks that broker and dat
 HEALTH_FAILURES = 3  # consecutive failed checks before the worker gives up (exit 3)
 
 
-class TransientError(Exception):
-    """The database or the broker failed in a way that may pass: retry later."""
+class TransientError(WordedError):
+    """The database or the broker failed in a way that may pass: retry later (why: a `bulk.error.lost_*` Wording)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class RunContext:
 
     settings: AuditSettings | None
     catalog: Catalog | None
-    problem: str | None = None
+    problem: Wording | None = None
 
 
 class WorkerRuntime:
@@ -109,20 +110,23 @@ class WorkerRuntime:
                 return "already recorded"
             context = self._context(task.run)
             if context.problem is not None or context.settings is None:
-                return self._record(task.run, error_row(task.site, context.problem or "no settings"))
+                why = context.problem or Wording("bulk.error.no_settings")
+                return self._record(task.run, error_row(task.site, why))
             outcome = self._call(self._audit_site(task, planned_input, context))
             if outcome is None:
                 self.requeue(task)
                 return "requeued: address or worker busy"
             return self._record(task.run, outcome)
         except StoreLostError as exc:
-            raise TransientError(str(exc)) from None
+            raise TransientError(exc.wording) from None
         except self._redis_errors() as exc:
-            raise TransientError(f"lost the broker {self.broker.shown}: {scrub(str(exc), self.broker)}") from None
+            raise TransientError("bulk.error.lost_broker", broker=self.broker.shown,
+                                 detail=scrub(str(exc), self.broker)) from None
 
-    def give_up(self, task: SiteTask, reason: str) -> str:
+    def give_up(self, task: SiteTask, reason: Wording) -> str:
         """After MAX_RETRIES transient failures: the site ends as `error` with the reason."""
-        return self._record(task.run, error_row(task.site, f"gave up after {MAX_RETRIES} retries: {reason}"))
+        return self._record(task.run, error_row(task.site, Wording("bulk.error.gave_up",
+                                                                   {"retries": MAX_RETRIES, "cause": reason})))
 
     def requeue(self, task: SiteTask) -> None:
         app = self.app
@@ -137,14 +141,13 @@ class WorkerRuntime:
         per_ip = min(max(int(task.per_ip), 1), MAX_PER_IP)  # a message is input: bounded as the option is
         try:
             target = parse_target(planned_input)
-        except TargetError as exc:
-            return error_row(task.site, f"invalid target in the run's plan: {exc}")
+        except TargetError as exc:  # its one line is English: quoted as it is, in a worded frame
+            return error_row(task.site, Wording("bulk.error.invalid_target", {"detail": str(exc)}))
         # A message stays unacknowledged through the address wait, the wait for a local slot (at most
         # one deadline: bounded below) and the audit; it must come back only if this worker is gone.
         if held_for(deadline) > self.visibility_timeout:
-            return error_row(task.site, f"the site deadline ({deadline:g}s) does not fit the workers' visibility "
-                                        f"timeout ({self.visibility_timeout}s); start workers with at least "
-                                        f"{held_for(deadline):g}s")
+            return error_row(task.site, Wording("bulk.error.visibility_timeout", {
+                "seconds": f"{deadline:g}", "timeout": self.visibility_timeout, "needed": f"{held_for(deadline):g}"}))
         address = await first_address(target, self._resolver(settings))
         token = None
         if address is not None:
@@ -159,8 +162,7 @@ class WorkerRuntime:
             try:
                 deliveries = await asyncio.to_thread(self._count_delivery, task)
                 if deliveries > MAX_DELIVERIES:
-                    return error_row(task.site, f"abandoned: the worker auditing this site was lost "
-                                                f"{MAX_DELIVERIES} times")
+                    return error_row(task.site, Wording("bulk.error.abandoned_worker", {"times": MAX_DELIVERIES}))
                 return await audit_one(BulkJob(task.site, target), settings, ruleset=self.ruleset,
                                        catalog=context.catalog, audit=self._audit, deadline=deadline)
             finally:
@@ -189,14 +191,14 @@ class WorkerRuntime:
     def _load_context(self, run_id: int) -> RunContext:
         run = self._locked(self._store.run, run_id)
         if run is None:
-            return RunContext(None, None, f"run {run_id} is not in the database")
+            return RunContext(None, None, Wording("bulk.error.no_run", {"run": run_id}))
         try:
             settings = AuditSettings.from_json(dict(run.settings))
         except (KeyError, TypeError, ValueError) as exc:
-            return RunContext(None, None, f"run {run_id} has unreadable settings: {exc}")
+            return RunContext(None, None, Wording("bulk.error.run_settings", {"run": run_id, "detail": str(exc)}))
         for path in (settings.ca_bundle, *settings.blocklist_files):
             if path is not None and not path.is_file():
-                return RunContext(None, None, f"this worker lacks the run's file {path}")
+                return RunContext(None, None, Wording("bulk.error.missing_file", {"path": str(path)}))
         return RunContext(settings, load_catalog(run.language))
 
     def _resolver(self, settings: AuditSettings) -> Resolver:
@@ -298,7 +300,7 @@ def run_task(runtime: WorkerRuntime, task: SiteTask, retries: int, retry: Callab
     except TransientError as exc:
         if retries >= MAX_RETRIES:
             try:
-                return runtime.give_up(task, str(exc))
+                return runtime.give_up(task, exc.wording)
             except StoreError:
                 raise exc from None  # not acknowledged: redelivered after the visibility timeout
         log.warning("%s: %s; retry %d of %d", task.site, exc, retries + 1, MAX_RETRIES)

@@ -96,6 +96,6 @@ def audit_to_report(target: Any, settings: AuditSettings, lang: str, *, declarat
     ruleset = load_rules()
     try:
         outcome = asyncio.run(run_audit(target, settings, ruleset=ruleset, declaration=declaration))
-    except AddressPolicyError as exc:
-        raise click.UsageError(str(exc)) from None
+    except AddressPolicyError as exc:  # said in --lang, as the report would be
+        raise click.UsageError(load_catalog(lang).say(exc.wording)) from None
     return build_report(outcome, ruleset, load_catalog(lang))

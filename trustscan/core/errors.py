@@ -34,8 +34,12 @@ class TargetError(ValueError):
     """The target is not something trustscan can audit; the message is one line for the user."""
 
 
-class AddressPolicyError(Exception):
-    """The target resolves to a non-public address and the user did not allow private scans."""
+class AddressPolicyError(WordedError):
+    """The target resolves to a non-public address and the user did not allow private scans.
+
+    Its Wording is `error.address_policy` with the host, the address and the address's category (an
+    `address.*` Wording naming the block and its RFC); `str()` is the English sentence.
+    """
 
 
 class ResolverError(ValueError):
@@ -62,8 +66,12 @@ class StoreError(Exception):
     """The database cannot be opened or is not a trustscan results database."""
 
 
-class StoreLostError(StoreError):
-    """The database went away in the middle of a run (server stopped, connection cut)."""
+class StoreLostError(StoreError, WordedError):
+    """The database went away in the middle of a run (server stopped, connection cut).
+
+    Worded (`bulk.error.lost_database` with the database and the backend's words), so a worker that gives
+    up on a site because of it records why in every language.
+    """
 
 
 class SnapshotError(Exception):

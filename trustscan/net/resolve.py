@@ -23,6 +23,7 @@ import dns.resolver
 
 from trustscan.core.errors import ProbeError
 from trustscan.core.settings import NameServer
+from trustscan.core.wordings import Wording
 from trustscan.net.addresses import judge_address
 from trustscan.net.failures import classify
 
@@ -35,12 +36,12 @@ def is_public(address: str) -> bool:
     return non_public_reason(address) is None
 
 
-def non_public_reason(address: str) -> str | None:
-    """Why `address` is not public, in a few words naming the block and its RFC; None when it is public."""
+def non_public_reason(address: str) -> Wording | None:
+    """Why `address` is not public: the block and its RFC, as a Wording (`address.*`); None when it is public."""
     try:
-        return judge_address(address).reason
+        return judge_address(address).why
     except ValueError:
-        return "not an IP address"
+        return Wording("address.not_an_address")
 
 
 @dataclass(frozen=True)

@@ -50,11 +50,16 @@ def render_html(dashboard: Mapping[str, Any], catalog: Catalog) -> str:
 
 
 def localise_dashboard(dashboard: Mapping[str, Any], catalog: Catalog) -> dict[str, Any]:
-    """A copy whose sites' verdicts and new-failure titles read in *catalog*'s language."""
+    """A copy whose sites' verdicts, errors and new-failure titles read in *catalog*'s language.
+
+    A site's error is said again from its wording; one recorded without a wording (a version-1 database), or
+    with one this catalogue does not know, keeps its stored text.
+    """
     out = dict(dashboard)
     sites = []
     for site in dashboard.get("sites", []):
-        site = {**site, "verdicts": [localise_verdict(v, catalog) for v in site.get("verdicts", [])]}
+        site = {**site, "verdicts": [localise_verdict(v, catalog) for v in site.get("verdicts", [])],
+                "error": catalog.reword(site.get("error"), site.get("error_wording"))}
         sites.append(site)
     out["sites"] = sites
     changes = dashboard.get("changes")

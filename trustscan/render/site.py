@@ -51,7 +51,8 @@ def render_site(data: Mapping[str, Any], catalog: Catalog, *, now: datetime) -> 
         files[f"badges/{slug}.svg"] = svg
         files[f"badges/{slug}.json"] = shields_endpoint(summary)
         files[f"sites/{slug}.html"] = env.get_template("site-page.html.j2").render(
-            s=site, badge_svg=Markup(svg), **common)  # noqa: S704 - our own SVG, from an autoescaped template
+            s={**site, "error": catalog.reword(site["error"], site.get("error_wording"))},  # in the page's language
+            badge_svg=Markup(svg), **common)  # noqa: S704 - our own SVG, from an autoescaped template
         if site["report"] is not None:
             files[f"reports/{slug}.html"] = render_document(Document(site["report"]), catalog, now=now)
         if declaration is not None:
