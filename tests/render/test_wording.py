@@ -315,7 +315,13 @@ def test_the_words_between_a_records_values_are_the_catalogues() -> None:
       "age_days": 0.0, "sha256": "ab" * 32, "entries": 12, "rejected_lines": 0, "format": "text"},
      "file:list.txt: 12 entries, imported 2026-12-01T00:00:00Z",
      "file:list.txt: 12 mục, nhập lúc 2026-12-01T00:00:00Z"),
-    # No shape of its own: each field with its label; a key without a label stays as it is.
+    # No shape of its own: each field with its label; a key without a label stays as it is. A DNSBL lookup
+    # (blocklist.dnsbl_lookups, dnsbl_matches: the world runs no DNSBL, so it is here) and the exposure baseline.
+    ({"zone": "bl.test", "subject": "a.test", "query": "a.test.bl.test", "listed": True, "answer": ["127.0.0.2"],
+      "error": None},
+     "list zone: bl.test; subject: a.test; query: a.test.bl.test; listed: yes; answer: 127.0.0.2; error: —",
+     "vùng danh sách: bl.test; chủ thể: a.test; truy vấn: a.test.bl.test; có trong danh sách: có; "
+     "câu trả lời: 127.0.0.2; lỗi: —"),
     ({"path": "/x", "status": 404, "length": 146, "catch_all": False, "brand_new": 1},
      "path: /x; status: 404; length (bytes): 146; answers every path: no; brand_new: 1",
      "đường dẫn: /x; mã trạng thái: 404; độ dài (byte): 146; trả lời mọi đường dẫn: không; brand_new: 1"),
