@@ -123,7 +123,8 @@ DELIVERY = ProbeSpec("delivery", _delivery, needs=("crawl",), facts=(
 ))
 
 CLOAKING = ProbeSpec("cloaking", _cloaking, needs=("crawl",), facts=(
-    "pages_compared", "identities", "requests", "differences", "not_compared", "notes", "notes_wording",
+    "pages_compared", "identities", "identities_wording", "requests", "differences", "not_compared", "notes",
+    "notes_wording",
     "outbound",  # off-site hosts in the crawlers' and search visitors' views, for links_reputation
 ))
 
