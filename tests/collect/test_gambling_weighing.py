@@ -71,7 +71,12 @@ def test_script_written_links_add_their_signal() -> None:
     assert finding is not None
     assert {"signal": "gambling links written by scripts", "points": 2,
             "signal_wording": {"id": "gambling.signal.written_by_scripts", "values": {}},
-            "written_by": "document.write in inline <script> #1"} in finding["signals"]
+            "written_by": "document.write in inline <script> #1",
+            "written_by_wording": {"id": "finding.written_by", "values": {"how": "document.write", "number": 1}}
+            } in finding["signals"]
+    said = load_catalog("vi").reworded(finding)["signals"][-1]
+    assert said["signal"] == "liên kết cờ bạc do mã script chèn vào trang"
+    assert said["written_by"] == "document.write trong thẻ <script> nội tuyến #1"
 
 
 def test_vocabulary_data() -> None:

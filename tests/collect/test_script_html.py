@@ -6,6 +6,7 @@ import pytest
 
 from trustscan.collect.crawl.extract import extract_page
 from trustscan.collect.crawl.scripthtml import MAX_WRITES, written_html
+from trustscan.core.catalog import load_catalog
 
 
 @pytest.mark.parametrize(("script", "how", "html"), [
@@ -67,6 +68,21 @@ def test_written_links_are_analysed_in_place_with_their_hiding() -> None:
         "https://site.test/c": (None, "jQuery .append() in inline <script> #2"),
     }
     assert [s["signals"][0]["id"] for s in facts["scripts"] if s["src"]] == ["miner.coinhive"]  # a written <script>
+    said = {link["url"]: load_catalog("vi").reworded(link)["written_by"] for link in facts["links"]}
+    assert said["https://b.example/"] == "innerHTML trong thẻ <script> nội tuyến #2"
     assert {"element": "div", "hidden": "display:none", "text": "nhà cái", "links": 1,
             "hidden_wording": {"id": "hiding.declaration", "values": {"declaration": "display:none"}}
             } in facts["hidden_blocks"]
+
+
+def test_a_page_cannot_forge_the_mark_of_written_markup() -> None:
+    """The page's own markup may carry the attribute names trustscan marks written markup with: never a crash,
+    and markup the page wrote itself is not said to be written by a script."""
+    page = ("<html><body><span data-trustscan-written-by='x' data-trustscan-written-in='not a number'>"
+            "<a href='https://a.example/'>a</a></span><span data-trustscan-written-by='y'>"
+            "<a href='https://b.example/'>b</a></span><script>document.write('<a href=\"/c\">c</a>')</script>"
+            "</body></html>")
+    facts = extract_page(page, "https://site.test/")
+    written = {link["url"]: link.get("written_by") for link in facts["links"]}
+    assert written == {"https://a.example/": None, "https://b.example/": None,
+                       "https://site.test/c": "document.write in inline <script> #1"}

@@ -62,7 +62,8 @@ NEVER = {
            "a mining pool spoken to from the page", "page [", "Git HEAD", "Git config with a [core] section",
            "gambling text", "links to other sites", "page only they get", "visitor from Google search",
            "visitor from Bing search", "visitor from Cốc Cốc search", "Cốc Cốc crawler", "plain visitors",
-           "line 2:", "line 5:", "line 6:", "no_space (", "invalid_lang (", "unknown_field ("),
+           "line 2:", "line 5:", "line 6:", "no_space (", "invalid_lang (", "unknown_field (",
+           "inline &lt;script&gt;", "inline <script>", "in inline"),
     "en": ("chữ màu", "trên nền", "nằm ngoài màn hình", "mã đào", "trang [", "tệp HEAD của Git", "nội dung cờ bạc",
            "liên kết sang trang khác", "khách đến từ", "khách truy cập thông thường", "dòng 2:", "thiếu dấu cách"),
 }
@@ -157,6 +158,9 @@ def test_the_json_keeps_the_english_facts_with_their_wordings(audited: dict[str,
     assert [f["evidence"] for f in exposed] == ["Git HEAD: ref: refs/heads/main", "Git config with a [core] section"]
     assert [vi.reworded(f)["evidence"] for f in exposed] == ["tệp HEAD của Git: ref: refs/heads/main",
                                                              "tệp cấu hình Git có mục [core]"]
+    (inline, *_) = _data(audited["content-miner-inline"], "content")["cryptominers"]
+    assert inline["element"].startswith("inline <script> #")
+    assert vi.reworded(inline)["element"].startswith("thẻ <script> nội tuyến #")
     sitemaps = _data(audited["fetch-doorway"], "crawl")["sitemaps"]
     missing = [f for f in sitemaps["files"] if f.get("error") == "status 404"]
     assert missing and all(vi.reworded(f)["error"] == "mã trạng thái 404" for f in missing)

@@ -63,7 +63,8 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
                 spam_links.append(_finding(url, f"<{link['tag']} href={link['href']}>",
                                            Wording("finding.hidden_link", {"how": hidden_how(link)}),
                                            target=link["url"], text=link.get("text"), terms=_unique(terms),
-                                           written_by=link.get("written_by")))
+                                           written_by=link.get("written_by"),
+                                           written_by_wording=link.get("written_by_wording")))
         promotes = weigh_page(url, html, host, vocabulary)
         if promotes:
             gambling_pages.append(promotes)
@@ -76,7 +77,8 @@ def analyse_content(crawl: dict[str, Any], host: str, deadline: float = math.inf
                 spam_text.append(_finding(url, block["element"], hidden_text, text=block.get("text"),
                                           terms=_unique(terms)))
         for index, script in enumerate(html["scripts"]):
-            element = f"<script src={script['src']}>" if script.get("src") else f"inline <script> #{index + 1}"
+            element: str | Wording = (f"<script src={script['src']}>" if script.get("src")
+                                      else Wording("finding.element.inline_script", {"number": index + 1}))
             for signal in script.get("signals") or []:
                 if signal["kind"] == "cryptominer":
                     miners.append(_finding(url, element, _signature(signal), signature=signal["id"],
@@ -198,9 +200,11 @@ def script_redirects(html: dict[str, Any], page_url: str) -> Iterator[tuple[Word
                        _absolute(base, signal["target"]) or "")
 
 
-def _finding(page: str, element: str, reason: Wording, **details: Any) -> dict[str, Any]:
-    """A finding; its `reason` in English and as a Wording (`reason_wording`) for every output's language."""
-    return {"page": page, "element": element[:200], **worded("reason", reason),
+def _finding(page: str, element: str | Wording, reason: Wording, **details: Any) -> dict[str, Any]:
+    """A finding; its `reason` in English and as a Wording (`reason_wording`) for every output's language, and
+    so its element when words name it ("inline <script> #2"); markup is the same in every language."""
+    named = worded("element", element) if isinstance(element, Wording) else {"element": element[:200]}
+    return {"page": page, **named, **worded("reason", reason),
             **{k: v for k, v in details.items() if v not in (None, "", [])}}
 
 

@@ -63,7 +63,8 @@ def weigh_page(url: str, html: dict[str, Any], host: str, vocabulary: GamblingVo
     written = [link for link, _ in links if link.get("written_by")]
     if written:
         signals.append(_signal(Wording("gambling.signal.written_by_scripts"), 2,
-                               written_by=written[0]["written_by"]))
+                               written_by=written[0]["written_by"],
+                               written_by_wording=written[0].get("written_by_wording")))
     context = list(profile.get("context") or {})
     if context:
         signals.append(_signal(Wording("gambling.signal.context"), -2 * min(len(context), MAX_CONTEXT),

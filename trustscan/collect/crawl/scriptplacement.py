@@ -20,9 +20,11 @@ from trustscan.collect.crawl.parse import attr, first, parse_html, text_of
 from trustscan.collect.crawl.scripthtml import MAX_HTML, Written, written_html
 from trustscan.collect.crawl.scripttype import script_type_runs
 from trustscan.collect.crawl.signatures import MAX_SCRIPT_SCAN
+from trustscan.core.wordings import Wording, worded
 
 # Marks the wrapper of the markup a script writes (an attribute no page uses): links inside say so.
-WRITTEN_BY = "data-trustscan-written-by"
+WRITTEN_BY = "data-trustscan-written-by"  # how the markup was written (document.write, innerHTML ...)
+WRITTEN_IN = "data-trustscan-written-in"  # by which inline <script> of the page, counted from 1
 
 
 def insert_script_html(root: Any, deadline: float) -> bool:
@@ -48,7 +50,8 @@ def insert_script_html(root: Any, deadline: float) -> bool:
             if fragment_body is None:
                 continue
             wrapper = etree.Element("span")
-            wrapper.set(WRITTEN_BY, f"{written.how} in inline <script> #{number}")
+            wrapper.set(WRITTEN_BY, written.how)
+            wrapper.set(WRITTEN_IN, str(number))
             wrapper.text = fragment_body.text
             wrapper.extend(list(fragment_body))
             if written.target_id is not None and by_id is None:
@@ -82,10 +85,11 @@ def _place(wrapper: Any, written: Written, script: Any, target: Any, body: Any) 
         target.append(wrapper)
 
 
-def written_by(tag: Any) -> dict[str, str]:
-    """`{"written_by": "document.write in inline <script> #2"}` for markup a script writes, else {}."""
+def written_by(tag: Any) -> dict[str, Any]:
+    """`{"written_by": "document.write in inline <script> #2", "written_by_wording": ...}` for markup a script
+    writes (in English, and as a Wording for every output's language), else {}."""
     for ancestor in tag.iterancestors("span"):
-        how = ancestor.get(WRITTEN_BY)
-        if how:
-            return {"written_by": how}
+        how, number = ancestor.get(WRITTEN_BY), ancestor.get(WRITTEN_IN) or ""
+        if how and number.isdecimal() and len(number) < 7:  # the page's own markup may carry the names too
+            return worded("written_by", Wording("finding.written_by", {"how": how[:60], "number": int(number)}))
     return {}
