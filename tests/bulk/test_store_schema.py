@@ -132,7 +132,7 @@ def test_a_stored_wording_that_is_not_one_reads_as_none(tmp_path: Path) -> None:
         store.record(run, error_row("b.gov.vn:443", REFUSED))
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE results SET error_wording = 'not json' WHERE site = 'a.gov.vn:443'")
-        conn.execute("UPDATE results SET error_wording = '{\"values\": 3}' WHERE site = 'b.gov.vn:443'")
+        conn.execute("UPDATE results SET error_wording = ? WHERE site = 'b.gov.vn:443'", ("[" * 100_000,))
     conn.close()
     with ResultStore(db, create=False) as store:
         rows = [row for _, row in store.results(run) if row is not None]

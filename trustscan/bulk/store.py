@@ -377,7 +377,7 @@ def _wording(text: str | None) -> Wording | None:
         return None
     try:
         return Wording.from_json(json.loads(text))
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes: not ours
         return None
 
 
