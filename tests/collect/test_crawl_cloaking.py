@@ -11,8 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from trustscan.collect.crawl import crawl as crawl_module
 from trustscan.collect.crawl.cloaking import CLOAK_PAGES, check_cloaking, identities, sample
-from trustscan.collect.crawl.crawl import CrawlLimits, crawl_site
+from trustscan.collect.crawl.crawl import CrawlLimits, SameBodies, crawl_site
 from trustscan.core.catalog import load_catalog
 from trustscan.core.errors import ProbeError
 from trustscan.report.localise import localise_verdict
@@ -202,3 +203,49 @@ def test_dead_sitemap_links_and_plain_crawler_pages_are_not_cloaking() -> None:
     rendered = check_with_sitemap(lambda r: html("<p>Trang tĩnh cho máy tìm kiếm</p>") if is_bot(r)
                                   else html("<p>Not found</p>", 404))
     assert rendered["differences"] == []
+
+
+
+def test_equal_answers_are_analysed_once_and_each_view_gets_its_own_copy() -> None:
+    analysed: list[str] = []
+
+    def annotate(decoded: Any, facts: dict[str, Any]) -> None:
+        analysed.append(decoded.text)
+        facts["visible_terms"] = []
+
+    async def go() -> list[dict[str, Any]]:
+        same = SameBodies(annotate=annotate)
+        page = b"<title>Trang chu</title><a href='https://partner.example/'>x</a>"
+        soon = time.monotonic() + 10
+        views = await asyncio.gather(*(same.analyse(page, "text/html", "https://site.test/", soon) for _ in range(7)))
+        other_body = await same.analyse(page + b"<p>2</p>", "text/html", "https://site.test/", soon)
+        other_url = await same.analyse(page, "text/html", "https://site.test/other", soon)
+        return [*views, other_body, other_url]
+
+    *views, other_body, other_url = asyncio.run(go())
+    assert len(analysed) == 3  # seven equal answers at once: one analysis; another body, another URL: one each
+    assert all(view == views[0] for view in views) and len({id(view) for view in views}) == 7
+    assert views[0]["title"] == other_body["title"] == other_url["title"] == "Trang chu"
+
+
+def test_a_page_that_varies_per_visit_is_analysed_per_visit(monkeypatch: pytest.MonkeyPatch) -> None:
+    def reads(handler: Handler) -> tuple[dict[str, Any], int]:
+        calls = itertools.count()
+        real = crawl_module.read_html
+
+        def counted(*args: Any) -> Any:
+            next(calls)
+            return real(*args)
+
+        monkeypatch.setattr(crawl_module, "read_html", counted)
+        facts = check(handler)
+        monkeypatch.setattr(crawl_module, "read_html", real)
+        return facts, next(calls)
+
+    visits = itertools.count()
+    static, static_reads = reads(lambda r: html(CLEAN))
+    varying, varying_reads = reads(lambda r: html(CLEAN + f"<p>phiên {next(visits)}</p>"))
+    assert static["differences"] == varying["differences"] == []
+    assert static["pages_compared"] == varying["pages_compared"] != []
+    # Each identity's view of a varying page is its own analysis: six more per page than equal answers.
+    assert varying_reads - static_reads == 6 * len(varying["pages_compared"])

@@ -12,7 +12,7 @@ import pytest
 from trustscan.core.atomicwrite import write_atomically
 from trustscan.core.errors import InputFileError, InputFileTooLarge
 from trustscan.net.files import read_capped_file, read_input_file
-from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects
+from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, make_client
 from trustscan.net.resolve import AddressPolicy
 
 
@@ -108,3 +108,29 @@ def test_the_atomic_writer_replaces_and_leaves_no_temporary_file(tmp_path: Path)
     write_atomically(path, b"new")
     assert path.read_bytes() == b"new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_the_client_jar_keeps_set_cookies_and_skips_answers_without_any(monkeypatch: pytest.MonkeyPatch) -> None:
+    handed: list[str] = []
+    real = httpx.Cookies.extract_cookies
+
+    def spy(self: httpx.Cookies, response: httpx.Response) -> None:
+        handed.append(response.request.url.path)
+        real(self, response)
+
+    monkeypatch.setattr(httpx.Cookies, "extract_cookies", spy)
+
+    def site(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/login":
+            return httpx.Response(200, headers={"set-cookie": "sid=1; Path=/"})
+        return httpx.Response(200, text=request.headers.get("cookie", "none"))
+
+    async def run() -> list[str]:
+        async with make_client(httpx.MockTransport(site), timeout=5) as client:
+            before = (await client.get("https://site.test/")).text
+            await client.get("https://site.test/login")
+            after = (await client.get("https://site.test/")).text
+            return [before, after, type(client.cookies).__name__]
+
+    assert asyncio.run(run()) == ["none", "sid=1", "SetCookieJar"]
+    assert handed == ["/login"]  # the answers without Set-Cookie never reached http.cookiejar

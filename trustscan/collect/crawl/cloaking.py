@@ -31,7 +31,7 @@ from urllib.parse import urljoin
 import httpx
 
 from trustscan.collect.crawl.content import html_pages, outbound_hosts, place_element
-from trustscan.collect.crawl.crawl import MAX_BODY, CrawlLimits, fetch_page
+from trustscan.collect.crawl.crawl import MAX_BODY, CrawlLimits, SameBodies, fetch_page
 from trustscan.collect.crawl.decode import DecodedHtml
 from trustscan.collect.crawl.lexicon import gambling_lexicon
 from trustscan.core.catalog import data_texts
@@ -109,11 +109,12 @@ async def check_cloaking(client: httpx.AsyncClient, crawl: dict[str, Any], host:
         raise ProbeError("error.cloaking.nothing_to_compare")
     limits = CrawlLimits(max_body=MAX_BODY, request_timeout=timeout, deadline=deadline)
     semaphore = asyncio.Semaphore(CONCURRENCY)
+    same_bodies = SameBodies(annotate=_add_visible_terms)  # identities given the same bytes: one analysis
 
     async def view(page: dict[str, Any], identity: Identity) -> dict[str, Any]:
         async with semaphore:
             return await fetch_page(client, page["url"], 0, host, limits, headers=dict(identity.headers),
-                                    annotate=_add_visible_terms)
+                                    same_bodies=same_bodies)
 
     everyone = (browser, *others)
     views = await asyncio.gather(*(view(page, identity) for page in pages for identity in everyone))

@@ -15,6 +15,7 @@ to `SITEMAP_PAGES` pages they list that no link reached are fetched too (beyond 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -222,14 +223,49 @@ class _Crawl:
 Annotate = Callable[[DecodedHtml, dict[str, Any]], None]
 
 
+class SameBodies:
+    """Analyses HTML pages fetched without their subresources, each distinct answer once.
+
+    The cloaking check fetches each page again as seven identities, and a page that does not vary
+    answers them all with the same bytes: decoding, parsing and extracting those again gave the same
+    facts, at a cost that was most of the check's CPU. The facts are a function of the body, its
+    Content-Type and its URL (and of `annotate`, fixed here), so an answer equal to one already
+    analysed (same SHA-256 of the body; only the digest is kept, not the body) gets a copy of its
+    facts; equal answers arriving at once wait for the first analysis. A page that varies (a token,
+    a date) is analysed as before. A failed analysis (the deadline) is not kept: the next equal
+    answer tries again.
+    """
+
+    def __init__(self, annotate: Annotate | None = None) -> None:
+        self.annotate = annotate
+        self._facts: dict[tuple[bytes, str | None, str], dict[str, Any]] = {}
+        self._busy: dict[tuple[bytes, str | None, str], asyncio.Lock] = {}
+
+    async def analyse(self, body: bytes, content_type: str | None, url: str, deadline: float) -> dict[str, Any]:
+        key = (hashlib.sha256(body).digest(), content_type, url)
+        async with self._busy.setdefault(key, asyncio.Lock()):
+            if key not in self._facts:
+                self._facts[key] = await asyncio.to_thread(self._analyse, body, content_type, url, deadline)
+        return dict(self._facts[key])
+
+    def _analyse(self, body: bytes, content_type: str | None, url: str, deadline: float) -> dict[str, Any]:
+        # One thread hop for the three steps: without subresources nothing is fetched between them.
+        decoded, parsed = read_html(body, content_type, deadline)
+        facts = analyse_parsed(decoded, parsed, url, deadline, {})
+        if self.annotate is not None:
+            self.annotate(decoded, facts)
+        return facts
+
+
 async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
                      limits: CrawlLimits, subresources: Subresources | None = None, *,
-                     headers: Mapping[str, str] | None = None, annotate: Annotate | None = None) -> dict[str, Any]:
+                     headers: Mapping[str, str] | None = None, same_bodies: SameBodies | None = None) -> dict[str, Any]:
     """One page with its redirect chain; never raises for anything the server does.
 
     With `subresources`, the page's same-site stylesheets (for hiding) and scripts (for signatures)
     are read too, through that crawl-wide cache. `headers` go with every hop (the cloaking check's
-    crawler and search-visitor identities); `annotate(decoded, facts)` adds to an HTML page's facts.
+    crawler and search-visitor identities). With `same_bodies` (and no `subresources`) an HTML page
+    is analysed by it: once per distinct answer, its `annotate(decoded, facts)` adding to the facts.
     """
     page: dict[str, Any] = {"url": url, "depth": depth, "final_url": None, "status": None, "redirect_chain": [],
                             "cookies": [], "headers": {}, "content_type": None, "bytes": 0, "truncated": False,
@@ -281,15 +317,17 @@ async def fetch_page(client: httpx.AsyncClient, url: str, depth: int, host: str,
         try:
             # The body is already cut at max_body; the analysis stops between its steps at the deadline,
             # even in a worker thread the crawl has stopped waiting for.
-            decoded, parsed = await asyncio.to_thread(read_html, body, page["content_type"], limits.deadline)
-            sheets = {} if subresources is None else await subresources.get(
-                "stylesheet", page_stylesheets(parsed, page["final_url"]))
-            page["html"] = await asyncio.to_thread(analyse_parsed, decoded, parsed, page["final_url"],
-                                                   limits.deadline, sheets)
-            if subresources is not None:
-                await _read_site_scripts(page["html"], subresources)
-            if annotate is not None:
-                await asyncio.to_thread(annotate, decoded, page["html"])
+            if same_bodies is not None and subresources is None:
+                page["html"] = await same_bodies.analyse(body, page["content_type"], page["final_url"],
+                                                         limits.deadline)
+            else:
+                decoded, parsed = await asyncio.to_thread(read_html, body, page["content_type"], limits.deadline)
+                sheets = {} if subresources is None else await subresources.get(
+                    "stylesheet", page_stylesheets(parsed, page["final_url"]))
+                page["html"] = await asyncio.to_thread(analyse_parsed, decoded, parsed, page["final_url"],
+                                                       limits.deadline, sheets)
+                if subresources is not None:
+                    await _read_site_scripts(page["html"], subresources)
         except TimeoutError:
             page["error"] = "crawl deadline reached before the page was analysed"
             return page
