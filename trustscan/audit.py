@@ -29,7 +29,7 @@ from trustscan.core.wordings import Wording
 from trustscan.judge.engine import evaluate, roll_up
 from trustscan.judge.facts import check_rule_facts
 from trustscan.judge.ruleset import Ruleset, load_ruleset
-from trustscan.net.resolve import Resolver, non_public_reason
+from trustscan.net.resolve import AnswerCache, Resolver, non_public_reason
 from trustscan.owner.declaration import Declaration
 from trustscan.report.document import AuditOutcome
 
@@ -57,11 +57,13 @@ async def run_audit(
     ruleset: Ruleset | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
     declaration: Declaration | None = None,
+    dns_cache: AnswerCache | None = None,
 ) -> AuditOutcome:
     """Audit one site. Raises AddressPolicyError before any connection if the address is refused.
 
     `declaration` (the owner's, already validated) enters the evidence as the `declaration`
-    pseudo-probe: it does no I/O, and without one criterion a can only be `manual`.
+    pseudo-probe: it does no I/O, and without one criterion a can only be `manual`. `dns_cache`:
+    DNS answers shared with the other audits of a bulk run (trustscan.net.resolve.AnswerCache).
     """
     ruleset = ruleset or load_checked_ruleset()
     if settings.criteria is not None:
@@ -69,7 +71,7 @@ async def run_audit(
     probes = probes_for(probe for rule in ruleset.rules for probe in rule.probes)
     started = datetime.now(UTC)
     deadline = Deadline.after(settings.timeout)
-    resolver = Resolver(settings.nameserver, timeout=deadline.bound(settings.probe_timeout))
+    resolver = Resolver(settings.nameserver, timeout=deadline.bound(settings.probe_timeout), cache=dns_cache)
     dns_attempt = await resolve_target(target, resolver, deadline)
     addresses: tuple[str, ...] = tuple(dns_attempt.data["addresses"]) if dns_attempt.data else ()
     evidence: dict[str, Attempt] = {dns_attempt.probe: dns_attempt}

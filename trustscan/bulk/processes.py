@@ -43,6 +43,7 @@ from trustscan.bulk.scheduler import BulkJob, audit_one, error_row
 from trustscan.bulk.store import SiteRow
 from trustscan.core.settings import AuditSettings
 from trustscan.core.wordings import Wording
+from trustscan.net.resolve import AnswerCache
 
 MAX_DELIVERIES = 3  # starts of one site's audit (each in a live child) before it is recorded as an error
 READY_TIMEOUT = 120.0  # seconds a new child may take to import the scanner and load the rules
@@ -296,9 +297,11 @@ def child_main(loaded: Callable[[], None] = lambda: None) -> NoReturn:
     ruleset, catalog = load_checked_ruleset(), load_catalog(language)
     loaded()
     deadline = settings.timeout + deadline_margin
+    dns_cache = AnswerCache()  # this process's audits share their DNS answers (parent zones)
 
     async def audit(job: BulkJob) -> SiteRow:
-        return await audit_one(job, settings, ruleset=ruleset, catalog=catalog, deadline=deadline)
+        return await audit_one(job, settings, ruleset=ruleset, catalog=catalog, deadline=deadline,
+                               dns_cache=dns_cache)
 
     serve(jobs, rows, audit)
 

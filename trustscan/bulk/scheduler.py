@@ -14,6 +14,7 @@ a Wording (`bulk.error.*`), so every output says it in the language it is asked 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -30,7 +31,7 @@ from trustscan.core.timestamps import now_rfc3339
 from trustscan.core.wordings import Wording
 from trustscan.judge.ruleset import Ruleset
 from trustscan.net.failures import other
-from trustscan.net.resolve import Resolver
+from trustscan.net.resolve import AnswerCache, Resolver
 from trustscan.report.document import build_report
 
 
@@ -74,7 +75,10 @@ async def scan_all(
     it holds its slots (trustscan.bulk.processes: in a worker process); by default `audit_one` runs it here.
     """
     stop = stop or asyncio.Event()
-    resolver = Resolver(settings.nameserver, timeout=min(settings.probe_timeout, settings.timeout))
+    # One DNS cache for the run: the audits here find the address this lookup found, and share the
+    # answers about their parent zones (in worker processes, each process keeps its own).
+    dns_cache = AnswerCache()
+    resolver = Resolver(settings.nameserver, timeout=min(settings.probe_timeout, settings.timeout), cache=dns_cache)
     global_slots = asyncio.Semaphore(limits.concurrency)
     # Address lookups run ahead of audits, bounded too: a portfolio of 10,000 names must not become
     # 20,000 simultaneous DNS queries.
@@ -90,7 +94,7 @@ async def scan_all(
                 row = await run_site(job, address)
             else:
                 row = await audit_one(job, settings, ruleset=ruleset, catalog=catalog, audit=audit,
-                                      deadline=settings.timeout + limits.deadline_margin)
+                                      deadline=settings.timeout + limits.deadline_margin, dns_cache=dns_cache)
         on_result(row)
 
     tasks = [asyncio.create_task(one(job)) for job in jobs]
@@ -119,12 +123,16 @@ async def audit_one(
     catalog: Catalog,
     audit: Callable[..., Any] | None = None,
     deadline: float | None = None,
+    dns_cache: AnswerCache | None = None,
 ) -> SiteRow:
-    """Audit one site under its deadline and turn whatever happened into one SiteRow."""
+    """Audit one site under its deadline and turn whatever happened into one SiteRow.
+
+    `dns_cache` goes to run_audit (the default `audit`): DNS answers shared by the run's audits.
+    """
     if audit is None:
         from trustscan.audit import run_audit  # the scanner (sslyze, nassl) only when scanning
 
-        audit = run_audit
+        audit = functools.partial(run_audit, dns_cache=dns_cache)
     clock = time.monotonic()
     deadline = settings.timeout + BulkLimits.deadline_margin if deadline is None else deadline
     try:

@@ -226,7 +226,8 @@ async def _fetch(client: httpx.AsyncClient, url: str, semaphore: asyncio.Semapho
     """GET with a capped body and a whole-request time limit (a slow-drip body cannot hold the probe)."""
     async with semaphore:
         try:
-            return await asyncio.wait_for(_get(client, url), timeout)
+            async with asyncio.timeout(timeout):  # no task per request, as asyncio.wait_for would make
+                return await _get(client, url)
         except TimeoutError:
             slow = Wording("error.slow_answer", {"seconds": f"{timeout:.0f}"})
             return Fetched(None, error=slow.english(), wording=slow)
