@@ -273,6 +273,19 @@ def test_load_trust_anchors(tmp_path: Path, pki):
     assert info["chain_complete"] is True
 
 
+def test_anchors_sharing_a_subject_are_all_tried(pki, tmp_path: Path):
+    root, inter, leaf = pki
+    # A re-keyed root under the same name first in the bundle: the index by subject keeps both.
+    rekeyed = make_cert("Test Root", ca=True)[0]
+    bundle = tmp_path / "bundle.pem"
+    bundle.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM)
+                                for c in (make_cert("Other Root", ca=True)[0], rekeyed, root[0])))
+    anchors = load_trust_anchors([bundle])
+    assert len(anchors.by_subject[rekeyed.subject.public_bytes()]) == 2
+    assert analyze_certificate_chain([leaf[0], inter[0]], "x", NOW, anchors)["chain_complete"] is True
+    assert analyze_certificate_chain([leaf[0], inter[0]], "x", NOW, [rekeyed])["chain_complete"] is False
+
+
 def test_empty_chain_rejected():
     with pytest.raises(ValueError):
         analyze_certificate_chain([], "example.test", NOW)
