@@ -49,7 +49,7 @@ class Condition:
     predicate: str | None = None
     facts: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property  # asked for every rule of every audit; a frozen condition's never changes
     def reads(self) -> tuple[str, ...]:
         return self.facts + tuple(c.fact for c in self.clauses)
 
@@ -81,7 +81,7 @@ class Rule:
         """The verdict of a violation: `fail` for a core rule, `warn` for advice."""
         return VerdictStatus.FAIL if self.core else VerdictStatus.WARN
 
-    @property
+    @functools.cached_property  # asked for every rule of every audit; a frozen rule's never changes
     def probes(self) -> tuple[str, ...]:
         """The probes whose attempts this rule depends on, in first-read order."""
         reads = self.check.reads + (self.when.reads if self.when else ())
