@@ -144,6 +144,66 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
             network_backend=backend,
         )
 
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """httpx's request, run so that a cancellation never lands in httpcore's HTTP/2 set-up.
+
+        httpcore (1.0.9) opens an HTTP/2 connection by acquiring 99 permits of its stream
+        semaphore one at a time, each acquisition a yield to the event loop, after the connection
+        preface is sent and before the first request's headers are. A cancellation landing there
+        (a hop timeout, a probe cancelled at the deadline) leaves the semaphore with permits it
+        never took; the server's SETTINGS then release them again and raise "semaphore released
+        too many times" in whichever request reads them. So the request runs in its own task:
+        a cancellation of the caller waits until that set-up has ended, then cancels the request.
+        The set-up does no network I/O (permits are taken from a fresh semaphore under httpcore's
+        init lock), so the wait is a few event-loop turns whatever the site does: deadlines hold.
+        """
+        setup = _Http2Setup(request.extensions.get("trace"))
+        request.extensions["trace"] = setup.trace
+        task = asyncio.create_task(super().handle_async_request(request))
+        task.add_done_callback(setup.task_done)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await setup.cancel_after(task)
+            raise
+
+
+class _Http2Setup:
+    """Follows one request through httpcore's trace events: is it inside the HTTP/2 set-up?"""
+
+    OPENS = "http2.send_connection_init.complete"  # the preface is sent; the semaphore loop follows
+
+    def __init__(self, trace: Callable[[str, dict[str, Any]], Awaitable[None]] | None) -> None:
+        self._trace = trace  # a caller's own trace extension, still called
+        self.ended = asyncio.Event()
+        self.ended.set()
+
+    async def trace(self, name: str, info: dict[str, Any]) -> None:
+        # No await before the flag changes: the event is exact to the step httpcore is at.
+        if name == self.OPENS:
+            self.ended.clear()
+        else:
+            self.ended.set()  # the next event (the first request's headers, or a failure) ends it
+        if self._trace is not None:
+            await self._trace(name, info)
+
+    def task_done(self, task: asyncio.Task[httpx.Response]) -> None:
+        self.ended.set()
+        if not task.cancelled():
+            task.exception()  # retrieved: a request its caller stopped waiting for fails quietly
+
+    async def cancel_after(self, task: asyncio.Task[httpx.Response]) -> None:
+        """Cancel the request once it is outside the set-up; close a response nobody will read."""
+        while not self.ended.is_set():
+            try:
+                await self.ended.wait()
+            except asyncio.CancelledError:
+                continue  # cancelled again: the caller's CancelledError is raised all the same
+        task.cancel()
+        await asyncio.wait([task])
+        if not task.cancelled() and task.exception() is None:
+            await task.result().aclose()  # it had completed before the cancellation reached it
+
 
 class SetCookieJar(httpx.Cookies):
     """httpx's cookie jar, reading only the answers that set cookies.
