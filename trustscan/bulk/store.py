@@ -185,12 +185,18 @@ class ResultStore:
         """Version 1 -> 2 in one transaction, the version read again inside it (another process may have done it).
 
         Runs under the schema lock; a database of a newer version is left alone (and refused by the caller).
+        A current database is only read: no write transaction (SQLite's writer lock) on every open.
         """
+        if self._version() != "1":
+            return
         with self._db.transaction():
-            version = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            if version is not None and version[0] == "1":
+            if self._version() == "1":
                 self._db.execute("ALTER TABLE results ADD COLUMN error_wording TEXT")
                 self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,))
+
+    def _version(self) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return None if row is None else str(row[0])
 
     @property
     def store_id(self) -> str:
