@@ -157,6 +157,13 @@ def test_a_real_refusal_deadline_and_bug_become_worded_rows(monkeypatch: pytest.
     assert bug.error == "internal error: RuntimeError: probe bug"  # one line, as observed
     assert load_catalog("vi").say(bug.error_wording) == "lỗi nội bộ: RuntimeError: probe bug"  # type: ignore[arg-type]
 
+    async def unreportable(*args: Any, **kwargs: Any) -> Any:
+        return object()  # an outcome the report builder cannot read: its bug is this site's error too
+
+    odd = asyncio.run(audit_one(job, AuditSettings(), ruleset=load_ruleset(), catalog=load_catalog("en"),
+                                audit=unreportable))
+    assert odd.overall == "error" and odd.error is not None and odd.error.startswith("internal error: AttributeError")
+
 
 # --- the outputs ---------------------------------------------------------------------------------------------
 

@@ -44,6 +44,8 @@ async def audit(job):
     note("start", job.site)
     if job.site.startswith("crash"):
         os._exit(1)  # as a crash in a C library would end the process
+    if job.site.startswith("bug"):
+        raise RuntimeError("a bug outside the audit's own guard")
     try:
         await asyncio.sleep({delay})
     except asyncio.CancelledError:
@@ -153,6 +155,18 @@ def test_a_killed_child_loses_nothing_and_a_site_that_kills_every_child_ends_as_
         assert row.error == "fake audit" or (row.error.startswith("abandoned") and starts[site] == MAX_DELIVERIES)
     assert any(count > 1 and by_site[site].error == "fake audit" for site, count in starts.items())
     assert len({pid for *_, pid in seen}) >= 2 + MAX_DELIVERIES - 1
+
+
+def test_an_audit_that_raises_in_a_child_is_that_sites_error_and_the_run_ends(tmp_path: Path) -> None:
+    command, _ = fake_child(tmp_path)
+    jobs = [*jobs_on(["127.0.0.2"], 2), BulkJob("bug.example", parse_target("127.0.0.2:998"))]
+    pool = ProcessPool(2, AuditSettings(), "en", 5.0, command=command)
+    finished, rows = asyncio.run(asyncio.wait_for(run_pool(pool, jobs, BulkLimits(concurrency=3, per_ip=3)), 60))
+
+    assert finished and sorted(row.site for row in rows) == sorted(job.site for job in jobs)
+    bug = next(row for row in rows if row.site == "bug.example")
+    assert bug.overall == "error" and bug.error_wording is not None and bug.error_wording.id == "bulk.error.internal"
+    assert "RuntimeError" in str(bug.error) and "a bug outside the audit's own guard" in str(bug.error)
 
 
 def test_a_child_that_cannot_start_stops_the_run(tmp_path: Path) -> None:

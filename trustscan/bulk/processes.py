@@ -34,12 +34,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, NoReturn
 
-from trustscan.bulk.scheduler import BulkJob, audit_one, error_row
+from trustscan.bulk.scheduler import BulkJob, audit_one, error_row, internal_error_row
 from trustscan.bulk.store import SiteRow
 from trustscan.core.settings import AuditSettings
 from trustscan.core.wordings import Wording
@@ -336,7 +337,11 @@ async def _serve(jobs: Connection, rows: Connection, audit: Callable[[BulkJob], 
     audits: set[asyncio.Task[None]] = set()
 
     async def one(job: BulkJob) -> None:
-        row = await audit(job)
+        clock = time.monotonic()
+        try:
+            row = await audit(job)
+        except Exception as exc:  # noqa: BLE001 - without a row the parent would wait for this site forever
+            row = internal_error_row(job.site, exc, clock)
         # The audit closed its connections, but asyncio closes a socket one loop turn after close() is
         # called (and judging and the report follow without a turn). In one process those turns come
         # before the next site's audit starts; here the row frees the address slot for another process at

@@ -137,14 +137,13 @@ async def audit_one(
     deadline = settings.timeout + BulkLimits.deadline_margin if deadline is None else deadline
     try:
         outcome = await asyncio.wait_for(audit(job.target, settings, ruleset=ruleset), deadline)
+        report = build_report(outcome, ruleset, catalog)  # a bug here too is this site's error, not the run's end
     except AddressPolicyError as exc:
         return error_row(job.site, Wording("bulk.error.address_refused", {"cause": exc.wording}), clock)
     except TimeoutError:
         return error_row(job.site, Wording("bulk.error.site_deadline", {"seconds": f"{deadline:g}"}), clock)
     except Exception as exc:  # noqa: BLE001 - one broken site must not end the run; recorded honestly
-        # Its kind and message are not translatable: quoted as observed (one line, bounded) in a worded frame.
-        return error_row(job.site, Wording("bulk.error.internal", dict(other(exc).values)), clock)
-    report = build_report(outcome, ruleset, catalog)
+        return internal_error_row(job.site, exc, clock)
     overall = report["overall"] if report["overall"] in ("pass", "fail") else "error"
     return SiteRow(
         site=job.site,
@@ -155,6 +154,12 @@ async def audit_one(
         duration=time.monotonic() - clock,
         finished_at=now_rfc3339(),
     )
+
+
+def internal_error_row(site: str, exc: Exception, clock: float | None = None) -> SiteRow:
+    """The row of a site whose audit hit a bug: its kind and message are not translatable, so they are
+    quoted as observed (one line, bounded) in a worded frame."""
+    return error_row(site, Wording("bulk.error.internal", dict(other(exc).values)), clock)
 
 
 def error_row(site: str, why: Wording, clock: float | None = None) -> SiteRow:
