@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from tests.support.no_network import forbid_connections
 from trustscan.collect.crawl.crawl import CrawlLimits, fetch_page
 from trustscan.collect.dns.dnsbl import dnsbl_ip_subjects, dnsbl_lookups
+from trustscan.core.catalog import load_catalog
 from trustscan.core.errors import AddressPolicyError, ListFetchError
 from trustscan.core.settings import AuditSettings
 from trustscan.core.target import parse_target
@@ -99,7 +100,9 @@ def test_each_non_public_range_is_refused_with_its_reason(address: str, why: str
     assert not judgement.public and not is_public(address)
     assert why in (judgement.reason or ""), judgement
     refusal = AddressPolicy().refusal(address, "site.test")
-    assert refusal is not None and refusal.startswith(f"refusing to connect to non-public address {address} of")
+    assert refusal is not None
+    assert refusal.english().startswith(f"refusing to connect to non-public address {address} of")
+    assert refusal.values["category"] == judgement.why  # the category, worded in each output's language
     assert AddressPolicy(allow_private=True).refusal(address, "site.test") is None
 
 
@@ -110,7 +113,9 @@ def test_public_addresses_and_forms_carrying_a_public_ipv4_address_are_allowed(a
 
 def test_text_that_is_not_an_address_is_never_public() -> None:
     assert not is_public("site.test") and not is_public("")
-    assert "not an IP address" in (AddressPolicy().refusal("site.test", "x") or "")
+    refusal = AddressPolicy().refusal("site.test", "x")
+    assert refusal is not None and "not an IP address" in refusal.english()
+    assert "đây không phải địa chỉ IP" in load_catalog("vi").say(refusal)
 
 
 @pytest.mark.parametrize(("language", "said"), [

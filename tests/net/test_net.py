@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from trustscan.core.atomicwrite import write_atomically
+from trustscan.core.catalog import load_catalog
 from trustscan.core.errors import InputFileError, InputFileTooLarge
+from trustscan.net.failures import classify
 from trustscan.net.files import read_capped_file, read_input_file
 from trustscan.net.httpclient import FOLLOW, Answer, Follow, follow_redirects, make_client
 from trustscan.net.resolve import AddressPolicy
@@ -43,7 +45,11 @@ def test_every_hop_is_checked_against_the_address_policy() -> None:
     seen, outcome = _follow("https://site.test/", AddressPolicy({"site.test": "93.184.215.14"}))
     assert seen == ["https://site.test/", "https://site.test/a"]
     assert isinstance(outcome, httpx.ConnectError)
-    assert str(outcome) == "refusing to connect to non-public address 10.0.0.1 of 10.0.0.1"
+    assert str(outcome) == "refusing to connect to non-public address 10.0.0.1 of 10.0.0.1 (private-use (RFC 1918))"
+    # The refusal keeps its Wording, so every output says it, and the address's category, in its language.
+    said = load_catalog("vi").say(classify(outcome))
+    assert said == ("từ chối kết nối tới địa chỉ không công khai 10.0.0.1 của 10.0.0.1 "
+                    "(dải địa chỉ riêng (RFC 1918))"), said
     seen, outcome = _follow("https://site.test/", AddressPolicy(allow_private=True))
     assert seen[-1] == "http://10.0.0.1/inside" and outcome == 200
 

@@ -22,7 +22,7 @@ import httpx
 
 from trustscan import __version__
 from trustscan.core.errors import ProbeError
-from trustscan.net.resolve import AddressPolicy, Resolver
+from trustscan.net.resolve import AddressPolicy, Resolver, refused_connection
 
 USER_AGENT = f"trustscan/{__version__} (+network trust self-assessment)"
 
@@ -51,7 +51,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
                 raise httpcore.ConnectError(str(exc)) from None
         refusal = self.policy.refusal(ip, host)
         if refusal is not None:
-            raise httpcore.ConnectError(refusal)
+            raise refused_connection(refusal, httpcore.ConnectError)
         stream = await self._inner.connect_tcp(ip, port, timeout, local_address, socket_options)
         return _ClosingStream(stream)
 
@@ -432,7 +432,7 @@ async def follow_redirects(
     while True:
         refusal = None if policy is None else policy.url_refusal(current)
         if refusal is not None:
-            raise httpx.ConnectError(refusal)
+            raise refused_connection(refusal, httpx.ConnectError)
         seconds = None if hop_timeout is None else hop_timeout()
         if seconds is not None and seconds <= 0:
             raise TimeoutError

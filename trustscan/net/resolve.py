@@ -44,6 +44,14 @@ def non_public_reason(address: str) -> Wording | None:
         return Wording("address.not_an_address")
 
 
+def refused_connection(why: Wording, error: type[Exception]) -> Exception:
+    """*error* (httpcore's or httpx's ConnectError) with the refusal's English sentence, carrying its Wording
+    for `classify`, so every output says the refusal and the address's category in its own language."""
+    exc = error(why.english())
+    exc.wording = why  # type: ignore[attr-defined]
+    return exc
+
+
 @dataclass(frozen=True)
 class AddressPolicy:
     """Where a connection may go: public addresses only, unless the user allowed private ones.
@@ -67,20 +75,19 @@ class AddressPolicy:
         except ValueError:
             return None
 
-    def refusal(self, address: str, host: str) -> str | None:
-        """Why a connection to `address` (for `host`) is refused; None when it is allowed."""
+    def refusal(self, address: str, host: str) -> Wording | None:
+        """Why a connection to `address` (for `host`) is refused, with the address's category; None when allowed."""
         if self.allow_private:
             return None
         try:
             judgement = judge_address(address)
         except ValueError:
-            return f"refusing to connect to {address!r} of {host}: not an IP address"
+            return Wording("error.cause.address_not_ip", {"address": address, "host": host})
         if judgement.public:
             return None
-        carried = f" ({judgement.reason})" if judgement.embedded is not None else ""
-        return f"refusing to connect to non-public address {address} of {host}{carried}"
+        return Wording("error.cause.address_refused", {"address": address, "host": host, "category": judgement.why})
 
-    def url_refusal(self, url: str) -> str | None:
+    def url_refusal(self, url: str) -> Wording | None:
         """The refusal for a URL whose host is pinned or an IP literal; None otherwise.
 
         Any other name is resolved once, at connect time, by the pinned backend under this same
