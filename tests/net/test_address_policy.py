@@ -214,6 +214,9 @@ def test_a_crawled_page_on_a_refused_address_is_an_error_without_traffic(monkeyp
 
     page = asyncio.run(run())
     assert "refusing to connect to non-public address" in page["error"] and page["html"] is None
+    # Through httpcore and httpx the refusal keeps its Wording, with the category of the address it carries.
+    assert page["error_wording"]["id"] == "error.cause.address_refused", page["error_wording"]
+    assert page["error_wording"]["values"]["category"]["id"] == "address.embedded"
     literal = asyncio.run(_crawl_literal(address))
     assert "refusing to connect to non-public address" in literal["error"]
     assert attempts == []

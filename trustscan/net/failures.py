@@ -5,9 +5,10 @@ ssl's, httpx's and httpcore's) into sentences every output can word in its own l
 refused", "timed out", "the name does not exist (NXDOMAIN)", "the certificate has expired". The
 reason is read from the exception's type and errno, walking the chain of causes that httpx wraps
 around the socket's error; text is read only where a library gives nothing else (an errno that
-httpcore left in its message, httpx's "server disconnected") and for the refusal of a non-public
-address, which is this package's own sentence. An exception it does not know is told
-as its kind and its message, quoted as observed ("OSError: [Errno 24] Too many open files").
+httpcore left in its message, httpx's "server disconnected"). The refusal of a non-public address
+is raised with its Wording already (`net.resolve.refused_connection`). An exception it does not
+know is told as its kind and its message, quoted as observed ("OSError: [Errno 24] Too many open
+files").
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ __all__ = ["classify", "error_fields", "other", "recorded_cause", "reported"]
 
 _MAX_DETAIL = 200
 _ERRNO = re.compile(r"\[Errno (\d+)\]")
-_REFUSAL = re.compile(r"refusing to connect to non-public address (?P<address>\S+) of (?P<host>\S+)")
 _BY_ERRNO = {
     errno.ECONNREFUSED: "error.cause.refused",
     errno.ECONNRESET: "error.cause.reset",
@@ -118,10 +118,6 @@ def _known(exc: BaseException) -> Wording | None:
         return Wording("error.cause.too_many_redirects")
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
         return Wording("error.cause.invalid_url")
-    if isinstance(exc, httpx.ConnectError | httpcore.ConnectError):
-        refusal = _REFUSAL.search(str(exc))
-        if refusal:
-            return Wording("error.cause.address_refused", refusal.groupdict())
     if isinstance(exc, ssl.SSLCertVerificationError):
         message_id = _CERTIFICATE.get(exc.verify_code)
         if message_id is not None:
