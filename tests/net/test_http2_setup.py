@@ -26,7 +26,8 @@ import httpcore
 import httpx
 import pytest
 
-from trustscan.net.httpclient import PinnedTransport, _body_length, make_client
+from trustscan.net.http2guard import body_length
+from trustscan.net.httpclient import PinnedTransport, make_client
 
 
 class _AlpnH2:
@@ -291,4 +292,4 @@ def test_the_announced_body_length_of_an_abandoned_response(method: bytes, statu
                                                              headers: list[tuple[bytes, bytes]],
                                                              length: int | None) -> None:
     request = httpcore.Request(method, "https://h2.test/")
-    assert _body_length(request, httpcore.Response(status, headers=headers)) == length
+    assert body_length(request, httpcore.Response(status, headers=headers)) == length
