@@ -223,9 +223,10 @@ class ProcessPool:
         before taking anything (and yet starts again) from looping forever.
         """
         starts = 0
+        key = address or ""  # sites without a known address are counted together, never given an owner
         for _ in range(MAX_DELIVERIES * 4):
             child = await self._child_for(address)
-            self._holding[address or ""] += 1
+            self._holding[key] += 1
             try:
                 return await child.audit(job)
             except ChildLost as lost:
@@ -233,10 +234,10 @@ class ProcessPool:
                 if starts >= MAX_DELIVERIES:
                     break
             finally:
-                self._holding[address or ""] -= 1
-                if not self._holding[address or ""]:
-                    del self._holding[address or ""]
-                    self._owner.pop(address or "", None)
+                self._holding[key] -= 1
+                if not self._holding[key]:
+                    del self._holding[key]
+                    self._owner.pop(key, None)
         return error_row(job.site, Wording("bulk.error.abandoned_process", {"times": MAX_DELIVERIES}))
 
     async def _child_for(self, address: str | None) -> _Child:
