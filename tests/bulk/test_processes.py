@@ -37,8 +37,8 @@ def note(event, site):
     with open(LOG, "a", encoding="utf-8") as log:
         log.write(f"{{time.monotonic()}} {{event}} {{site}} {{os.getpid()}}\\n")
 
-jobs, rows, setup = child_connections()
-assert setup[0] == "setup"
+jobs, rows = child_connections()
+assert jobs.recv()[0] == "setup"
 
 async def audit(job):
     note("start", job.site)
@@ -81,7 +81,7 @@ def jobs_on(addresses: list[str], per_address: int) -> list[BulkJob]:
 async def run_pool(pool: ProcessPool, jobs: list[BulkJob], limits: BulkLimits,
                    stop: asyncio.Event | None = None) -> tuple[bool, list[SiteRow]]:
     rows: list[SiteRow] = []
-    await pool.start()
+    await pool.start(AuditSettings(), "en", 5.0)
     try:
         finished = await scan_all(jobs, AuditSettings(), limits, ruleset=load_ruleset(), catalog=load_catalog("en"),
                                   on_result=rows.append, stop=stop, run_site=pool.audit)
@@ -105,7 +105,7 @@ def test_automatic_choice_is_one_per_core_and_never_more_than_the_work(monkeypat
 def test_limits_hold_across_processes_one_address_in_one_process_and_every_site_gets_one_row(tmp_path: Path) -> None:
     command, log = fake_child(tmp_path)
     jobs = jobs_on(["127.0.0.2", "127.0.0.3", "127.0.0.4"], 8)
-    pool = ProcessPool(3, AuditSettings(), "en", 5.0, command=command)
+    pool = ProcessPool(3, command=command)
     finished, rows = asyncio.run(run_pool(pool, jobs, BulkLimits(concurrency=5, per_ip=2)))
 
     assert finished and sorted(row.site for row in rows) == sorted(job.site for job in jobs)
@@ -137,7 +137,7 @@ def test_a_killed_child_loses_nothing_and_a_site_that_kills_every_child_ends_as_
     command, log = fake_child(tmp_path, delay=0.3)
     # On the sites' address, so it is audited in the same process as they are (and takes them down).
     jobs = [*jobs_on(["127.0.0.2"], 6), BulkJob("crash.example", parse_target("127.0.0.2:999"))]
-    pool = ProcessPool(2, AuditSettings(), "en", 5.0, command=command)
+    pool = ProcessPool(2, command=command)
     finished, rows = asyncio.run(run_pool(pool, jobs, BulkLimits(concurrency=7, per_ip=7)))
 
     assert finished and sorted(row.site for row in rows) == sorted(job.site for job in jobs)  # each once
@@ -160,7 +160,7 @@ def test_a_killed_child_loses_nothing_and_a_site_that_kills_every_child_ends_as_
 def test_an_audit_that_raises_in_a_child_is_that_sites_error_and_the_run_ends(tmp_path: Path) -> None:
     command, _ = fake_child(tmp_path)
     jobs = [*jobs_on(["127.0.0.2"], 2), BulkJob("bug.example", parse_target("127.0.0.2:998"))]
-    pool = ProcessPool(2, AuditSettings(), "en", 5.0, command=command)
+    pool = ProcessPool(2, command=command)
     finished, rows = asyncio.run(asyncio.wait_for(run_pool(pool, jobs, BulkLimits(concurrency=3, per_ip=3)), 60))
 
     assert finished and sorted(row.site for row in rows) == sorted(job.site for job in jobs)
@@ -170,11 +170,11 @@ def test_an_audit_that_raises_in_a_child_is_that_sites_error_and_the_run_ends(tm
 
 
 def test_a_child_that_cannot_start_stops_the_run(tmp_path: Path) -> None:
-    pool = ProcessPool(2, AuditSettings(), "en", 5.0, command=[sys.executable, "-c", "import sys; sys.exit(4)"])
+    pool = ProcessPool(2, command=[sys.executable, "-c", "import sys; sys.exit(4)"])
 
     async def start() -> None:
         try:
-            await pool.start()
+            await pool.start(AuditSettings(), "en", 5.0)
         finally:
             await pool.close()
 
@@ -184,7 +184,7 @@ def test_a_child_that_cannot_start_stops_the_run(tmp_path: Path) -> None:
 
 def test_stop_cancels_the_childrens_audits_and_ends_them(tmp_path: Path) -> None:
     command, log = fake_child(tmp_path, delay=60)
-    pool = ProcessPool(2, AuditSettings(), "en", 5.0, command=command)
+    pool = ProcessPool(2, command=command)
 
     async def stopped_run() -> tuple[bool, list[SiteRow]]:
         stop = asyncio.Event()
@@ -197,3 +197,17 @@ def test_stop_cancels_the_childrens_audits_and_ends_them(tmp_path: Path) -> None
     assert time.monotonic() - clock < processes.CLOSE_TIMEOUT  # the children ended on their own, not killed
     cancelled = [site for _, event, site, _ in events(log) if event == "cancelled"]
     assert sorted(cancelled) == sorted(job.site for job in jobs_on(["127.0.0.2"], 4))
+
+
+def test_children_spawned_for_a_run_that_never_begins_end_quietly(capfd: pytest.CaptureFixture[str]) -> None:
+    # `bulk` starts its workers before it has planned the run; a run refused after that (or stopped
+    # before its setup was sent) must leave no process behind and print nothing.
+    pool = ProcessPool(2)  # the real worker entry point: it loads the scanner, then waits for the setup
+    pool.spawn()
+    children = list(pool._children)
+    clock = time.monotonic()
+    pool.close_now()
+    assert [child.process.returncode for child in children] == [0, 0]  # ended on their own, not killed
+    assert time.monotonic() - clock < processes.CLOSE_TIMEOUT
+    assert capfd.readouterr().err == ""
+    pool.close_now()  # closing again ends nothing twice

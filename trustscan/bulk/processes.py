@@ -16,6 +16,8 @@ Children are `python -c` processes of the same interpreter and import path (entr
 trustscan.cli.processworker, which starts as the console script does), speaking pickled
 messages (multiprocessing.connection framing) over their stdin and stdout: the parent sends the
 run's settings once, then one BulkJob per site; the child answers "ready", then one SiteRow per site.
+The parent starts its children first thing (`spawn`), so they import the scanner and read the shipped
+data (trustscan.collect.warm) while it loads and plans the run; the settings follow (`start`).
 A child ignores SIGINT and SIGTERM (a terminal's Ctrl-C reaches the whole process group; the parent
 turns it into the run's clean stop) and ends when its stdin closes: because the parent closed it
 (run finished or stopped) or because the parent died (a killed bulk leaves no orphan auditing on).
@@ -50,7 +52,7 @@ MAX_DELIVERIES = 3  # starts of one site's audit (each in a live child) before i
 READY_TIMEOUT = 120.0  # seconds a new child may take to import the scanner and load the rules
 CLOSE_TIMEOUT = 10.0  # seconds children get to end after their stdin closed, before they are killed
 SETTLE_TURNS = 3  # event-loop turns a child lets pass after an audit, so its closed sockets are closed
-SITES_PER_PROCESS = 20  # the automatic choice starts no process for fewer sites than this: each costs ~0.5 s CPU
+SITES_PER_PROCESS = 20  # the automatic choice starts no process for fewer sites than this: each costs ~0.3 s CPU
 
 _CHILD_CODE = ("import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
                "from trustscan.cli.processworker import main; main()")
@@ -87,7 +89,8 @@ def choose_processes(asked: int | None, sites: int, concurrency: int) -> int:
 class _Child:
     """One worker process, seen from the parent's event loop."""
 
-    def __init__(self, command: Sequence[str], setup: tuple[Any, ...]) -> None:
+    def __init__(self, command: Sequence[str]) -> None:
+        """Start the process; it loads the scanner, then waits for `attach`'s setup (no event loop needed yet)."""
         jobs_read, jobs_write = os.pipe()
         rows_read, rows_write = os.pipe()
         try:
@@ -99,12 +102,16 @@ class _Child:
             os.close(rows_write)
         self._jobs = Connection(jobs_write, readable=False)
         self._rows = Connection(rows_read, writable=False)
-        self._loop = asyncio.get_running_loop()
-        self._ready: asyncio.Future[None] = self._loop.create_future()
         self._pending: dict[str, asyncio.Future[SiteRow]] = {}
         self._started: set[str] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.lost = False
-        self._loop.add_reader(rows_read, self._readable)
+
+    def attach(self, setup: tuple[Any, ...]) -> None:
+        """Watch the process from the running event loop and send it the run's setup."""
+        self._loop = asyncio.get_running_loop()
+        self._ready: asyncio.Future[None] = self._loop.create_future()
+        self._loop.add_reader(self._rows.fileno(), self._readable)
         self._send(("setup", *setup))
 
     @property
@@ -123,7 +130,7 @@ class _Child:
         """The site's row from this child; ChildLost when the child ends first."""
         if self.lost:
             raise ChildLost
-        future: asyncio.Future[SiteRow] = self._loop.create_future()
+        future: asyncio.Future[SiteRow] = asyncio.get_running_loop().create_future()
         self._pending[job.site] = future
         try:
             self._send(job)
@@ -160,6 +167,8 @@ class _Child:
         if self.lost:
             return
         self.lost = True
+        if self._loop is None:  # never attached: nothing watches it, nobody waits for it
+            return
         self._loop.remove_reader(self._rows.fileno())
         if not self._ready.done():
             self._ready.set_exception(ChildLost())
@@ -198,10 +207,9 @@ class _Child:
 class ProcessPool:
     """N worker processes auditing the sites the scheduler starts; `audit` is scan_all's `run_site`."""
 
-    def __init__(self, size: int, settings: AuditSettings, language: str, deadline_margin: float, *,
-                 command: Sequence[str] | None = None) -> None:
+    def __init__(self, size: int, *, command: Sequence[str] | None = None) -> None:
         self._size = size
-        self._setup = (settings, language, deadline_margin)
+        self._setup: tuple[Any, ...] = ()
         self._command = list(command) if command is not None else child_command()
         self._children: list[_Child] = []
         self._ended: list[_Child] = []
@@ -209,9 +217,18 @@ class ProcessPool:
         self._owner: dict[str, _Child] = {}  # server address -> the child auditing its sites now
         self._holding: Counter[str] = Counter()  # server address -> its sites in hand
 
-    async def start(self) -> None:
-        """Start every child and wait until each has loaded the rules (they start in parallel)."""
-        self._children = [_Child(self._command, self._setup) for _ in range(self._size)]
+    def spawn(self) -> None:
+        """Start the processes now, before the run's event loop exists: each loads the scanner (~0.3 s of
+        CPU) while the bulk process is still loading and planning, instead of after it."""
+        if not self._children:
+            self._children = [_Child(self._command) for _ in range(self._size)]
+
+    async def start(self, settings: AuditSettings, language: str, deadline_margin: float) -> None:
+        """Give every child the run's setup and wait until each is ready (started by `spawn` if not yet)."""
+        self.spawn()
+        self._setup = (settings, language, deadline_margin)
+        for child in self._children:
+            child.attach(self._setup)
         await asyncio.gather(*(child.ready(READY_TIMEOUT) for child in self._children))
 
     async def audit(self, job: BulkJob, address: str | None = None) -> SiteRow:
@@ -256,16 +273,14 @@ class ProcessPool:
                 for index, child in enumerate(self._children):
                     if child.lost:
                         self._ended.append(child)
-                        fresh = _Child(self._command, self._setup)
+                        fresh = _Child(self._command)
+                        fresh.attach(self._setup)
                         self._children[index] = fresh
                         await fresh.ready(READY_TIMEOUT)
 
     async def close(self) -> None:
         """End every child: input closed, CLOSE_TIMEOUT seconds to go, then killed; all reaped."""
-        children = [*self._children, *self._ended]
-        for child in children:
-            child.close_input()
-
+        children = self._closing()
 
         def end_all() -> None:
             for child in children:
@@ -273,7 +288,20 @@ class ProcessPool:
 
         await asyncio.to_thread(end_all)
         for child in children:
+            child.release()  # in the loop's thread: it stops the loop watching the child
+
+    def close_now(self) -> None:
+        """`close` outside the event loop (a run refused after `spawn`); blocks while the children end."""
+        for child in self._closing():
+            child.end()
             child.release()
+
+    def _closing(self) -> list[_Child]:
+        children = [*self._children, *self._ended]
+        self._children, self._ended = [], []  # closing twice ends nothing twice
+        for child in children:
+            child.close_input()
+        return children
 
 
 def child_command() -> list[str]:
@@ -291,12 +319,21 @@ def child_main(loaded: Callable[[], None] = lambda: None) -> NoReturn:
     `loaded` is called once the scanner and the rules are loaded, before the first audit (the entry
     point, trustscan.cli.processworker, ends its start-up there as the console script does).
     """
-    jobs, rows, (kind, settings, language, deadline_margin) = child_connections()
-    assert kind == "setup"
+    jobs, rows = child_connections()
     from trustscan.audit import load_checked_ruleset
+    from trustscan.collect.warm import warm_up
     from trustscan.core.catalog import load_catalog
 
-    ruleset, catalog = load_checked_ruleset(), load_catalog(language)
+    # Loaded before the setup is read: the bulk process sends it once it has planned the run, and
+    # until then this process has a core to itself.
+    ruleset = load_checked_ruleset()
+    warm_up()
+    try:
+        kind, settings, language, deadline_margin = jobs.recv()
+    except (EOFError, OSError):  # the run was refused or stopped before it began
+        os._exit(0)
+    assert kind == "setup"
+    catalog = load_catalog(language)
     loaded()
     deadline = settings.timeout + deadline_margin
     dns_cache = AnswerCache()  # this process's audits share their DNS answers (parent zones)
@@ -308,8 +345,8 @@ def child_main(loaded: Callable[[], None] = lambda: None) -> NoReturn:
     serve(jobs, rows, audit)
 
 
-def child_connections() -> tuple[Connection, Connection, Any]:
-    """The child's two connections (jobs in, rows out) and the parent's first message (the run's setup).
+def child_connections() -> tuple[Connection, Connection]:
+    """The child's two connections: jobs in (the first message is the run's setup), rows out.
 
     Signals meant for the run are the parent's to handle; anything else writing to stdout (a library's
     print, C code) is sent to stderr, out of the rows' framing.
@@ -320,7 +357,7 @@ def child_connections() -> tuple[Connection, Connection, Any]:
     rows = Connection(os.dup(1), readable=False)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    return jobs, rows, jobs.recv()
+    return jobs, rows
 
 
 def serve(jobs: Connection, rows: Connection, audit: Callable[[BulkJob], Awaitable[SiteRow]]) -> NoReturn:

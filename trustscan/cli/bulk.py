@@ -48,6 +48,7 @@ from trustscan.render.dashboard import DASHBOARD_FORMATS, render_dashboard
 
 if TYPE_CHECKING:  # the scheduler (dnspython, the scanner) and the progress bar (rich) load only for a run
     from trustscan.bulk.dispatch import Dispatcher
+    from trustscan.bulk.processes import ProcessPool
     from trustscan.bulk.scheduler import BulkJob, BulkLimits
 
 def broker_option(help_text: str, *, required: bool = False) -> Any:
@@ -87,15 +88,33 @@ def bulk(ctx: click.Context, portfolio: Path | None, db_text: str, resume: bool,
          processes: int | None, quiet: bool, broker_text: str | None, insecure_transport: bool, lang: str,
          **scan: Any) -> None:
     """Audit every site of PORTFOLIO (text: one target per line; or CSV) into the --db database."""
-    ruleset = load_rules()
     settings = settings_from_options(scan)
     location = database_location(db_text, insecure_transport)
     dispatcher = connect_broker(ctx, broker_text, insecure_transport)
     # Every input is checked before the lock file or the database is created: a refusal writes nothing.
-    loaded = _check_inputs(ctx, portfolio, location, resume)
-    with exclusive_database(location):
-        _bulk(loaded, portfolio, location, settings, BulkOptions(concurrency, per_ip, processes), quiet, lang,
-              ruleset, dispatcher)
+    loaded, sites = _check_inputs(ctx, portfolio, location, resume)
+    with exclusive_database(location), worker_processes(0 if dispatcher else processes, sites, concurrency) as pool:
+        ruleset = load_rules()  # while the worker processes start
+        _bulk(loaded, portfolio, location, settings, BulkOptions(concurrency, per_ip, pool), quiet, lang, ruleset,
+              dispatcher)
+
+
+@contextlib.contextmanager
+def worker_processes(asked: int | None, sites: int, concurrency: int) -> Iterator[ProcessPool | None]:
+    """The run's worker processes (None: the audits run in this process; `asked` 0: none, a broker's
+    workers audit), started now so that they load the scanner while this process plans the run."""
+    from trustscan.bulk.processes import ProcessPool, choose_processes  # noqa: F811 - at run time
+
+    count = choose_processes(asked, sites, concurrency) if asked != 0 else 1
+    if count == 1:
+        yield None
+        return
+    pool = ProcessPool(count)
+    pool.spawn()
+    try:
+        yield pool
+    finally:
+        pool.close_now()  # the run closed them; this ends them if it never began (a refused run)
 
 
 def broker_endpoint(text: str, insecure_transport: bool) -> Endpoint:
@@ -138,8 +157,9 @@ def database_location(text: str, insecure_transport: bool) -> DatabaseLocation:
 
 
 def _check_inputs(ctx: click.Context, portfolio: Path | None, location: DatabaseLocation,
-                  resume: bool) -> Portfolio | None:
-    """The new run's portfolio (None for --resume), once every input is known good; UsageError otherwise.
+                  resume: bool) -> tuple[Portfolio | None, int]:
+    """The new run's portfolio (None for --resume) and the sites left to audit, once every input is known
+    good; UsageError otherwise.
 
     An existing --db is opened read-only here: it must be a trustscan database (never someone else's
     SQLite file, which `bulk` would otherwise add its tables to), and a resumption must be possible.
@@ -152,15 +172,16 @@ def _check_inputs(ctx: click.Context, portfolio: Path | None, location: Database
         if db_path is not None and not db_path.exists():
             raise click.UsageError(f"nothing to resume: no results database at {db_path}")
         with open_store(location, create=False) as store:
-            _resume_plan(store, portfolio, location)
+            *_, jobs = _resume_plan(store, portfolio, location)
             run = store.latest_unfinished()
             if given and run is not None:
                 _refuse_other_settings(ctx, given, run.id, dict(run.settings), run.language)
-        return None
+        return None, len(jobs)
     if portfolio is None:
         raise click.UsageError("give a PORTFOLIO file (or --resume to continue an unfinished run)")
     check_new_run_database(location)
-    return load_new_portfolio(portfolio)
+    loaded = load_new_portfolio(portfolio)
+    return loaded, len(loaded.entries)
 
 
 def check_new_run_database(location: DatabaseLocation) -> None:
@@ -267,11 +288,12 @@ def exclusive_database(location: DatabaseLocation) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class BulkOptions:
-    """How a run is spread: sites at once in total and per address, and worker processes (None: automatic)."""
+    """How a run is spread: sites at once in total and per address, and the worker processes auditing them
+    (None: the bulk process itself, or a broker's workers)."""
 
     concurrency: int
     per_ip: int
-    processes: int | None
+    pool: ProcessPool | None
 
 
 def _bulk(loaded: Portfolio | None, portfolio: Path | None, location: DatabaseLocation, settings: AuditSettings,
@@ -303,7 +325,6 @@ def _run(store: ResultStore, loaded: Portfolio | None, portfolio: Path | None, l
          settings: AuditSettings, options: BulkOptions, quiet: bool, lang: str, ruleset: Any,
          dispatcher: Dispatcher | None) -> tuple[bool, dict[str, Any], dict[str, int], Catalog]:
     """Plan (new run or resumption), audit every remaining site, and mark the run; (finished, summary values)."""
-    from trustscan.bulk.processes import choose_processes
     from trustscan.bulk.scheduler import BulkLimits
     from trustscan.cli.progress import BulkProgress
 
@@ -324,9 +345,8 @@ def _run(store: ResultStore, loaded: Portfolio | None, portfolio: Path | None, l
 
     with progress:
         if dispatcher is None:
-            processes = choose_processes(options.processes, len(jobs), options.concurrency)
             finished = asyncio.run(_scan(jobs, settings, BulkLimits(options.concurrency, options.per_ip), ruleset,
-                                         catalog, record, processes))
+                                         catalog, record, options.pool))
         else:
             finished = _distribute(dispatcher, store, run_id, info.total, jobs, options.per_ip, progress, quiet)
     store.set_status(run_id, "complete" if finished else "interrupted")
@@ -422,10 +442,9 @@ def _distribute(dispatcher: Dispatcher, store: ResultStore, run_id: int, total: 
 
 
 async def _scan(jobs: list[BulkJob], settings: AuditSettings, limits: BulkLimits, ruleset: Any, catalog: Catalog,
-                record: Any, processes: int) -> bool:
+                record: Any, pool: ProcessPool | None) -> bool:
     """Run the scheduler with Ctrl-C and SIGTERM turned into a clean stop (rows already written stay);
-    with `processes` > 1 the audits run in that many worker processes (trustscan.bulk.processes)."""
-    from trustscan.bulk.processes import ProcessPool
+    with a `pool` the audits run in its worker processes (trustscan.bulk.processes)."""
     from trustscan.bulk.scheduler import scan_all
 
     loop = asyncio.get_running_loop()
@@ -433,10 +452,9 @@ async def _scan(jobs: list[BulkJob], settings: AuditSettings, limits: BulkLimits
     signals = (signal.SIGINT, signal.SIGTERM)
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
-    pool = ProcessPool(processes, settings, catalog.language, limits.deadline_margin) if processes > 1 else None
     try:
         if pool is not None:
-            await pool.start()
+            await pool.start(settings, catalog.language, limits.deadline_margin)
         return await scan_all(jobs, settings, limits, ruleset=ruleset, catalog=catalog, on_result=record, stop=stop,
                               run_site=pool.audit if pool is not None else None)
     finally:

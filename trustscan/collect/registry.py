@@ -28,7 +28,7 @@ __all__ = ["RegistryError", "declared_facts", "fact_sources", "order_by_needs", 
            "undeclared_facts"]
 
 #: Modules of the package that hold machinery, not probes.
-_NOT_PROBES = frozenset({"base", "registry", "runner"})
+_NOT_PROBES = frozenset({"base", "registry", "runner", "warm"})
 
 
 class RegistryError(RuntimeError):
