@@ -12,7 +12,9 @@ scan the same servers in the same run, one after the other, each as its own proc
   memory a run with `--processes N` really holds;
 - load on the scanned servers (politeness): TCP connections nginx accepted during the scan
   (stub_status), per site; and the most connections open at once to any one server address, sampled
-  from the kernel's socket table (netlink sock_diag, server side, every 10 ms) while the tool runs.
+  from the kernel's socket table (netlink sock_diag, server side, every 10 ms) while the tool runs;
+- DNS questions the world's name server answered during the scan, per site and by type (printed after the
+  table): each costs CPU on the scanner's side and the server's (the server runs in this process).
 
 By default trustscan runs the full six criteria (`--only ''`), with a "do not visit" list snapshot
 (criterion d) naming nothing the world serves; trustscan does much more per site (TLS, HTTP front
@@ -64,6 +66,7 @@ class Measurement:
     peak_per_address: int = 0
     note: str = ""
     peak_tree_rss_mb: float = 0.0
+    dns_queries: tuple[tuple[str, int], ...] = ()
 
     @property
     def rate(self) -> float:
@@ -177,6 +180,7 @@ def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note:
                  pythonpath: str | None = None) -> Measurement:
     """Run one tool as a child process; its own rusage (peak RSS, CPU) comes from wait4."""
     before = world.accepted_connections()
+    asked = world.dns_queries.copy()
     sampler = OpenConnections(set(world.addresses), {world.https_port, world.http_port})
     sampler.start()
     clock = time.perf_counter()
@@ -202,10 +206,11 @@ def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note:
     tree_rss = memory.stop()
     print(f"{tool}: the connection sampler used {sampler.cpu:.1f} s of CPU over {wall:.1f} s", file=sys.stderr)
     connections = world.accepted_connections() - before
+    queries = tuple(sorted((world.dns_queries - asked).items()))
     if proc.returncode not in (0, 1, 3):
         print(f"{tool} exited {proc.returncode}: {errors[-2000:].decode(errors='replace')}", file=sys.stderr)
     return Measurement(tool, sites, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, connections,
-                       proc.returncode, peak, note, max(tree_rss, usage.ru_maxrss / 1024))
+                       proc.returncode, peak, note, max(tree_rss, usage.ru_maxrss / 1024), queries)
 
 
 def bench_size(n: int, concurrency: int, per_ip: int, skip_sslyze: bool, only: str,
@@ -283,6 +288,11 @@ def main() -> None:
     for m in measurements:
         print(m.row())
     print()
+    for m in measurements:
+        if m.dns_queries:
+            total = sum(count for _, count in m.dns_queries)
+            kinds = ", ".join(f"{kind} {count}" for kind, count in m.dns_queries)
+            print(f"N={m.sites} {m.tool}: {total} DNS queries, {total / m.sites:.2f} per site ({kinds})")
     for n in sorted({m.sites for m in measurements}):
         sslyze = next((m for m in measurements if m.sites == n and m.tool.startswith("sslyze")), None)
         for ours in (m for m in measurements if m.sites == n and "trustscan" in m.tool):

@@ -8,10 +8,15 @@ site that keeps losing its worker, retry transient failures with backoff and the
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import dns.flags
+import dns.message
+import dns.rdatatype
 import pytest
 
 from tests.support.services import Redis
@@ -23,9 +28,10 @@ from trustscan.bulk.portfolio import parse_text
 from trustscan.bulk.store import ResultStore
 from trustscan.bulk.worker import MAX_DELIVERIES, MAX_RETRIES, TransientError, WorkerRuntime, backoff, run_task
 from trustscan.core.catalog import load_catalog
-from trustscan.core.settings import AuditSettings
+from trustscan.core.settings import AuditSettings, NameServer
 from trustscan.core.wordings import Wording
 from trustscan.judge.ruleset import load_ruleset
+from trustscan.localworld.dns import LocalDNSServer
 from trustscan.localworld.sites import free_port
 from trustscan.report.document import AuditOutcome
 
@@ -193,3 +199,41 @@ def test_the_address_limit_holds_across_workers_and_expires(redis_server: Redis)
 
     first, blocked, later = asyncio.run(expiry())
     assert first and blocked is None and later  # the dead holder's lease lapsed on its own
+
+
+def test_a_worker_process_shares_one_dns_cache_between_its_address_lookups_and_audits(
+        tmp_path: Path, redis_server: Redis) -> None:
+    """The address lookup that chose the slot answers the audit's own; the audits share their parent zone."""
+    asked: Counter[tuple[str, str, bool]] = Counter()
+    lock = threading.Lock()
+
+    def count(query: dns.message.Message) -> None:
+        question = query.question[0]
+        with lock:
+            asked[(question.name.to_text(omit_final_dot=True), dns.rdatatype.to_text(question.rdtype),
+                   bool(query.ednsflags & dns.flags.DO))] += 1
+
+    # Nothing listens at these loopback addresses: each probe fails at once; the DNS questions are what counts.
+    records = {"a.gov.test": ["127.0.0.97"], "b.gov.test": ["127.0.0.98"]}
+    with LocalDNSServer(records, on_query=count) as server:
+        db = tmp_path / "r.db"
+        settings = AuditSettings(nameserver=NameServer("127.0.0.1", server.port), timeout=10.0, probe_timeout=2.0,
+                                 allow_private=True, criteria=("a",))
+        with ResultStore(db) as store:
+            store.create_run(portfolio="p", digest="d", settings=settings.to_json(), language="en",
+                             tool_version="t", entries=parse_text("a.gov.test\nb.gov.test\n").entries)
+            sites = [planned.site for planned, _ in store.results(1)]
+        broker = parse_endpoint(redis_server.url(3), REDIS_SCHEMES, "b")
+        made = WorkerRuntime(location=parse_location(db), broker=broker, concurrency=2, visibility_timeout=120,
+                             ruleset=load_ruleset())
+        try:
+            for site in sites:
+                assert made.handle(SiteTask(1, site, 2)).startswith("recorded")
+        finally:
+            made.close()
+    with ResultStore(db, create=False) as store:
+        reports = [json.loads(row.report or "{}") for _, row in store.results(1) if row is not None]
+    assert sorted(r["evidence"]["dns"]["data"]["addresses"][0] for r in reports) == ["127.0.0.97", "127.0.0.98"]
+    for name in records:
+        assert asked[(name, "A", False)] == asked[(name, "AAAA", False)] == 1, asked
+    assert asked[("gov.test", "CAA", True)] == 1  # the second audit found the parent zone's answer

@@ -8,17 +8,24 @@ Sites share addresses like shared hosting does: ``sites_per_ip`` names per 127.1
 by SNI / Host. The field notes warn that nginx takes ``ssl_protocols`` from the default server of an
 IP:port; here every site has the same TLS settings and all names live in one server block, so
 nothing can be inherited wrongly. A ``stub_status`` endpoint counts the connections nginx accepted,
-which is how the benchmark measures the load each scanner puts on the servers.
+which is how the benchmark measures the load each scanner puts on the servers; the DNS server counts
+the questions it answers (`ManyWorld.dns_queries`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import dns.flags
+import dns.message
+import dns.rdatatype
 
 from trustscan.localworld.ca import LocalCA
 from trustscan.localworld.dns import LocalDNSServer
@@ -50,6 +57,8 @@ class ManyWorld:
     hosts: tuple[str, ...]
     addresses: tuple[str, ...]  # addresses[i] serves hosts[i]
     nginx_pid: int
+    #: Questions the DNS server answered so far, by record type (`+DO`: asked with the DNSSEC OK bit).
+    dns_queries: Counter[str] = field(default_factory=Counter)
 
     dns_ip = "127.0.0.1"
 
@@ -120,9 +129,18 @@ def running_many(
                 raise
             stack.callback(proc.stop)
             break
-        dns = stack.enter_context(LocalDNSServer({host: [ip] for host, ip in zip(hosts, addresses, strict=True)}))
-        yield ManyWorld(directory, ca.root_path, dns.port, https_port, http_port, status_port, hosts, addresses,
-                        proc.pid)
+        queries: Counter[str] = Counter()
+        counting = threading.Lock()  # queries are answered in one thread each
+
+        def count(query: dns.message.Message) -> None:
+            kind = dns.rdatatype.to_text(query.question[0].rdtype) if query.question else "?"
+            with counting:
+                queries[kind + ("+DO" if query.ednsflags & dns.flags.DO else "")] += 1
+
+        server = stack.enter_context(LocalDNSServer({host: [ip] for host, ip in zip(hosts, addresses, strict=True)},
+                                                    on_query=count))
+        yield ManyWorld(directory, ca.root_path, server.port, https_port, http_port, status_port, hosts, addresses,
+                        proc.pid, queries)
 
 
 def _write_sites(www: Path, hosts: tuple[str, ...], https_port: int, now: dt.datetime) -> None:

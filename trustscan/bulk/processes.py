@@ -16,6 +16,8 @@ Children are `python -c` processes of the same interpreter and import path (entr
 trustscan.cli.processworker, which starts as the console script does), speaking pickled
 messages (multiprocessing.connection framing) over their stdin and stdout: the parent sends the
 run's settings once, then one BulkJob per site; the child answers "ready", then one SiteRow per site.
+A BulkJob carries the DNS answers the parent's address lookup got for the site (BulkJob.answers): the
+child's audit uses them until they expire instead of asking the name server the same questions again.
 The parent starts its children first thing (`spawn`), so they import the scanner and read the shipped
 data (trustscan.collect.warm) while it loads and plans the run; the settings follow (`start`).
 A child ignores SIGINT and SIGTERM (a terminal's Ctrl-C reaches the whole process group; the parent
@@ -339,6 +341,8 @@ def child_main(loaded: Callable[[], None] = lambda: None) -> NoReturn:
     dns_cache = AnswerCache()  # this process's audits share their DNS answers (parent zones)
 
     async def audit(job: BulkJob) -> SiteRow:
+        if job.answers is not None:  # the parent's lookup of this name, each answer until its own expiry
+            dns_cache.adopt(job.answers)
         return await audit_one(job, settings, ruleset=ruleset, catalog=catalog, deadline=deadline,
                                dns_cache=dns_cache)
 

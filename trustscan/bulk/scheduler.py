@@ -18,7 +18,7 @@ import functools
 import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from trustscan.bulk.store import SiteRow
@@ -31,7 +31,7 @@ from trustscan.core.timestamps import now_rfc3339
 from trustscan.core.wordings import Wording
 from trustscan.judge.ruleset import Ruleset
 from trustscan.net.failures import other
-from trustscan.net.resolve import AnswerCache, Resolver
+from trustscan.net.resolve import AnswerCache, HandedAnswers, Resolver
 from trustscan.report.document import build_report
 
 
@@ -50,10 +50,15 @@ class BulkLimits:
 
 @dataclass(frozen=True)
 class BulkJob:
-    """One site to audit in a run: its key in the results database and its parsed target."""
+    """One site to audit in a run: its key in the results database and its parsed target.
+
+    `answers`: the run's DNS answers for the target's name, when the site is audited in another process
+    (`bulk --processes`), so its audit does not ask the name server again what the scheduler just asked.
+    """
 
     site: str
     target: Target
+    answers: HandedAnswers | None = None
 
 
 async def scan_all(
@@ -76,7 +81,7 @@ async def scan_all(
     """
     stop = stop or asyncio.Event()
     # One DNS cache for the run: the audits here find the address this lookup found, and share the
-    # answers about their parent zones (in worker processes, each process keeps its own).
+    # answers about their parent zones. Worker processes keep their own, seeded with each site's answers.
     dns_cache = AnswerCache()
     resolver = Resolver(settings.nameserver, timeout=min(settings.probe_timeout, settings.timeout), cache=dns_cache)
     global_slots = asyncio.Semaphore(limits.concurrency)
@@ -91,7 +96,9 @@ async def scan_all(
         slot = ip_slots.setdefault(address, asyncio.Semaphore(limits.per_ip)) if address else None
         async with _maybe(slot), global_slots:
             if run_site is not None:
-                row = await run_site(job, address)
+                # Taken now, when the site starts: an answer whose TTL ran out while it waited is not sent.
+                answers = None if job.target.is_ip else dns_cache.hand_over(job.target.ascii_host)
+                row = await run_site(replace(job, answers=answers) if answers else job, address)
             else:
                 row = await audit_one(job, settings, ruleset=ruleset, catalog=catalog, audit=audit,
                                       deadline=settings.timeout + limits.deadline_margin, dns_cache=dns_cache)

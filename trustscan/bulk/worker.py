@@ -41,11 +41,11 @@ from trustscan.bulk.scheduler import BulkJob, BulkLimits, audit_one, error_row, 
 from trustscan.bulk.store import ResultStore, SiteRow
 from trustscan.core.catalog import Catalog, load_catalog
 from trustscan.core.errors import StoreError, StoreLostError, TargetError, WordedError
-from trustscan.core.settings import AuditSettings
+from trustscan.core.settings import AuditSettings, NameServer
 from trustscan.core.target import parse_target
 from trustscan.core.wordings import Wording
 from trustscan.judge.ruleset import Ruleset
-from trustscan.net.resolve import Resolver
+from trustscan.net.resolve import AnswerCache, Resolver
 
 log = logging.getLogger("trustscan.worker")
 
@@ -95,6 +95,10 @@ class WorkerRuntime:
         self._global = self._call(self._make_semaphore(concurrency))
         self._slots: AddressSlots = self._call(self._make_slots())
         self._resolvers: dict[Any, Resolver] = {}
+        # One DNS cache per name server, as a bulk run has one: the audit finds the answers of the address
+        # lookup that chose its slot, and the audits share their parent zones' (bounded, each for its TTL).
+        # Per name server: runs asking different ones (`--resolver`) must not read each other's answers.
+        self._dns_caches: dict[NameServer | None, AnswerCache] = {}
 
     # --- the task body -----------------------------------------------------------------------------
 
@@ -164,7 +168,8 @@ class WorkerRuntime:
                 if deliveries > MAX_DELIVERIES:
                     return error_row(task.site, Wording("bulk.error.abandoned_worker", {"times": MAX_DELIVERIES}))
                 return await audit_one(BulkJob(task.site, target), settings, ruleset=self.ruleset,
-                                       catalog=context.catalog, audit=self._audit, deadline=deadline)
+                                       catalog=context.catalog, audit=self._audit, deadline=deadline,
+                                       dns_cache=self._dns_cache(settings))
             finally:
                 self._global.release()
         finally:
@@ -206,8 +211,15 @@ class WorkerRuntime:
         resolver = self._resolvers.get(key)
         if resolver is None:
             resolver = self._resolvers[key] = Resolver(settings.nameserver,
-                                                       timeout=min(settings.probe_timeout, settings.timeout))
+                                                       timeout=min(settings.probe_timeout, settings.timeout),
+                                                       cache=self._dns_cache(settings))
         return resolver
+
+    def _dns_cache(self, settings: AuditSettings) -> AnswerCache:
+        cache = self._dns_caches.get(settings.nameserver)
+        if cache is None:
+            cache = self._dns_caches[settings.nameserver] = AnswerCache()
+        return cache
 
     def _record(self, run_id: int, row: SiteRow) -> str:
         written = self._locked(self._store.record, run_id, row)

@@ -6,6 +6,9 @@ NXDOMAIN; a known name asked for a type it lacks gets an empty NOERROR answer (N
 authoritative server would. Names are case-insensitive and a trailing dot is optional; Unicode names
 are stored in their IDNA (``xn--``) form, which is how resolvers send them on the wire.
 
+``on_query`` is called with every query answered (parsed, from the serving thread): tests and
+benchmarks count the queries a scan asks. It must not raise: the query would go unanswered.
+
 ``cnames={"alias.example": "target.example"}`` makes a name an alias: like an authoritative server
 for the whole zone (RFC 1034 §4.3.2), the answer holds the CNAME chain, at most
 ``MAX_CNAME_ANSWER`` records and each alias once (a loop ends the chain), then the records of the
@@ -56,6 +59,7 @@ class LocalDNSServer:
         port: int = 0,
         caa: Mapping[str, Iterable[str]] | None = None,
         cnames: Mapping[str, str] | None = None,
+        on_query: Callable[[dns.message.Message], None] | None = None,
     ) -> None:
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"LocalDNSServer binds loopback only, not {host}")
@@ -71,6 +75,8 @@ class LocalDNSServer:
         overlap = set(self._cnames) & set(self._records)
         if overlap:  # RFC 1034 §3.6.2: a CNAME owner has no other data
             raise ValueError(f"names with both a CNAME and addresses: {sorted(map(str, overlap))}")
+        # Told every query it answers (from the serving threads), so tests and benchmarks can count them.
+        self._on_query = on_query
         udp, tcp = _bind_pair(host, port, self._answer)
         self.port: int = udp.server_address[1]
         self._serving = ServerThreads("LocalDNS")
@@ -106,6 +112,8 @@ class LocalDNSServer:
             return _formerr(wire)
         if query.flags & dns.flags.QR:
             return None  # a response, not a query: answering could start a loop
+        if self._on_query is not None:
+            self._on_query(query)
         response = dns.message.make_response(query)
         response.flags |= dns.flags.AA
         wire_out = self._fill(query, response).to_wire()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -18,6 +19,9 @@ import dns.asyncresolver
 import dns.exception
 import dns.flags
 import dns.message
+import dns.name
+import dns.rcode
+import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
 
@@ -145,11 +149,84 @@ class AnswerCache:
     failure (SERVFAIL, timeout). Two caches: answers asked with the DNSSEC OK bit carry signatures
     the plain ones lack, and `dnssec_signed` is read from them. Each holds at most `size` answers
     (~3 kB each), least recently used first out, so memory stays flat on any portfolio.
+
+    A worker process of `bulk --processes` has its own cache: the bulk process hands it the answers of
+    the site's address lookup with the site (`hand_over`, `adopt`), each until its original expiry.
     """
 
     def __init__(self, size: int = 1024) -> None:
         self.plain = dns.resolver.LRUCache(size)
         self.dnssec = dns.resolver.LRUCache(size)
+
+    def hand_over(self, name: str) -> HandedAnswers | None:
+        """The address lookup's answers this cache still holds for `name` (A, AAAA, or the NXDOMAIN dnspython
+        keeps under ANY; NODATA is an A/AAAA answer without records), for another process's cache
+        (`adopt`); None when it holds none. Answers asked with the DNSSEC OK bit are not handed over.
+        """
+        try:
+            qname = dns.name.from_text(name)
+        except dns.exception.DNSException:
+            return None
+        handed = []
+        for rdtype in _HANDED_TYPES:
+            answer = self.plain.get((qname, rdtype, dns.rdataclass.IN))
+            if answer is None or (rdtype == dns.rdatatype.ANY and answer.response.rcode() != dns.rcode.NXDOMAIN):
+                continue
+            try:
+                wire = answer.response.to_wire()
+            except dns.exception.DNSException:
+                continue  # one the receiver asks again, as it would have without the hand-over
+            handed.append((int(rdtype), wire, answer.expiration))
+        return HandedAnswers(name, tuple(handed)) if handed else None
+
+    def adopt(self, handed: HandedAnswers) -> int:
+        """Put answers handed over by another process's cache (`hand_over`) into this one, each until the
+        expiry it had there: the TTL's clock is not restarted, however long the site waited in between.
+        An expired or unreadable answer is dropped (the lookup asks the name server, as it would have);
+        an answer this cache already holds is kept. Returns the number of answers adopted.
+        """
+        try:
+            qname = dns.name.from_text(handed.name)
+        except dns.exception.DNSException:
+            return 0
+        now = time.time()
+        adopted = 0
+        for rdtype, wire, expiration in handed.answers:
+            if rdtype not in _HANDED_TYPES or expiration <= now:
+                continue
+            key = (qname, dns.rdatatype.RdataType(rdtype), dns.rdataclass.IN)
+            if self.plain.get(key) is not None:
+                continue
+            try:
+                response = dns.message.from_wire(wire)
+                if not isinstance(response, dns.message.QueryMessage):
+                    continue
+                # Rebuilt as dnspython builds a received answer, so its CNAME chain reads the same.
+                answer = dns.resolver.Answer(qname, key[1], dns.rdataclass.IN, response)
+            except Exception:  # noqa: BLE001 - a hand-over only saves queries: whatever fails is asked again
+                continue
+            answer.expiration = expiration
+            self.plain.put(key, answer)
+            adopted += 1
+        return adopted
+
+
+#: What `Resolver.resolve` asks and dnspython caches: A, AAAA, and NXDOMAIN (kept under ANY).
+_HANDED_TYPES = (dns.rdatatype.A, dns.rdatatype.AAAA, dns.rdatatype.ANY)
+
+
+@dataclass(frozen=True)
+class HandedAnswers:
+    """One name's cached address answers, sent to a worker process with its site (`bulk --processes`):
+    per answer its record type, the whole DNS response in wire format (the CNAME chain included) and
+    its absolute expiry on the `time.time()` clock, which the processes of one machine share.
+
+    At most three responses of at most 65,535 bytes each (dnspython's limit on a received message);
+    the local world's are under 100 bytes.
+    """
+
+    name: str
+    answers: tuple[tuple[int, bytes, float], ...]
 
 
 class Resolver:
