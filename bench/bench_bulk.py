@@ -10,9 +10,10 @@ scan the same servers in the same run, one after the other, each as its own proc
   system, its reaped worker processes included), also per site;
 - peak total RSS of the process and all its descendants at once (sampled from /proc every 50 ms): the
   memory a run with `--processes N` really holds;
-- load on the scanned servers (politeness): TCP connections nginx accepted during the scan
-  (stub_status), per site; and the most connections open at once to any one server address, sampled
-  from the kernel's socket table (netlink sock_diag, server side, every 10 ms) while the tool runs;
+- load on the scanned servers (politeness): TCP connections nginx accepted and HTTP requests it
+  received during the scan (stub_status), per site; and the most connections open at once to any one
+  server address, sampled from the kernel's socket table (netlink sock_diag, server side, every 10 ms)
+  while the tool runs;
 - DNS questions the world's name server answered during the scan, per site and by type (printed after the
   table): each costs CPU on the scanner's side and the server's (the server runs in this process).
 
@@ -67,6 +68,7 @@ class Measurement:
     note: str = ""
     peak_tree_rss_mb: float = 0.0
     dns_queries: tuple[tuple[str, int], ...] = ()
+    requests: int = 0  # HTTP requests the servers received from the tool
 
     @property
     def rate(self) -> float:
@@ -75,7 +77,8 @@ class Measurement:
     def row(self) -> str:
         return (f"| {self.tool} | {self.sites} | {self.wall:.1f} | {self.rate:.2f} | {self.peak_rss_mb:.0f} | "
                 f"{self.peak_tree_rss_mb:.0f} | {self.cpu:.1f} | {self.cpu / self.sites * 1000:.0f} | "
-                f"{self.connections / self.sites:.1f} | {self.peak_per_address} | {self.note} |")
+                f"{self.connections / self.sites:.1f} | {self.requests / self.sites:.1f} | {self.peak_per_address} | "
+                f"{self.note} |")
 
 
 class OpenConnections(threading.Thread):
@@ -179,7 +182,7 @@ def _rss_kb(pid: int) -> int:
 def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note: str = "",
                  pythonpath: str | None = None) -> Measurement:
     """Run one tool as a child process; its own rusage (peak RSS, CPU) comes from wait4."""
-    before = world.accepted_connections()
+    before, requests_before = world.served()
     asked = world.dns_queries.copy()
     sampler = OpenConnections(set(world.addresses), {world.https_port, world.http_port})
     sampler.start()
@@ -205,12 +208,14 @@ def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note:
     peak = sampler.stop()
     tree_rss = memory.stop()
     print(f"{tool}: the connection sampler used {sampler.cpu:.1f} s of CPU over {wall:.1f} s", file=sys.stderr)
-    connections = world.accepted_connections() - before
+    accepted, requests_after = world.served()
+    connections = accepted - before
+    requests = requests_after - requests_before - 1  # the second status request counted itself
     queries = tuple(sorted((world.dns_queries - asked).items()))
     if proc.returncode not in (0, 1, 3):
         print(f"{tool} exited {proc.returncode}: {errors[-2000:].decode(errors='replace')}", file=sys.stderr)
     return Measurement(tool, sites, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, connections,
-                       proc.returncode, peak, note, max(tree_rss, usage.ru_maxrss / 1024), queries)
+                       proc.returncode, peak, note, max(tree_rss, usage.ru_maxrss / 1024), queries, requests)
 
 
 def bench_size(n: int, concurrency: int, per_ip: int, skip_sslyze: bool, only: str,
@@ -283,8 +288,8 @@ def main() -> None:
             print(f"N={n} {m.tool}: {m.wall:.1f} s, {m.peak_rss_mb:.0f} MB, exit {m.exit_code}", file=sys.stderr)
     print(f"\n{os.cpu_count()} CPUs, Python {sys.version.split()[0]}\n")
     print("| tool | sites | wall s | sites/s | peak RSS MB | peak RSS MB, all processes | CPU s | CPU ms/site "
-          "| TCP conns/site | max open conns/address | notes |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+          "| TCP conns/site | HTTP requests/site | max open conns/address | notes |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for m in measurements:
         print(m.row())
     print()

@@ -79,8 +79,19 @@ class World:
     idn_host_ascii: str
     nginx_pid: int
     blocklist: Path  # the "do not visit" list snapshot naming the listed-* sites (tests/world/blocklist.py)
+    access_log: Path | None = None  # every request nginx received (nginx.ACCESS_LOG_FORMAT)
 
     dns_ip = "127.0.0.1"
+
+    def requests(self, host: str | None = None) -> list[nginx.LoggedRequest]:
+        """The requests nginx has logged so far (for `host` only, when given); `forget_requests()` empties it."""
+        assert self.access_log is not None
+        return [r for r in nginx.read_access_log(self.access_log) if host is None or r.host == host]
+
+    def forget_requests(self) -> None:
+        """Empty the access log (nginx appends to it: the next request is its first line)."""
+        assert self.access_log is not None
+        self.access_log.write_bytes(b"")
 
     def site(self, name: str) -> Site:
         """The site called *name* (``"good"``, ``"legacy"``, ...)."""
@@ -129,7 +140,9 @@ def running_world(
                 write_files(root, files)
                 forced = tuple((f.path, f.content_type) for f in files if f.content_type)
                 servers += _servers_for(site, ips[i], root, forced, certs[site.name], dhparam, https_port, http_port)
-            proc = nginx.NginxProcess(binary, directory / "nginx", nginx.render_config(directory / "nginx", servers))
+            access_log = directory / "nginx" / "access.log"
+            proc = nginx.NginxProcess(binary, directory / "nginx",
+                                      nginx.render_config(directory / "nginx", servers, access_log=access_log))
             try:
                 proc.wait_ready([(s.ip, s.port) for s in servers])
             except BaseException as exc:  # incl. Ctrl-C: never leave a half-started nginx behind
@@ -161,6 +174,7 @@ def running_world(
             idn_host_ascii=idn_host_ascii(),
             nginx_pid=proc.pid,
             blocklist=write_snapshot(directory / "blocklist.txt", {s.name: s.ip for s in sites.values()}),
+            access_log=access_log,
         )
 
 

@@ -59,6 +59,7 @@ class ManyWorld:
     nginx_pid: int
     #: Questions the DNS server answered so far, by record type (`+DO`: asked with the DNSSEC OK bit).
     dns_queries: Counter[str] = field(default_factory=Counter)
+    access_log: Path | None = None  # every request nginx received, when asked for (`running_many(access_log=True)`)
 
     dns_ip = "127.0.0.1"
 
@@ -77,12 +78,23 @@ class ManyWorld:
         if source.exists():
             source.rename(target)
 
+    def requests(self) -> list[nginx.LoggedRequest]:
+        """Every request nginx has received so far; needs `running_many(..., access_log=True)`."""
+        assert self.access_log is not None, "this world was started without an access log"
+        return nginx.read_access_log(self.access_log)
+
     def accepted_connections(self) -> int:
         """TCP connections nginx has accepted so far (all sites together), from stub_status."""
+        return self.served()[0]
+
+    def served(self) -> tuple[int, int]:
+        """(TCP connections accepted, HTTP requests received) so far, from stub_status. The requests
+        include this status request itself (nginx counts a request when it starts)."""
         url = f"http://{STATUS_IP}:{self.status_port}/status"
         with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
             lines = response.read().decode().splitlines()
-        return int(lines[2].split()[0])  # "accepts handled requests" numbers are on the third line
+        accepts, _handled, requests = lines[2].split()  # "accepts handled requests" numbers are on the third line
+        return int(accepts), int(requests)
 
 
 def site_host(index: int) -> str:
@@ -97,9 +109,11 @@ def site_address(index: int, sites_per_ip: int) -> str:
 
 @contextmanager
 def running_many(
-    directory: Path, n: int, *, sites_per_ip: int = 4, now: dt.datetime | None = None, attempts: int = 3
+    directory: Path, n: int, *, sites_per_ip: int = 4, now: dt.datetime | None = None, attempts: int = 3,
+    access_log: bool = False,
 ) -> Iterator[ManyWorld]:
-    """Build and run *n* sites under *directory*; stop nginx and DNS on exit."""
+    """Build and run *n* sites under *directory*; stop nginx and DNS on exit. With `access_log`, nginx logs
+    every request (`ManyWorld.requests()`); the benchmark leaves it off (disk writes per request)."""
     binary = nginx.find_nginx()
     if binary is None:
         raise FileNotFoundError("nginx binary not found")
@@ -111,12 +125,13 @@ def running_many(
     day = dt.timedelta(days=1)
     cert = ca.issue([f"*.{DOMAIN}"], name="many", not_before=now - 30 * day, not_after=now + 90 * day)
     www = directory / "www"
+    log = directory / "nginx" / "access.log" if access_log else None
     with ExitStack() as stack:
         for attempt in range(attempts):
             https_port, http_port, status_port = free_port(ips), free_port(ips), free_port([STATUS_IP])
             _write_sites(www, hosts, https_port, now)
             config = _config(directory / "nginx", ips, www, cert.cert_path, cert.key_path, https_port, http_port,
-                             status_port)
+                             status_port, log)
             proc = nginx.NginxProcess(binary, directory / "nginx", config)
             try:
                 # Every listening socket is bound before the pid file appears; probing a few suffices.
@@ -140,7 +155,7 @@ def running_many(
         server = stack.enter_context(LocalDNSServer({host: [ip] for host, ip in zip(hosts, addresses, strict=True)},
                                                     on_query=count))
         yield ManyWorld(directory, ca.root_path, server.port, https_port, http_port, status_port, hosts, addresses,
-                        proc.pid, queries)
+                        proc.pid, queries, log)
 
 
 def _write_sites(www: Path, hosts: tuple[str, ...], https_port: int, now: dt.datetime) -> None:
@@ -158,7 +173,7 @@ def _write_sites(www: Path, hosts: tuple[str, ...], https_port: int, now: dt.dat
 
 
 def _config(prefix: Path, ips: list[str], www: Path, cert: Path, key: Path, https_port: int, http_port: int,
-            status_port: int) -> str:
+            status_port: int, access_log: Path | None = None) -> str:
     """One HTTPS and one HTTP server block listening on every address; the whole nginx.conf."""
     https_listen = "\n".join(f"        listen {ip}:{https_port} ssl http2;" for ip in ips)  # h2 offered
     http_listen = "\n".join(f"        listen {ip}:{http_port};" for ip in ips)
@@ -184,7 +199,7 @@ def _config(prefix: Path, ips: list[str], www: Path, cert: Path, key: Path, http
         listen {STATUS_IP}:{status_port};
         location = /status {{ stub_status; }}
     }}"""
-    base = nginx.render_config(prefix, [])
+    base = nginx.render_config(prefix, [], access_log=access_log)
     # render_config supplies the shared http{} settings (temp paths, types, charset); add our servers.
     base = base.replace("events { worker_connections 1024; }",
                         "worker_rlimit_nofile 16384;\nevents { worker_connections 4096; }")
