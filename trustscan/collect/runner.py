@@ -28,6 +28,7 @@ from trustscan.core.target import Target
 from trustscan.core.wordings import Wording
 from trustscan.net.httpclient import PinnedBackend, PinnedTransport, make_client
 from trustscan.net.resolve import Resolver
+from trustscan.net.sharedgets import SharedGets
 
 T = TypeVar("T")
 
@@ -78,12 +79,18 @@ async def collect(
     *,
     cname_chain: tuple[str, ...] = (),
 ) -> dict[str, Attempt]:
-    """Run `specs` against the target pinned to `addresses[0]`, sharing one HTTP client."""
+    """Run `specs` against the target pinned to `addresses[0]`, sharing one HTTP client.
+
+    The client's identical GET requests are sent once and their answer shared (net/sharedgets.py).
+    """
     pinned = addresses[0]
     if transport is None:
         backend = PinnedBackend({target.ascii_host: pinned}, resolver, allow_private=settings.allow_private)
         transport = PinnedTransport(backend)
-    async with make_client(DeadlineTransport(transport, deadline), timeout=settings.probe_timeout) as client:
+    # SharedGets under the deadline: a request waiting for an identical one's answer waits at most its
+    # own read timeout, already cut to what is left of the deadline. One per audit, never shared.
+    shared = SharedGets(transport)
+    async with make_client(DeadlineTransport(shared, deadline), timeout=settings.probe_timeout) as client:
         context = ProbeContext(target=target, pinned=pinned, addresses=addresses, settings=settings,
                                client=client, resolver=resolver, now=datetime.now(UTC), deadline=deadline,
                                cname_chain=cname_chain)
