@@ -17,15 +17,13 @@ import importlib
 import os
 import sys
 import threading
-import warnings
 from typing import Any
 
 import click
-from cryptography.utils import CryptographyDeprecationWarning  # 0.5 ms
 
 from trustscan import __version__
 from trustscan.cli.exitcodes import AUDIT_EXITS, ExitCode
-from trustscan.cli.startup import defer_collection
+from trustscan.cli.startup import defer_collection, hide_known_warnings
 
 #: Command name -> "module:attribute" of its click command, imported on first use.
 COMMANDS = {
@@ -68,9 +66,7 @@ class OneLineErrors(LazyGroup):
     """Every usage error is one line on stderr with exit code 2, never a usage dump or traceback."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        # sslyze's bundled trust store trips a known cryptography deprecation warning on every
-        # scan; it says nothing about the audited site, so users should not see it.
-        warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning)
+        hide_known_warnings()
         try:
             # click's overloads of `main` cannot match a forwarded `*args` plus standalone_mode=False.
             return super().main(*args, standalone_mode=False, **kwargs)  # type: ignore[call-overload]

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from trustscan.cli.startup import defer_collection, startup_done
+from trustscan.cli.startup import defer_collection, hide_known_warnings, startup_done
 
 
 def main() -> NoReturn:
     defer_collection()
+    hide_known_warnings()  # as the console script does: a worker's stderr is the user's terminal
     from trustscan.bulk.processes import child_main
 
     child_main(loaded=startup_done)

@@ -1,4 +1,6 @@
-"""Garbage collection at start-up: not while the modules and the rule set load, once after.
+"""Start-up of a trustscan process (the console script's, a worker's): garbage collection, warnings.
+
+Garbage collection: not while the modules and the rule set load, once after.
 
 Start-up creates some 60,000 long-lived objects (modules, classes, the rule set, the message
 catalogue), none of them garbage. With CPython's default thresholds the collector walked them over
@@ -14,8 +16,9 @@ thresholds come back for the scan itself.
 from __future__ import annotations
 
 import gc
+import warnings
 
-__all__ = ["defer_collection", "startup_done"]
+__all__ = ["defer_collection", "hide_known_warnings", "startup_done"]
 
 #: Allocations between first-generation collections while starting (CPython's default is 700).
 STARTUP_THRESHOLD = 100_000
@@ -34,3 +37,12 @@ def startup_done() -> None:
     gc.freeze()
     if _saved:
         gc.set_threshold(*_saved.pop())
+
+
+def hide_known_warnings() -> None:
+    """sslyze's bundled trust store trips a known cryptography deprecation warning (a root with a
+    non-positive serial number) in every process that loads it; it says nothing about the audited
+    site, so users should not see it."""
+    from cryptography.utils import CryptographyDeprecationWarning  # 0.5 ms
+
+    warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning)

@@ -2,7 +2,7 @@
 
 The probes import their heavy libraries and read the shipped data files at first use, which keeps
 a one-site `trustscan audit` and `--help` quick. A worker process of `bulk --processes` would pay
-the same ~0.14 s of CPU inside its first audits, after the bulk process had planned the run; it
+the same ~0.45 s of CPU inside its first audits, after the bulk process had planned the run; it
 calls `warm_up` while the bulk process is still starting, when a core is idle. Loading is all this
 does: a module or file missing from here is loaded on first use, as before (a test lists what a
 warm process still imports during a real audit).
@@ -46,8 +46,12 @@ def warm_up() -> None:
     for name in _MODULES:
         importlib.import_module(name)
     from trustscan.collect.crawl import cloaking, delivery, lexicon, signatures, sitemap
-    from trustscan.collect.tls import compat, suites
+    from trustscan.collect.tls import certificate, compat, suites
     from trustscan.net import domains
+
+    # sslyze's five root stores and the Mozilla bundle's anchors (~0.15 s each): built at first use,
+    # and neither under a lock, so the first audits' TLS threads would each build them at once.
+    certificate.load_trust_anchors([compat.mozilla_store_path()])
 
     for load in (signatures.load_signatures, cloaking.identities, delivery.delivery_data, sitemap.upload_folders,
                  lexicon.gambling_vocabulary, lexicon.privacy_vocabulary, lexicon.trackers,

@@ -29,6 +29,7 @@ where it is needed, mostly in deep.py.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import threading
 import time
@@ -210,7 +211,8 @@ def validate_served_chain(
     """sslyze's deployment analysis (path validation against its stores + the custom CA) of a chain."""
     stores = list(TrustStoresRepository.get_default().get_all_stores())
     if ca_bundle is not None:
-        stores.append(TrustStore(ca_bundle, "Supplied CA file", "N/A"))  # the name sslyze gives it
+        stat = ca_bundle.stat()
+        stores.append(_supplied_store(str(ca_bundle), stat.st_mtime_ns, stat.st_size))
     try:
         subject: DNSName | IPAddress = IPAddress(ip_address(host))
     except ValueError:
@@ -220,6 +222,13 @@ def validate_served_chain(
     except MALFORMED_CERTIFICATE_ERRORS as exc:  # a malformed certificate from a hostile server
         return CheckFailed(describe_certificate_error(exc, _loadable(chain_pem)))
     return served_certificate(deployment, ca_bundle)
+
+
+@functools.lru_cache(maxsize=8)
+def _supplied_store(path: str, mtime_ns: int, size: int) -> TrustStore:
+    """The `--ca-bundle` as an sslyze store, parsed once per version of the file (the key holds its
+    mtime and size), not once per site."""
+    return TrustStore(Path(path), "Supplied CA file", "N/A")  # the name sslyze gives it
 
 
 def _loadable(chain_pem: tuple[str, ...]) -> list[x509.Certificate]:
