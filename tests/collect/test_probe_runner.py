@@ -65,3 +65,31 @@ def test_run_probes_turns_every_outcome_into_an_attempt() -> None:
     assert attempts["refused"].status.value == "error" and attempts["refused"].error == "connection refused"
     assert attempts["buggy"].status.value == "error" and "internal error in probe buggy" in attempts["buggy"].error
     assert attempts["slow"].status.value == "error" and "deadline" in attempts["slow"].error
+
+
+def test_the_audits_client_checks_every_redirect_hop_against_the_address_policy() -> None:
+    # The client the probes share wraps the pinned transport (deadline, shared answers); the redirect
+    # follower must still find the policy, so a hop to a refused address is refused before it is asked.
+    from trustscan.collect.runner import collect
+    from trustscan.core.settings import AuditSettings
+    from trustscan.core.target import parse_target
+    from trustscan.net.httpclient import follow_redirects
+    from trustscan.net.resolve import Resolver
+
+    seen: dict[str, object] = {}
+
+    async def hop_to_private(context, needed) -> dict:  # type: ignore[no-untyped-def]
+        seen["policy"] = context.client.address_policy
+        try:
+            await follow_redirects(context.client, "http://10.0.0.1/", lambda answer: answer, max_redirects=1)
+        except Exception as exc:  # noqa: BLE001 - the refusal is what is looked at
+            seen["error"] = exc
+        return {}
+
+    async def go() -> None:
+        await collect(parse_target("www.gov.vn"), ("203.0.113.5",), AuditSettings(), Resolver(), Deadline.after(5),
+                      None, [ProbeSpec("hop", hop_to_private)])
+
+    asyncio.run(go())
+    assert seen["policy"] is not None
+    assert "private" in str(seen["error"])

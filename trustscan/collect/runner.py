@@ -90,7 +90,8 @@ async def collect(
     # SharedGets under the deadline: a request waiting for an identical one's answer waits at most its
     # own read timeout, already cut to what is left of the deadline. One per audit, never shared.
     shared = SharedGets(transport)
-    async with make_client(DeadlineTransport(shared, deadline), timeout=settings.probe_timeout) as client:
+    async with make_client(DeadlineTransport(shared, deadline), timeout=settings.probe_timeout,
+                           policy_of=transport) as client:
         context = ProbeContext(target=target, pinned=pinned, addresses=addresses, settings=settings,
                                client=client, resolver=resolver, now=datetime.now(UTC), deadline=deadline,
                                cname_chain=cname_chain)

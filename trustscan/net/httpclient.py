@@ -201,14 +201,17 @@ class PolicyClient(httpx.AsyncClient):
         self._jar = SetCookieJar(cookies)
 
 
-def make_client(transport: httpx.AsyncBaseTransport, *, timeout: float) -> httpx.AsyncClient:
+def make_client(transport: httpx.AsyncBaseTransport, *, timeout: float,
+                policy_of: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
     """An AsyncClient that never follows redirects itself: `follow_redirects` records each hop.
 
-    The connection limit belongs to the transport (PinnedTransport's pool): httpx ignores
-    `limits=` when a transport is given, so none is passed here.
+    The client's address policy (each hop checked before it is requested) is the PinnedTransport's:
+    `transport`, or `policy_of` when `transport` wraps one. The connection limit belongs to the
+    transport (PinnedTransport's pool): httpx ignores `limits=` when a transport is given.
     """
+    pinned = policy_of or transport
     return PolicyClient(
-        address_policy=transport.policy if isinstance(transport, PinnedTransport) else None,
+        address_policy=pinned.policy if isinstance(pinned, PinnedTransport) else None,
         transport=transport,
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
