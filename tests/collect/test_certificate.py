@@ -296,3 +296,35 @@ def test_a_fifo_or_oversize_anchor_bundle_is_refused_at_once(tmp_path: Path, kin
     bundle = refused_file(kind, tmp_path / "ca.pem", MAX_CA_BUNDLE_BYTES)
     with within(5), pytest.raises(InputFileError, match="not a regular file" if kind == "fifo" else "larger than"):
         load_trust_anchors([bundle])
+
+
+def test_certificate_verifications_run_one_at_a_time_in_a_process() -> None:
+    # cryptography 46's verifier can deadlock two threads verifying for the first time at once (see
+    # trustscan.collect.tls.compat): sslyze's verification is wrapped so that one runs at a time.
+    import threading
+    import time
+
+    from sslyze.plugins.certificate_info.trust_stores.trust_store import TrustStore
+
+    from trustscan.collect.tls import compat
+
+    assert getattr(TrustStore.verify_certificate_chain, "one_at_a_time", False)
+    running, peak = 0, 0
+    count = threading.Lock()
+
+    def slow_verify() -> None:
+        nonlocal running, peak
+        with count:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.02)
+        with count:
+            running -= 1
+
+    locked = compat._one_at_a_time(slow_verify)
+    threads = [threading.Thread(target=locked) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert peak == 1 and running == 0

@@ -16,7 +16,8 @@ What is used, and why:
       per-suite scan tries, which the fast path offers by category.
   sslyze.plugins.certificate_info._cert_chain_analyzer.CertificateDeploymentAnalyzer and
       trust_store_repository.TrustStoresRepository: sslyze's own path validation of a chain the
-      fast path received, and the bundled Mozilla store.
+      fast path received, and the bundled Mozilla store. TrustStore.verify_certificate_chain is
+      wrapped to run one at a time per process (a deadlock in cryptography's verifier, below).
   sslyze.server_connectivity.ServerConnectivityInfo, sslyze.plugins.plugin_base.ScanJobResult and
       the Heartbleed / CCS injection / ROBOT plugin implementations: those checks run in this
       thread on what the fast path learnt, without sslyze's connectivity test and thread pool.
@@ -188,10 +189,44 @@ def sslyze_cipher_suites(version: TlsVersionEnum) -> set[CipherSuite]:
 
 # --- certificates ------------------------------------------------------------------------------
 
+#: One X.509 verification at a time in this process. cryptography 46.0.7's verifier fills a lazily
+#: initialised static inside `verify`, giving up the GIL while doing so; a second thread that holds
+#: the GIL and reaches the static meanwhile waits for it, and neither moves again. Seen twice in bulk
+#: runs on a loaded machine (one process and a worker): every TLS thread stuck in
+#: `TrustStore.verify_certificate_chain` -> `verifier.verify`, the event loop waiting for the GIL,
+#: the run never ending. sslyze verifies in whichever thread runs the check (our TLS threads, its own
+#: pool on the deep path), so its method is wrapped here. A verification takes milliseconds; only
+#: other verifications wait for it. A waiting thread blocks on this Python lock, which gives up the GIL.
+_VERIFYING = threading.Lock()
+
+
+def _one_at_a_time(verify: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(verify)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with _VERIFYING:
+            return verify(*args, **kwargs)
+
+    locked.one_at_a_time = True  # type: ignore[attr-defined]
+    return locked
+
+
+if not getattr(TrustStore.verify_certificate_chain, "one_at_a_time", False):  # once, even if reloaded
+    TrustStore.verify_certificate_chain = _one_at_a_time(TrustStore.verify_certificate_chain)  # type: ignore[method-assign]
+
+
+_DEFAULT_STORES = threading.Lock()
+
+
+def default_stores() -> TrustStoresRepository:
+    """sslyze's bundled root stores, built once per process: sslyze's own `get_default` is not
+    thread-safe, and the first audits' TLS threads each built all five stores (~0.15 s) at once."""
+    with _DEFAULT_STORES:
+        return TrustStoresRepository.get_default()
+
 
 def mozilla_store_path() -> Path:
     """Path of the Mozilla root bundle shipped with sslyze (used for chain completeness)."""
-    return Path(TrustStoresRepository.get_default().get_main_store().path)
+    return Path(default_stores().get_main_store().path)
 
 
 def served_certificate(deployment: CertificateDeploymentAnalysisResult, ca_bundle: Path | None) -> ServedCertificate:
@@ -209,7 +244,7 @@ def validate_served_chain(
     host: str, chain_pem: tuple[str, ...], ca_bundle: Path | None
 ) -> ServedCertificate | CheckFailed:
     """sslyze's deployment analysis (path validation against its stores + the custom CA) of a chain."""
-    stores = list(TrustStoresRepository.get_default().get_all_stores())
+    stores = list(default_stores().get_all_stores())
     if ca_bundle is not None:
         stat = ca_bundle.stat()
         stores.append(_supplied_store(str(ca_bundle), stat.st_mtime_ns, stat.st_size))
