@@ -38,6 +38,11 @@ def worker(broker_text: str, db_text: str, concurrency: int, visibility_timeout:
     broker = broker_endpoint(broker_text, insecure_transport)
     location = database_location(db_text, insecure_transport)
     _check_broker(broker)
+    from trustscan.collect.warm import warm_up
+
+    # Before the first tasks (a burst of them would each load the probes' libraries and data at once),
+    # and before load_rules, which freezes what start-up made out of the garbage collector's way.
+    warm_up()
     ruleset = load_rules()
     try:
         runtime = WorkerRuntime(location=location, broker=broker, concurrency=concurrency,
