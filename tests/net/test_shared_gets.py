@@ -37,6 +37,15 @@ class Server:
         return sum(1 for request in self.seen if str(request.url) == url)
 
 
+def first_then(first: Callable[[httpx.Request], Awaitable[httpx.Response]],
+               then: Callable[[httpx.Request], Awaitable[httpx.Response]]) -> Server:
+    """A server answering its first request with `first` and every later one with `then`."""
+    async def answer(request: httpx.Request) -> httpx.Response:
+        return await (first if len(server.seen) == 1 else then)(request)
+    server = Server(answer)
+    return server
+
+
 def chunked(*parts: bytes, pause: float = 0.0, fail: Exception | None = None) -> AsyncIterator[bytes]:
     async def body() -> AsyncIterator[bytes]:
         for part in parts:
@@ -54,6 +63,11 @@ def home(body: bytes = b"<html>home</html>", *, delay: float = 0.0,
         await asyncio.sleep(delay)
         return httpx.Response(200, headers={"X-Seen": "1", **(headers or {})}, content=chunked(body))
     return answer
+
+
+async def own(request: httpx.Request) -> httpx.Response:
+    """A later request's own answer (after the leader's was not shared)."""
+    return httpx.Response(200, content=chunked(b"own"))
 
 
 def run(scenario: Callable[[httpx.AsyncClient, Server], Awaitable[Any]], server: Server, *,
@@ -143,17 +157,15 @@ def test_a_body_over_the_cap_is_not_shared_and_reaches_the_leader_whole() -> Non
 
 
 def test_an_error_before_the_answer_is_the_leaders_alone() -> None:
-    calls = 0
-
-    async def answer(request: httpx.Request) -> httpx.Response:
-        nonlocal calls
-        calls += 1
+    async def refused(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(0.05)
-        if calls == 1:
-            raise httpx.ConnectError("refused", request=request)
+        raise httpx.ConnectError("refused", request=request)
+
+    async def fine(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.05)
         return httpx.Response(200, content=b"fine")
 
-    server = Server(answer)
+    server = first_then(refused, fine)
 
     async def scenario(client: httpx.AsyncClient, server: Server) -> None:
         leader, follower = await asyncio.gather(get(client), get(client), return_exceptions=True)
@@ -191,17 +203,11 @@ def test_an_error_in_the_body_reaches_a_reading_leader_after_its_first_bytes_onl
 
 
 def test_a_cancelled_leader_leaves_its_followers_to_send_their_own() -> None:
-    calls = 0
+    async def late(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.2)
+        return httpx.Response(200, content=chunked(b"late"))
 
-    async def answer(request: httpx.Request) -> httpx.Response:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            await asyncio.sleep(0.2)
-            return httpx.Response(200, content=chunked(b"late"))
-        return httpx.Response(200, content=chunked(b"own"))
-
-    server = Server(answer)
+    server = first_then(late, own)
 
     async def scenario(client: httpx.AsyncClient, server: Server) -> None:
         leader = asyncio.create_task(get(client))
@@ -218,16 +224,10 @@ def test_a_cancelled_leader_leaves_its_followers_to_send_their_own() -> None:
 
 
 def test_a_leader_cancelled_while_reading_ahead_closes_the_body_and_frees_its_followers() -> None:
-    calls = 0
+    async def dripping(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=chunked(b"a", b"b", pause=0.2))
 
-    async def answer(request: httpx.Request) -> httpx.Response:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            return httpx.Response(200, content=chunked(b"a", b"b", pause=0.2))
-        return httpx.Response(200, content=chunked(b"own"))
-
-    server = Server(answer)
+    server = first_then(dripping, own)
 
     async def scenario(client: httpx.AsyncClient, server: Server) -> None:
         leader = asyncio.create_task(headers_only(client))
@@ -262,16 +262,14 @@ def test_a_cancelled_follower_leaves_nothing_behind_and_the_leader_shares_on() -
 
 
 def test_a_follower_waits_no_longer_than_its_own_read_timeout() -> None:
-    calls = 0
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(1.0)  # a leader whose server is slow to answer
+        return await page(request)
 
-    async def answer(request: httpx.Request) -> httpx.Response:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            await asyncio.sleep(1.0)  # a leader whose server is slow to answer
+    async def page(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, content=chunked(b"page"))
 
-    server = Server(answer)
+    server = first_then(slow, page)
 
     async def scenario(client: httpx.AsyncClient, server: Server) -> None:
         leader = asyncio.create_task(get(client))
