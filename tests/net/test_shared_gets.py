@@ -92,6 +92,22 @@ async def headers_only(client: httpx.AsyncClient, url: str = URL) -> httpx.Respo
     async with client.stream("GET", url) as response:
         return response
 
+async def leader_and_follower(client: httpx.AsyncClient, lead: Callable[..., Awaitable[Any]] = get, *,
+                              head_start: float = 0.01) -> tuple[asyncio.Task[Any], asyncio.Task[Any]]:
+    """Two identical requests under way: the leader, then (after `head_start`) one waiting for it."""
+    leader = asyncio.create_task(lead(client))
+    await asyncio.sleep(head_start)
+    follower = asyncio.create_task(get(client))
+    await asyncio.sleep(0.01)
+    return leader, follower
+
+
+async def cancel(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
 
 def test_concurrent_identical_requests_are_sent_once_and_each_caller_gets_its_own_response() -> None:
     server = Server(home(delay=0.05))
@@ -210,13 +226,8 @@ def test_a_cancelled_leader_leaves_its_followers_to_send_their_own() -> None:
     server = first_then(late, own)
 
     async def scenario(client: httpx.AsyncClient, server: Server) -> None:
-        leader = asyncio.create_task(get(client))
-        await asyncio.sleep(0.01)
-        follower = asyncio.create_task(get(client))
-        await asyncio.sleep(0.01)
-        leader.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await leader
+        leader, follower = await leader_and_follower(client)
+        await cancel(leader)
         _, body = await follower
         assert body == b"own" and server.count() == 2
 
@@ -230,13 +241,8 @@ def test_a_leader_cancelled_while_reading_ahead_closes_the_body_and_frees_its_fo
     server = first_then(dripping, own)
 
     async def scenario(client: httpx.AsyncClient, server: Server) -> None:
-        leader = asyncio.create_task(headers_only(client))
-        await asyncio.sleep(0.05)  # inside the read-ahead
-        follower = asyncio.create_task(get(client))
-        await asyncio.sleep(0.01)
-        leader.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await leader
+        leader, follower = await leader_and_follower(client, headers_only, head_start=0.05)  # in the read-ahead
+        await cancel(leader)
         assert (await follower)[1] == b"own"
         assert server.count() == 2
 
@@ -247,13 +253,8 @@ def test_a_cancelled_follower_leaves_nothing_behind_and_the_leader_shares_on() -
     server = Server(home(delay=0.1))
 
     async def scenario(client: httpx.AsyncClient, server: Server) -> None:
-        leader = asyncio.create_task(get(client))
-        await asyncio.sleep(0.01)
-        follower = asyncio.create_task(get(client))
-        await asyncio.sleep(0.01)
-        follower.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await follower
+        leader, follower = await leader_and_follower(client)
+        await cancel(follower)
         assert (await leader)[1] == b"<html>home</html>"
         assert (await get(client))[1] == b"<html>home</html>"
         assert server.count() == 1
