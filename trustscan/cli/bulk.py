@@ -93,19 +93,21 @@ def bulk(ctx: click.Context, portfolio: Path | None, db_text: str, resume: bool,
     dispatcher = connect_broker(ctx, broker_text, insecure_transport)
     # Every input is checked before the lock file or the database is created: a refusal writes nothing.
     loaded, sites = _check_inputs(ctx, portfolio, location, resume)
-    with exclusive_database(location), worker_processes(0 if dispatcher else processes, sites, concurrency) as pool:
+    local = dispatcher is None  # with a broker, `trustscan worker` processes audit
+    with exclusive_database(location), worker_processes(processes, sites, concurrency, local=local) as pool:
         ruleset = load_rules()  # while the worker processes start
         _bulk(loaded, portfolio, location, settings, BulkOptions(concurrency, per_ip, pool), quiet, lang, ruleset,
               dispatcher)
 
 
 @contextlib.contextmanager
-def worker_processes(asked: int | None, sites: int, concurrency: int) -> Iterator[ProcessPool | None]:
-    """The run's worker processes (None: the audits run in this process; `asked` 0: none, a broker's
-    workers audit), started now so that they load the scanner while this process plans the run."""
+def worker_processes(asked: int | None, sites: int, concurrency: int, *,
+                     local: bool) -> Iterator[ProcessPool | None]:
+    """The run's local worker processes (None: the audits run in this process, or, not `local`, in a
+    broker's workers), started now so that they load the scanner while this process plans the run."""
     from trustscan.bulk.processes import ProcessPool, choose_processes  # noqa: F811 - at run time
 
-    count = choose_processes(asked, sites, concurrency) if asked != 0 else 1
+    count = choose_processes(asked, sites, concurrency) if local else 1
     if count == 1:
         yield None
         return
