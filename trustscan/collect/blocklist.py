@@ -28,6 +28,7 @@ from trustscan.lists.formats import reason_wording
 from trustscan.lists.matcher import SnapshotSet, host_candidates
 from trustscan.lists.store import load_configured
 from trustscan.net.domains import registrable_domain
+from trustscan.net.files import FileVersion, file_version
 from trustscan.net.resolve import Resolver
 
 __all__ = ["NO_SNAPSHOT", "check_blocklists", "load_snapshot_set", "match_facts"]
@@ -48,7 +49,7 @@ def load_snapshot_set(files: tuple[Path, ...], lists_dir: Path | None) -> Snapsh
         raise ProbeError("error.blocklist.unreadable", detail=str(exc)) from None
 
 
-def _fingerprint(files: tuple[Path, ...], lists_dir: Path | None) -> tuple[tuple[str, int, int], ...]:
+def _fingerprint(files: tuple[Path, ...], lists_dir: Path | None) -> tuple[FileVersion, ...]:
     """(path, mtime_ns, size) of every file the load would read; missing paths count as (-1, -1)."""
     paths = list(files)
     if lists_dir is not None and lists_dir.is_dir():
@@ -56,15 +57,14 @@ def _fingerprint(files: tuple[Path, ...], lists_dir: Path | None) -> tuple[tuple
     stamps = []
     for path in paths:
         try:
-            stat = path.stat()
-            stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
+            stamps.append(file_version(path))
         except OSError:
             stamps.append((str(path), -1, -1))
     return ((f"lists_dir={lists_dir}", 0, 0), *stamps)
 
 
 @functools.lru_cache(maxsize=4)
-def _load_indexed(key: tuple[tuple[str, int, int], ...], files: tuple[Path, ...],
+def _load_indexed(key: tuple[FileVersion, ...], files: tuple[Path, ...],
                   lists_dir: Path | None) -> SnapshotSet:
     return SnapshotSet(load_configured(files=files, cache_dir=lists_dir))
 

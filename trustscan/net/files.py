@@ -18,11 +18,22 @@ from pathlib import Path
 
 from trustscan.core.errors import InputFileError, InputFileTooLarge
 
-__all__ = ["check_readable_file", "read_capped_file", "read_input_file"]
+__all__ = ["FileVersion", "check_readable_file", "file_version", "read_capped_file", "read_input_file"]
 
 # O_NONBLOCK: opening a FIFO for reading must not wait for a writer. O_NOCTTY: a terminal device
 # never becomes the controlling terminal. Both are absent on Windows, where neither case arises.
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+
+
+#: (path, mtime_ns, size): what a memo of a file's parsed contents is keyed by, so that a changed file
+#: is read again and an unchanged one never is.
+FileVersion = tuple[str, int, int]
+
+
+def file_version(path: Path | str) -> FileVersion:
+    """The version of the file at `path` (OSError when it cannot be stat'ed)."""
+    status = os.stat(path)
+    return str(path), status.st_mtime_ns, status.st_size
 
 
 def read_capped_file(path: Path | str, cap: int) -> bytes:

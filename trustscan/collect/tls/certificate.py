@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 from trustscan.core.errors import InputFileError
 from trustscan.core.settings import MAX_CA_BUNDLE_BYTES
 from trustscan.core.timestamps import rfc3339
-from trustscan.net.files import read_capped_file
+from trustscan.net.files import FileVersion, file_version, read_capped_file
 
 __all__ = [
     "analyze_certificate_chain", "check_ca_bundle", "describe_certificate_error", "describe_certificate_trace",
@@ -70,17 +70,11 @@ def load_trust_anchors(paths: Iterable[Path | str | None]) -> TrustAnchors:
     Note that cryptography emits a CryptographyDeprecationWarning for one bundled root with a
     non-positive serial number; it is harmless.
     """
-    stamps = []
-    for path in paths:
-        if path is None:
-            continue
-        stat = Path(path).stat()
-        stamps.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return _anchors_in(tuple(stamps))
+    return _anchors_in(tuple(file_version(path) for path in paths if path is not None))
 
 
 @functools.lru_cache(maxsize=32)
-def _anchors_in(stamps: tuple[tuple[str, int, int], ...]) -> TrustAnchors:
+def _anchors_in(stamps: tuple[FileVersion, ...]) -> TrustAnchors:
     """The anchors of bundles given as (path, mtime_ns, size): a memo keyed by each file's version."""
     return TrustAnchors.of(cert for stamp in stamps for cert in _certificates_in(*stamp))
 
@@ -93,11 +87,11 @@ def check_ca_bundle(path: Path | str) -> int:
     wrong file would only turn criterion c into an error). Parsed once: the audit reuses the memo.
     """
     try:
-        stat = Path(path).stat()
+        version = file_version(path)
     except OSError as exc:
         raise InputFileError(path, exc.strerror or str(exc)) from None
     try:
-        return len(_certificates_in(str(path), stat.st_mtime_ns, stat.st_size))
+        return len(_certificates_in(*version))
     except ValueError as exc:
         framing = "Unable to load PEM" in str(exc)
         raise InputFileError(path, "holds no PEM certificate (-----BEGIN CERTIFICATE-----)" if framing

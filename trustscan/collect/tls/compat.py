@@ -66,6 +66,7 @@ from sslyze.server_setting import ServerNetworkConfiguration, ServerNetworkLocat
 from trustscan.collect.tls.certificate import MALFORMED_CERTIFICATE_ERRORS, describe_certificate_error
 from trustscan.collect.tls.facts import CheckFailed, ServedCertificate, failure_from_exception
 from trustscan.core.errors import ProbeError
+from trustscan.net.files import file_version
 
 __all__ = [
     "HANDSHAKE_REJECTED_TLS_ERRORS",
@@ -246,8 +247,7 @@ def validate_served_chain(
     """sslyze's deployment analysis (path validation against its stores + the custom CA) of a chain."""
     stores = list(default_stores().get_all_stores())
     if ca_bundle is not None:
-        stat = ca_bundle.stat()
-        stores.append(_supplied_store(str(ca_bundle), stat.st_mtime_ns, stat.st_size))
+        stores.append(_supplied_store(*file_version(ca_bundle)))
     try:
         subject: DNSName | IPAddress = IPAddress(ip_address(host))
     except ValueError:
