@@ -44,6 +44,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -88,6 +89,9 @@ class OpenConnections(threading.Thread):
     Asked over netlink (sock_diag, the interface `ss` uses) for established sockets only: reading
     /proc/net/tcp made the kernel print every socket, thousands of TIME_WAIT ones after a run's first
     sites, ~10 ms of CPU per read: at 100 samples a second, half a core taken from the tools measured.
+    The kernel also filters on the server ports (`_port_filter`): the tool's own ends of the same
+    connections (as many again) are never sent, which halves what this thread parses. It still took
+    ~0.1 core from a tool that keeps both cores busy (1 s of CPU over a 10 s trustscan run) before that.
     """
 
     def __init__(self, addresses: set[str], ports: set[int], every: float = 0.01) -> None:
@@ -99,9 +103,10 @@ class OpenConnections(threading.Thread):
         self.cpu = 0.0  # this sampler's own CPU seconds, taken from the machine the tools run on
 
     def run(self) -> None:
+        request = _diag_request({port for _, port in self._wanted})
         with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as diag:
             while not self._done.wait(self._every):
-                per_address = Counter(address for address, port in _established(diag)
+                per_address = Counter(address for address, port in _established(diag, request)
                                       if (address, port) in self._wanted)
                 self.peak = max(self.peak, max(per_address.values(), default=0))
         self.cpu = time.thread_time()
@@ -115,19 +120,43 @@ class OpenConnections(threading.Thread):
 _NETLINK_SOCK_DIAG, _SOCK_DIAG_BY_FAMILY, _NLMSG_DONE, _NLMSG_ERROR = 4, 20, 3, 2
 #: inet_diag_req_v2 for IPv4 TCP sockets in state ESTABLISHED (1), any address: the kernel filters.
 _DIAG_REQUEST = struct.pack("=BBBBI48x", socket.AF_INET, socket.IPPROTO_TCP, 0, 0, 1 << 1)
+#: inet_diag bytecode (linux/inet_diag.h): an attribute of the request, run by the kernel on each socket.
+_INET_DIAG_REQ_BYTECODE, _BC_JMP, _BC_S_GE, _BC_S_LE = 1, 1, 2, 3
 
 
-def _established(diag: socket.socket) -> list[tuple[bytes, int]]:
-    """(local IPv4 address as 4 bytes, local port) of every established IPv4 TCP socket on the machine."""
-    header = struct.pack("=IHHII", 16 + len(_DIAG_REQUEST), _SOCK_DIAG_BY_FAMILY, 0x1 | 0x300, 1, 0)  # REQUEST|DUMP
-    diag.send(header + _DIAG_REQUEST)
-    found = []
+def _diag_request(ports: set[int]) -> bytes:
+    """The request, with bytecode keeping only sockets whose local port is one of *ports*.
+
+    Each port is `sport >= p && sport <= p` (comparisons every kernel has); the ports are or-ed as `ss`
+    compiles them: a failed test jumps to the next port's test, a match falls through to a jump to the
+    end (accept), and failing the last port jumps 4 bytes past the end (reject). Every op lies on the
+    chain of "yes" jumps, which is the path the kernel's bytecode audit walks.
+    """
+    # op = (code, yes, no) as =BBH; a port comparison's second op carries the port in its "no" field.
+    tests = [struct.pack("=BBHBBHBBHBBH", _BC_S_GE, 8, 20, 0, 0, port, _BC_S_LE, 8, 12, 0, 0, port)
+             for port in sorted(ports)]
+    size = 16 * len(tests) + 4 * (len(tests) - 1)
+    code = b""
+    for index, test in enumerate(tests):
+        code += test
+        if index < len(tests) - 1:
+            code += struct.pack("=BBH", _BC_JMP, 4, size - len(code))
+    return _DIAG_REQUEST + struct.pack("=HH", 4 + len(code), _INET_DIAG_REQ_BYTECODE) + code
+
+
+def _established(diag: socket.socket, request: bytes) -> list[tuple[bytes, int]]:
+    """(local IPv4 address as 4 bytes, local port) of every established IPv4 TCP socket *request* keeps."""
+    header = struct.pack("=IHHII", 16 + len(request), _SOCK_DIAG_BY_FAMILY, 0x1 | 0x300, 1, 0)  # REQUEST|DUMP
+    diag.send(header + request)
+    found: list[tuple[bytes, int]] = []
     while True:
         data = diag.recv(1 << 16)
         offset = 0
         while offset < len(data):
             length, kind = struct.unpack_from("=IH", data, offset)
-            if kind in (_NLMSG_DONE, _NLMSG_ERROR):
+            if kind == _NLMSG_ERROR:  # a refused request would otherwise read as "no connection open"
+                raise OSError(-struct.unpack_from("=i", data, offset + 16)[0], "sock_diag refused the request")
+            if kind == _NLMSG_DONE:
                 return found
             # inet_diag_msg after the 16-byte header: family, state, timer, retrans, then the socket id
             # (source port, destination port, both big-endian; source address, 16 bytes).
@@ -179,6 +208,13 @@ def _rss_kb(pid: int) -> int:
     return 0
 
 
+def _drain(stream: IO[bytes], tail: bytearray) -> None:
+    """Read *stream* to its end, keeping its last 4 KiB in *tail*."""
+    for chunk in iter(lambda: os.read(stream.fileno(), 1 << 16), b""):
+        tail += chunk
+        del tail[:-4096]
+
+
 def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note: str = "",
                  pythonpath: str | None = None) -> Measurement:
     """Run one tool as a child process; its own rusage (peak RSS, CPU) comes from wait4."""
@@ -192,19 +228,15 @@ def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note:
     memory = TreeMemory(proc.pid)
     memory.start()
     assert proc.stderr is not None
-    # Drain stderr on the side so a chatty tool can never block on a full pipe.
+    # Drain stderr on the side so a chatty tool can never block on a full pipe; the blocking wait4 takes
+    # the wall time at the exit itself (polling every 0.1 s added up to 0.1 s to a ~10 s run).
     errors = bytearray()
-    os.set_blocking(proc.stderr.fileno(), False)
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        chunk = proc.stderr.read()
-        if chunk:
-            errors += chunk[-4096:]
-        if pid:
-            break
-        time.sleep(0.1)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    drain = threading.Thread(target=_drain, args=(proc.stderr, errors), daemon=True)
+    drain.start()
+    _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - clock
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    drain.join(timeout=5)
     peak = sampler.stop()
     tree_rss = memory.stop()
     print(f"{tool}: the connection sampler used {sampler.cpu:.1f} s of CPU over {wall:.1f} s", file=sys.stderr)
