@@ -16,10 +16,10 @@ from click.testing import CliRunner
 
 from tests.support.publish_samples import sample_report
 from trustscan.cli.main import main
-from trustscan.collect.tls.certificate import check_ca_bundle
 from trustscan.core.errors import InputFileError, NotAList
 from trustscan.lists.formats import check_list, parse_list
 from trustscan.lists.store import check_list_file
+from trustscan.net.certbundle import check_ca_bundle
 
 WANTED = [("domain", "bad.example"), ("domain", "evil.example")]
 

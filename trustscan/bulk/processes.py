@@ -42,13 +42,14 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from multiprocessing.connection import Connection
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from trustscan.bulk.scheduler import BulkJob, audit_one, error_row, internal_error_row
 from trustscan.bulk.store import SiteRow
-from trustscan.core.settings import AuditSettings
 from trustscan.core.wordings import Wording
-from trustscan.net.resolve import AnswerCache
+
+if TYPE_CHECKING:  # the scheduler (and the DNS and HTTP stacks it imports) loads after `spawn`: see ProcessPool
+    from trustscan.bulk.scheduler import BulkJob
+    from trustscan.core.settings import AuditSettings
 
 MAX_DELIVERIES = 3  # starts of one site's audit (each in a live child) before it is recorded as an error
 READY_TIMEOUT = 120.0  # seconds a new child may take to import the scanner and load the rules
@@ -257,6 +258,8 @@ class ProcessPool:
                 if not self._holding[key]:
                     del self._holding[key]
                     self._owner.pop(key, None)
+        from trustscan.bulk.scheduler import error_row
+
         return error_row(job.site, Wording("bulk.error.abandoned_process", {"times": MAX_DELIVERIES}))
 
     async def _child_for(self, address: str | None) -> _Child:
@@ -323,8 +326,10 @@ def child_main(loaded: Callable[[], None] = lambda: None) -> NoReturn:
     """
     jobs, rows = child_connections()
     from trustscan.audit import load_checked_ruleset
+    from trustscan.bulk.scheduler import audit_one
     from trustscan.collect.warm import warm_up
     from trustscan.core.catalog import load_catalog
+    from trustscan.net.resolve import AnswerCache
 
     # Loaded before the setup is read: the bulk process sends it once it has planned the run, and
     # until then this process has a core to itself.
@@ -374,6 +379,8 @@ def serve(jobs: Connection, rows: Connection, audit: Callable[[BulkJob], Awaitab
 
 
 async def _serve(jobs: Connection, rows: Connection, audit: Callable[[BulkJob], Awaitable[SiteRow]]) -> None:
+    from trustscan.bulk.scheduler import internal_error_row
+
     loop = asyncio.get_running_loop()
     ended = asyncio.Event()
     audits: set[asyncio.Task[None]] = set()

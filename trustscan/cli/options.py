@@ -197,7 +197,7 @@ def check_input_files(ca_bundle: Path | None, blocklists: Iterable[Path]) -> Non
 
 def check_ca_bundle_option(path: Path) -> None:
     """`--ca-bundle`: a regular file within its cap holding at least one PEM certificate, or a usage error."""
-    from trustscan.collect.tls.certificate import check_ca_bundle  # cryptography's x509, only when given
+    from trustscan.net.certbundle import check_ca_bundle  # cryptography's x509, only when given
 
     try:
         check_ca_bundle(path)

@@ -25,13 +25,12 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 
-from trustscan.core.errors import InputFileError
-from trustscan.core.settings import MAX_CA_BUNDLE_BYTES
 from trustscan.core.timestamps import rfc3339
-from trustscan.net.files import FileVersion, file_version, read_capped_file
+from trustscan.net.certbundle import certificates_in
+from trustscan.net.files import FileVersion, file_version
 
 __all__ = [
-    "analyze_certificate_chain", "check_ca_bundle", "describe_certificate_error", "describe_certificate_trace",
+    "analyze_certificate_chain", "describe_certificate_error", "describe_certificate_trace",
     "hostname_matches",
     "load_trust_anchors",
 ]
@@ -76,33 +75,7 @@ def load_trust_anchors(paths: Iterable[Path | str | None]) -> TrustAnchors:
 @functools.lru_cache(maxsize=32)
 def _anchors_in(stamps: tuple[FileVersion, ...]) -> TrustAnchors:
     """The anchors of bundles given as (path, mtime_ns, size): a memo keyed by each file's version."""
-    return TrustAnchors.of(cert for stamp in stamps for cert in _certificates_in(*stamp))
-
-
-def check_ca_bundle(path: Path | str) -> int:
-    """How many certificates the `--ca-bundle` at *path* holds; InputFileError unless at least one.
-
-    A CA bundle is a regular file of at most MAX_CA_BUNDLE_BYTES holding one or more PEM
-    certificates, every one of them parsable (OpenSSL and sslyze read it by name later, where a
-    wrong file would only turn criterion c into an error). Parsed once: the audit reuses the memo.
-    """
-    try:
-        version = file_version(path)
-    except OSError as exc:
-        raise InputFileError(path, exc.strerror or str(exc)) from None
-    try:
-        return len(_certificates_in(*version))
-    except ValueError as exc:
-        framing = "Unable to load PEM" in str(exc)
-        raise InputFileError(path, "holds no PEM certificate (-----BEGIN CERTIFICATE-----)" if framing
-                             else "a PEM certificate in it cannot be parsed") from None
-
-
-@functools.lru_cache(maxsize=32)
-def _certificates_in(path: str, mtime_ns: int, size: int) -> tuple[x509.Certificate, ...]:
-    """A PEM bundle's certificates, parsed once per file version (a memo, not state: the key
-    includes the file's mtime and size). A bulk scan otherwise re-parses ~150 roots per site."""
-    return tuple(x509.load_pem_x509_certificates(read_capped_file(path, MAX_CA_BUNDLE_BYTES)))
+    return TrustAnchors.of(cert for stamp in stamps for cert in certificates_in(*stamp))
 
 
 @functools.lru_cache(maxsize=4096)
