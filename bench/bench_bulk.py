@@ -27,7 +27,7 @@ automatic choice). `--baseline DIR` also runs another copy of the trustscan pack
 same run, with its own defaults. Prints a markdown table. Usage:
 
     python bench/bench_bulk.py [--sizes 200,1000] [--concurrency 32] [--per-ip 4] [--only c,e]
-                               [--processes 1,2] [--skip-sslyze] [--baseline DIR]
+                               [--processes 1,2] [--skip-sslyze] [--baseline DIR] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import argparse
 import os
 import socket
 import sqlite3
+import statistics
 import struct
 import subprocess
 import sys
@@ -281,7 +282,8 @@ def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note:
 
 
 def bench_size(n: int, concurrency: int, per_ip: int, skip_sslyze: bool, only: str,
-               baseline: Path | None = None, processes: list[int | None] | None = None) -> list[Measurement]:
+               baseline: Path | None = None, processes: list[int | None] | None = None,
+               repeat: int = 1) -> list[Measurement]:
     results = []
     with tempfile.TemporaryDirectory(prefix="trustscan-bench-") as tmp, running_many(Path(tmp), n) as world:
         portfolio = Path(tmp) / "portfolio.txt"
@@ -293,7 +295,8 @@ def bench_size(n: int, concurrency: int, per_ip: int, skip_sslyze: bool, only: s
             for count in (processes or [None])]
         if baseline:
             copies.append(("baseline trustscan bulk", str(baseline.resolve()), None))
-        for label, pythonpath, count in copies:
+        # With --repeat, the copies take turns (A B A B ...), so a slow spell of the machine falls on both.
+        for label, pythonpath, count in copies * repeat:
             db = Path(tmp) / f"results-{len(results)}.db"
             results.append(run_measured([
                 str(BIN / "python"), "-m", "trustscan", "bulk", str(portfolio), "--db", str(db), "--quiet",
@@ -338,13 +341,17 @@ def main() -> None:
     parser.add_argument("--processes", default="",
                         help="comma-separated `bulk --processes` values, one trustscan run each (default: "
                              "one run, trustscan's automatic choice)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each trustscan copy per size, taking turns (sslyze runs once: ~90 s of "
+                             "steady load, where a trustscan run lasts ~8 s); the ratio is also given for the "
+                             "median run")
     options = parser.parse_args()
     compile_like_installed(options.baseline)
     measurements: list[Measurement] = []
     for n in (int(size) for size in options.sizes.split(",")):
         done = bench_size(n, options.concurrency, options.per_ip, options.skip_sslyze, options.only,
                           options.baseline, [int(c) for c in options.processes.split(",")] if options.processes
-                          else None)
+                          else None, options.repeat)
         measurements += done
         for m in done:
             print(f"N={n} {m.tool}: {m.wall:.1f} s, {m.peak_rss_mb:.0f} MB, exit {m.exit_code}", file=sys.stderr)
@@ -365,6 +372,12 @@ def main() -> None:
         for ours in (m for m in measurements if m.sites == n and "trustscan" in m.tool):
             if sslyze:
                 print(f"N={n}: {ours.tool} {ours.rate / sslyze.rate:.1f}x sslyze's throughput (same run)")
+        for tool in dict.fromkeys(m.tool for m in measurements if m.sites == n and "trustscan" in m.tool):
+            runs = [m.rate for m in measurements if m.sites == n and m.tool == tool]
+            if sslyze and len(runs) > 1:
+                ratios = ", ".join(f"{rate / sslyze.rate:.1f}" for rate in runs)
+                print(f"N={n}: {tool} median of {len(runs)} runs {statistics.median(runs) / sslyze.rate:.1f}x "
+                      f"sslyze's throughput (runs: {ratios})")
     for tool in dict.fromkeys(m.tool for m in measurements if m.tool.startswith("trustscan")):
         by_size = {m.sites: m for m in measurements if m.tool == tool}
         if len(by_size) > 1:
