@@ -11,16 +11,17 @@ from trustscan.core.errors import RuleError
 from trustscan.judge.ruleset import Ruleset
 
 
-def load_rules() -> Ruleset:
+def load_rules(*, many_audits: bool = False) -> Ruleset:
     """The shipped rule set, checked against the facts the probes declare; a broken rule file (or a
-    rule reading a fact no probe declares) is a one-line error, not a traceback."""
+    rule reading a fact no probe declares) is a one-line error, not a traceback. `many_audits`: this
+    process audits site after site (cli.startup)."""
     from trustscan.audit import load_checked_ruleset  # cli -> audit -> collect + judge
 
     try:
         ruleset = load_checked_ruleset()
     except RuleError as exc:
         raise click.ClickException(f"broken rule file: {exc}") from None
-    startup_done()  # the scanner and the rules are loaded: the work starts here
+    startup_done(many_audits=many_audits)  # the scanner and the rules are loaded: the work starts here
     return ruleset
 
 

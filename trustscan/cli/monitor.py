@@ -69,7 +69,7 @@ def monitor(ctx: click.Context, portfolio: Path, db_text: str, every: timedelta,
             per_ip: int, quiet: bool, broker_text: str | None, insecure_transport: bool, lang: str,
             **scan: Any) -> None:
     """Audit every site of PORTFOLIO again every --every, each round a run in --db; Ctrl-C ends cleanly."""
-    ruleset = load_rules()
+    ruleset = load_rules(many_audits=True)
     settings = settings_from_options(scan)
     # Every input is checked before the lock file or the database is created: a refusal writes nothing.
     location = database_location(db_text, insecure_transport)

@@ -6,6 +6,7 @@ rules load, then freezes them), then serves the bulk process until its input end
 
 from __future__ import annotations
 
+import functools
 from typing import NoReturn
 
 from trustscan.cli.startup import defer_collection, hide_known_warnings, startup_done
@@ -16,4 +17,4 @@ def main() -> NoReturn:
     hide_known_warnings()  # as the console script does: a worker's stderr is the user's terminal
     from trustscan.bulk.processes import child_main
 
-    child_main(loaded=startup_done)
+    child_main(loaded=functools.partial(startup_done, many_audits=True))

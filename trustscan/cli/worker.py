@@ -43,7 +43,7 @@ def worker(broker_text: str, db_text: str, concurrency: int, visibility_timeout:
     # Before the first tasks (a burst of them would each load the probes' libraries and data at once),
     # and before load_rules, which freezes what start-up made out of the garbage collector's way.
     warm_up()
-    ruleset = load_rules()
+    ruleset = load_rules(many_audits=True)
     try:
         runtime = WorkerRuntime(location=location, broker=broker, concurrency=concurrency,
                                 visibility_timeout=visibility_timeout, ruleset=ruleset)
