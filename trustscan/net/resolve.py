@@ -228,6 +228,14 @@ class HandedAnswers:
     name: str
     answers: tuple[tuple[int, bytes, float], ...]
 
+    def unexpired(self, now: float | None = None) -> HandedAnswers | None:
+        """These answers without the ones whose expiry has passed (None when none is left)."""
+        now = time.time() if now is None else now
+        kept = tuple(answer for answer in self.answers if answer[2] > now)
+        if len(kept) == len(self.answers):
+            return self
+        return HandedAnswers(self.name, kept) if kept else None
+
 
 class Resolver:
     """A/AAAA lookups through the system resolver or one given name server; `cache` shares answers."""
