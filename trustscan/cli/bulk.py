@@ -95,7 +95,8 @@ def bulk(ctx: click.Context, portfolio: Path | None, db_text: str, resume: bool,
     loaded, sites = _check_inputs(ctx, portfolio, location, resume)
     local = dispatcher is None  # with a broker, `trustscan worker` processes audit
     with exclusive_database(location), worker_processes(processes, sites, concurrency, local=local) as pool:
-        ruleset = load_rules(many_audits=True)  # while the worker processes start
+        # While the worker processes start; this process audits only when there are none (nor a broker).
+        ruleset = load_rules(many_audits=local and pool is None)
         _bulk(loaded, portfolio, location, settings, BulkOptions(concurrency, per_ip, pool), quiet, lang, ruleset,
               dispatcher)
 
