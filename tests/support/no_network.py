@@ -14,6 +14,8 @@ from typing import Any
 import httpcore
 import pytest
 
+from trustscan.net.streams import AsyncioBackend
+
 
 def forbid_connections(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     attempts: list[object] = []
@@ -28,4 +30,5 @@ def forbid_connections(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(httpcore.AnyIOBackend, "connect_tcp", refuse_async)
+    monkeypatch.setattr(AsyncioBackend, "connect_tcp", refuse_async)
     return attempts

@@ -24,6 +24,7 @@ from trustscan import __version__
 from trustscan.core.errors import ProbeError
 from trustscan.net.http2guard import Http2Setup, RetiringPool
 from trustscan.net.resolve import AddressPolicy, Resolver, refused_connection
+from trustscan.net.streams import AsyncioBackend
 
 USER_AGENT = f"trustscan/{__version__} (+network trust self-assessment)"
 
@@ -34,7 +35,7 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
     def __init__(self, pins: dict[str, str], resolver: Resolver, *, allow_private: bool) -> None:
         self.policy = AddressPolicy({name.lower(): ip for name, ip in pins.items()}, allow_private=allow_private)
         self._resolver = resolver
-        self._inner = httpcore.AnyIOBackend()
+        self._inner = AsyncioBackend()  # its streams abort on a failed or cancelled TLS handshake
 
     async def connect_tcp(
         self,
@@ -53,46 +54,13 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         refusal = self.policy.refusal(ip, host)
         if refusal is not None:
             raise refused_connection(refusal, httpcore.ConnectError)
-        stream = await self._inner.connect_tcp(ip, port, timeout, local_address, socket_options)
-        return _ClosingStream(stream)
+        return await self._inner.connect_tcp(ip, port, timeout, local_address, socket_options)
 
     async def connect_unix_socket(self, *args: Any, **kwargs: Any) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("unix sockets are not used by trustscan")
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
-
-
-class _ClosingStream(httpcore.AsyncNetworkStream):
-    """A stream that closes its socket when a TLS handshake fails or is cancelled.
-
-    httpcore leaves the TCP socket open when the audit deadline cancels a request in the middle
-    of a handshake (a tarpit site does exactly that); a scanner must not leak sockets per site.
-    """
-
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
-        self._inner = inner
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._inner.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._inner.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-    async def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            return _ClosingStream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
-        except BaseException:
-            await self._inner.aclose()
-            raise
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._inner.get_extra_info(info)
 
 
 @functools.cache
