@@ -24,7 +24,7 @@ door, headers, security.txt, crawl, exposure probes, DNS zone, lists) than sslyz
 `--processes 1,2` runs trustscan once per value (`bulk --processes N`; default: once, with its own
 automatic choice). `--baseline DIR` also runs another copy of the trustscan package (`git archive
 <commit> trustscan rules | tar -x -C DIR; mv DIR/rules DIR/trustscan/`) on the same servers in the
-same run, with its own defaults. Prints a markdown table. Usage:
+same run, with the same `--processes` values. Prints a markdown table. Usage:
 
     python bench/bench_bulk.py [--sizes 200,1000] [--concurrency 32] [--per-ip 4] [--only c,e]
                                [--processes 1,2] [--skip-sslyze] [--baseline DIR] [--repeat 3]
@@ -294,8 +294,8 @@ def bench_size(n: int, concurrency: int, per_ip: int, skip_sslyze: bool, only: s
         copies: list[tuple[str, str | None, int | None]] = [
             (f"trustscan bulk --processes {count}" if count else "trustscan bulk", None, count)
             for count in (processes or [None])]
-        if baseline:
-            copies.append(("baseline trustscan bulk", str(baseline.resolve()), None))
+        if baseline:  # the same --processes values, so each pair differs only in the code
+            copies += [(f"baseline {label}", str(baseline.resolve()), count) for label, _, count in copies]
         # With --repeat, the copies take turns (A B A B ...), so a slow spell of the machine falls on both.
         for label, pythonpath, count in copies * repeat:
             db = Path(tmp) / f"results-{len(results)}.db"
@@ -380,11 +380,14 @@ def main() -> None:
                 print(f"N={n}: {tool} median of {len(runs)} runs {statistics.median(runs) / sslyze.rate:.1f}x "
                       f"sslyze's throughput (runs: {ratios})")
     for tool in dict.fromkeys(m.tool for m in measurements if m.tool.startswith("trustscan")):
-        by_size = {m.sites: m for m in measurements if m.tool == tool}
-        if len(by_size) > 1:
-            small, large = by_size[min(by_size)], by_size[max(by_size)]
-            print(f"{tool} peak RSS {large.sites} vs {small.sites} sites: {large.peak_rss_mb / small.peak_rss_mb:.2f}x "
-                  f"(all processes: {large.peak_tree_rss_mb / small.peak_tree_rss_mb:.2f}x)")
+        sizes = sorted({m.sites for m in measurements if m.tool == tool})
+        if len(sizes) > 1:  # with --repeat, each size's median peak
+            def peak(n: int, field: str, tool: str = tool) -> float:
+                return statistics.median(getattr(m, field) for m in measurements if m.tool == tool and m.sites == n)
+            small, large = sizes[0], sizes[-1]
+            print(f"{tool} peak RSS {large} vs {small} sites: "
+                  f"{peak(large, 'peak_rss_mb') / peak(small, 'peak_rss_mb'):.2f}x "
+                  f"(all processes: {peak(large, 'peak_tree_rss_mb') / peak(small, 'peak_tree_rss_mb'):.2f}x)")
 
 
 if __name__ == "__main__":
