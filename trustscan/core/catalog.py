@@ -40,6 +40,8 @@ class Catalog:
     def text(self, message_id: str, values: Mapping[str, Any] | None = None) -> str:
         """The message with placeholders filled; an unknown id renders as itself."""
         template = self.messages.get(message_id, message_id)
+        if "{" not in template:  # most titles and fixes: nothing to fill
+            return template
         values = values or {}
         return _PLACEHOLDER.sub(lambda m: self.value(values.get(m.group(1))), template)
 

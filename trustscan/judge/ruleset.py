@@ -105,10 +105,12 @@ class Ruleset:
         return Ruleset(tuple(rule for rule in self.rules if rule.criterion in wanted), self.digest)
 
     def get(self, rule_id: str) -> Rule:
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
+        return self._by_id[rule_id]
+
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Rule]:
+        # A report looks up every verdict's rule: a scan of the rules each time was quadratic per report.
+        return {rule.id: rule for rule in self.rules}
 
 
 @functools.cache
