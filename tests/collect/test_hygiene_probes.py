@@ -15,6 +15,7 @@ from trustscan.core.catalog import load_catalog
 from trustscan.core.errors import ProbeError
 from trustscan.core.settings import NameServer
 from trustscan.localworld.dns import LocalDNSServer
+from trustscan.net.httpclient import make_client
 from trustscan.net.resolve import Resolver
 
 # --- headers ----------------------------------------------------------------------------------------
@@ -77,9 +78,13 @@ ORIGIN = "https://site.test"
 HOME = b"<!doctype html><title>Trang chu</title><p>Xin chao</p>"
 
 
-def run_exposure(handler: Callable[[httpx.Request], httpx.Response], timeout: float = 5.0) -> dict:
+def run_exposure(handler: Callable[[httpx.Request], httpx.Response], timeout: float = 5.0,
+                 cookies: dict[str, str] | None = None) -> dict:
+    """The probe through an audit's kind of client (make_client), holding `cookies` the site set earlier."""
     async def go() -> dict:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        async with make_client(httpx.MockTransport(handler), timeout=timeout) as client:
+            for name, value in (cookies or {}).items():
+                client.cookies.set(name, value, domain="site.test")
             return await probe_exposure(client, ORIGIN, timeout=timeout)
     return asyncio.run(go())
 
@@ -245,3 +250,17 @@ def test_zone_probe_without_a_resolver_is_an_error_and_ip_targets_are_not_applic
     with pytest.raises(ProbeError, match="CAA lookup"):
         asyncio.run(probe_zone(resolver, "www.example.test", is_ip=False))
     assert asyncio.run(probe_zone(resolver, "127.0.0.9", is_ip=True))["applicable"] is False
+
+
+def test_exposure_asks_as_an_anonymous_visitor_without_the_sites_cookies() -> None:
+    """The paths are asked as an attacker with no session would: the audit's cookies stay out."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return site(EXPOSED)(request)
+
+    facts = run_exposure(handler, cookies={"laravel_session": "s3cr3t"})
+    assert facts["vcs"] and len(seen) == len(CANDIDATES) + 1  # the baseline path, then every candidate
+    assert all("cookie" not in request.headers for request in seen)
+    assert all(request.headers["user-agent"].startswith("trustscan/") for request in seen)
