@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import socket
 import ssl
 import subprocess
@@ -190,3 +191,36 @@ def test_tls_carries_bytes_and_shows_its_ssl_object(server_context: ssl.SSLConte
             assert await tls.read(100, timeout=2) == b"over tls"
             await tls.aclose()
     _run(go())
+
+
+def test_a_closed_tls_stream_lets_go_of_asyncios_buffers_without_the_collector(server_context: ssl.SSLContext) -> None:
+    """httpcore's connections reach their stream through reference cycles; asyncio's SSL protocol holds a
+    256 KiB buffer. A closed stream, still referenced, must not keep it until the next collection."""
+    async def go() -> None:
+        async def tls_hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await writer.start_tls(server_context)
+            await reader.read(100)
+
+        def ssl_protocols() -> int:  # the client's side only: the server's lives as long as its handler
+            return sum(type(o).__name__ == "SSLProtocol" and o.__module__ == "asyncio.sslproto"
+                       and getattr(o, "_server_side", True) is False for o in gc.get_objects())
+
+        async with _Server(tls_hold).running() as server:
+            before = ssl_protocols()
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", server.port, timeout=2)
+            tls = await stream.start_tls(lax_ssl_context(), "localhost", timeout=2)
+            assert ssl_protocols() == before + 1
+            await tls.aclose()
+            for _ in range(3):  # asyncio delivers the connection's end on the next turns of the loop
+                await asyncio.sleep(0)
+            assert ssl_protocols() == before  # freed by reference counting: the collector is off
+            assert tls.get_extra_info("is_readable") is True and tls.get_extra_info("ssl_object") is None
+            with pytest.raises(httpcore.ReadError):
+                await tls.read(100, timeout=1)
+
+    gc.collect()
+    gc.disable()
+    try:
+        _run(go())
+    finally:
+        gc.enable()

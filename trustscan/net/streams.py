@@ -36,8 +36,11 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._reader = reader
         self._writer = writer
+        self._closed = False
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if self._closed:
+            raise httpcore.ReadError("the connection is closed")
         try:
             async with asyncio.timeout(timeout):
                 return await self._reader.read(max_bytes)
@@ -49,6 +52,8 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
             return
+        if self._closed:
+            raise httpcore.WriteError("the connection is closed")
         try:
             async with asyncio.timeout(timeout):
                 self._writer.write(buffer)
@@ -59,17 +64,34 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             raise httpcore.WriteError(exc) from exc
 
     async def aclose(self) -> None:
-        self._writer.transport.abort()
+        self._abort()
+
+    def _abort(self) -> None:
+        """Close the socket now, and let go of asyncio's streams.
+
+        httpcore's connection objects reach this stream through reference cycles, which only the
+        garbage collector frees; asyncio's SSL protocol holds a 256 KiB read buffer. Held through
+        this stream, a closed connection's buffer waited for a collection: +28 MB at the peak of a
+        1,000-site `bulk --processes 2` run. Let go of here, it is freed once asyncio has delivered
+        the connection's end (the next turn of the loop).
+        """
+        if not self._closed:
+            self._closed = True
+            self._writer.transport.abort()
+            # The only references this stream had; an AsyncioStream is never used after it is closed.
+            del self._reader, self._writer
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> httpcore.AsyncNetworkStream:
         """TLS on this connection; on any failure (a cancellation included) the connection is aborted."""
+        if self._closed:
+            raise httpcore.ConnectError("the connection is closed")
         try:
             async with asyncio.timeout(timeout):
                 await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
         except BaseException as exc:
-            self._writer.transport.abort()
+            self._abort()
             if isinstance(exc, TimeoutError):
                 raise httpcore.ConnectTimeout(f"no TLS handshake within {timeout}s") from None
             if isinstance(exc, OSError):
@@ -78,6 +100,8 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         return self
 
     def get_extra_info(self, info: str) -> Any:
+        if self._closed:
+            return True if info == "is_readable" else None  # a closed connection carries nothing more
         if info == "ssl_object":
             return self._writer.get_extra_info("ssl_object")
         if info == "client_addr":
