@@ -8,7 +8,6 @@ import contextlib
 import re
 import socket
 import ssl
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import dns.resolver
 import httpx
 import pytest
 
+from tests.support.self_signed import self_signed_context
 from trustscan.core.catalog import LANGUAGES, load_catalog
 from trustscan.core.errors import ProbeError
 from trustscan.core.settings import NameServer
@@ -98,13 +98,7 @@ def test_nxdomain_and_no_answer_from_the_local_dns(nameserver: LocalDNSServer) -
 @pytest.fixture(scope="module")
 def self_signed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A TLS server on loopback presenting a self-signed certificate (made by openssl)."""
-    folder = tmp_path_factory.mktemp("tls")
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                    "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost"],
-                   check=True, capture_output=True)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
+    context = self_signed_context(tmp_path_factory.mktemp("tls"))
     server = socket.create_server(("127.0.0.1", 0))
     port = int(server.getsockname()[1])
 

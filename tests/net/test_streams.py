@@ -12,13 +12,12 @@ import contextlib
 import gc
 import socket
 import ssl
-import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
 
 import httpcore
 import pytest
 
+from tests.support.self_signed import self_signed_context
 from trustscan.net.httpclient import lax_ssl_context
 from trustscan.net.streams import AsyncioBackend
 
@@ -162,13 +161,7 @@ def test_a_tarpit_cannot_keep_the_socket_of_an_unfinished_handshake(ending: str)
 
 @pytest.fixture(scope="module")
 def server_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ssl.SSLContext]:
-    folder: Path = tmp_path_factory.mktemp("streams-tls")
-    key, cert = folder / "key.pem", folder / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                    "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost"],
-                   check=True, capture_output=True)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
+    context = self_signed_context(tmp_path_factory.mktemp("streams-tls"))
     context.set_alpn_protocols(["h2", "http/1.1"])
     yield context
 
