@@ -4,7 +4,7 @@ httpcore's AnyIOBackend wraps every read and write in an anyio cancel scope, and
 Python over a memory BIO (anyio's TLSStream: each record read is a Python loop around
 `SSLObject.read`). asyncio's streams give the same bytes with less Python around them: a
 timeout per call (`asyncio.timeout`) and asyncio's SSL transport. Counted with valgrind on the
-local world, a whole audit takes 174 M instructions with anyio's backend and 166 M with this one
+local world, a whole audit takes 174 M instructions with anyio's backend and 165 M with this one
 (-5%); an HTTP/2 request on an open connection 3.27 M and 3.07 M.
 
 Failures are httpcore's exceptions, as the AnyIOBackend raises them (httpx maps those to its own,
