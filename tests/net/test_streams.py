@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import socket
 import ssl
+import struct
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import httpcore
@@ -217,3 +219,29 @@ def test_a_closed_tls_stream_lets_go_of_asyncios_buffers_without_the_collector(s
         _run(go())
     finally:
         gc.enable()
+
+
+def test_writes_to_a_lost_connection_fail_without_asyncios_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """asyncio drops writes to a lost connection and logs "socket.send() raised exception." to stderr after
+    five: every write must fail as httpcore's WriteError instead, and nothing reach the user's terminal."""
+    async def go() -> None:
+        async def reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            raw = writer.get_extra_info("socket")
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+            writer.transport.abort()
+
+        async with _Server(reset).running() as server:
+            stream = await AsyncioBackend().connect_tcp("127.0.0.1", server.port, timeout=2)
+            failures = 0
+            for _ in range(10):
+                try:
+                    await stream.write(b"x" * 1024, timeout=1)
+                except httpcore.WriteError:
+                    failures += 1
+                await asyncio.sleep(0.01)
+            assert failures >= 8  # the first write or two may leave before the reset arrives
+            await stream.aclose()
+
+    with caplog.at_level(logging.DEBUG, logger="asyncio"):
+        _run(go())
+    assert not [r for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.WARNING]

@@ -52,7 +52,9 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if not buffer:
             return
-        if self._closed:
+        if self._closed or self._writer.transport.is_closing():
+            # asyncio drops what is written to a lost connection, and logs a warning to stderr after
+            # five such writes: the caller hears of it here instead.
             raise httpcore.WriteError("the connection is closed")
         try:
             async with asyncio.timeout(timeout):
