@@ -1,22 +1,21 @@
 """Guards around httpcore's HTTP/2 connections (httpcore 1.0.9), kept apart from the client they protect.
 
 Two httpcore bugs would turn a good site's probes into errors: a cancellation landing in the
-HTTP/2 connection set-up corrupts its stream semaphore (`Http2Setup`, used by PinnedTransport), and
-an abandoned response's stream is never reset, so a connection's stream limit and window fill up
-(`RetiringPool`). Both work through httpcore's public hooks (the trace extension,
+HTTP/2 connection set-up corrupts its stream semaphore (`Http2Setup`), and an abandoned response's
+stream is never reset, so a connection's stream limit and window fill up. `RetiringPool`'s
+connections guard against both. They work through httpcore's public hooks (the trace extension,
 `create_connection`) and go once httpcore resets streams and shields its set-up itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
 from typing import Any
 
 import httpcore
-import httpx
 
-__all__ = ["Http2Setup", "RetiringPool", "body_length"]
+__all__ = ["Http2Setup", "RetiringPool", "body_length", "outside_http2_setup"]
 
 
 class RetiringPool(httpcore.AsyncConnectionPool):
@@ -51,6 +50,8 @@ class _RetiringConnection(httpcore.AsyncConnectionInterface):
         self._inner = inner
         self.abandoned = 0
         self.unread = 0  # bytes the abandoned bodies announced and nobody read
+        # Once a response has come back, the connection's HTTP/2 set-up (if any) is over for good.
+        self.set_up = False
 
     @property
     def retired(self) -> bool:
@@ -58,12 +59,16 @@ class _RetiringConnection(httpcore.AsyncConnectionInterface):
 
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         try:
-            response = await self._inner.handle_async_request(request)
+            if self.set_up:
+                response = await self._inner.handle_async_request(request)
+            else:
+                response = await outside_http2_setup(self._inner.handle_async_request, request)
         except httpcore.ConnectionNotAvailable:
             raise  # never sent: the pool tries another connection
         except BaseException:
             self.abandoned += 1  # failed or cancelled, perhaps after its stream was opened
             raise
+        self.set_up = True
         return httpcore.Response(status=response.status, headers=response.headers,
                                  content=_EndWatchingStream(response.stream, self, body_length(request, response)),
                                  extensions=response.extensions)
@@ -126,6 +131,39 @@ class _EndWatchingStream:
                 await self._inner.aclose()
 
 
+async def outside_http2_setup(send: Callable[[httpcore.Request], Coroutine[Any, Any, httpcore.Response]],
+                              request: httpcore.Request) -> httpcore.Response:
+    """`send(request)`, run so that a cancellation never lands in httpcore's HTTP/2 set-up.
+
+    httpcore (1.0.9) opens an HTTP/2 connection by acquiring 99 permits of its stream semaphore
+    one at a time, each acquisition a yield to the event loop, after the connection preface is sent
+    and before the first request's headers are. A cancellation landing there (a hop timeout, a
+    probe cancelled at the deadline) leaves the semaphore with permits it never took; the server's
+    SETTINGS then release them again and raise "semaphore released too many times" in whichever
+    request reads them. So the request runs in its own task: a cancellation of the caller waits
+    until that set-up has ended, then cancels the request. The set-up does no network I/O (permits
+    are taken from a fresh semaphore under httpcore's init lock), so the wait is a few event-loop
+    turns whatever the site does: deadlines hold. A connection sends only its requests until its
+    first response through here: a task and a trace hook per request were ~5% of a request's CPU.
+    """
+    caller_trace = request.extensions.get("trace")
+    setup = Http2Setup(caller_trace)
+    request.extensions["trace"] = setup.trace
+    task: asyncio.Task[httpcore.Response] = asyncio.create_task(send(request))
+    task.add_done_callback(setup.task_done)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await setup.cancel_after(task)
+        raise
+    finally:
+        # As the caller gave it: a request the pool retries on another connection is traced afresh.
+        if caller_trace is None:
+            request.extensions.pop("trace", None)
+        else:
+            request.extensions["trace"] = caller_trace
+
+
 class Http2Setup:
     """Follows one request through httpcore's trace events: is it inside the HTTP/2 set-up?"""
 
@@ -145,12 +183,12 @@ class Http2Setup:
         if self._trace is not None:
             await self._trace(name, info)
 
-    def task_done(self, task: asyncio.Task[httpx.Response]) -> None:
+    def task_done(self, task: asyncio.Task[httpcore.Response]) -> None:
         self.ended.set()
         if not task.cancelled():
             task.exception()  # retrieved: a request its caller stopped waiting for fails quietly
 
-    async def cancel_after(self, task: asyncio.Task[httpx.Response]) -> None:
+    async def cancel_after(self, task: asyncio.Task[httpcore.Response]) -> None:
         """Cancel the request once it is outside the set-up; close a response nobody will read."""
         while not self.ended.is_set():
             try:

@@ -22,7 +22,7 @@ import httpx
 
 from trustscan import __version__
 from trustscan.core.errors import ProbeError
-from trustscan.net.http2guard import Http2Setup, RetiringPool
+from trustscan.net.http2guard import RetiringPool
 from trustscan.net.resolve import AddressPolicy, Resolver, refused_connection
 from trustscan.net.streams import AsyncioBackend
 
@@ -112,29 +112,6 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
             http2=True,
             network_backend=backend,
         )
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """httpx's request, run so that a cancellation never lands in httpcore's HTTP/2 set-up.
-
-        httpcore (1.0.9) opens an HTTP/2 connection by acquiring 99 permits of its stream
-        semaphore one at a time, each acquisition a yield to the event loop, after the connection
-        preface is sent and before the first request's headers are. A cancellation landing there
-        (a hop timeout, a probe cancelled at the deadline) leaves the semaphore with permits it
-        never took; the server's SETTINGS then release them again and raise "semaphore released
-        too many times" in whichever request reads them. So the request runs in its own task:
-        a cancellation of the caller waits until that set-up has ended, then cancels the request.
-        The set-up does no network I/O (permits are taken from a fresh semaphore under httpcore's
-        init lock), so the wait is a few event-loop turns whatever the site does: deadlines hold.
-        """
-        setup = Http2Setup(request.extensions.get("trace"))
-        request.extensions["trace"] = setup.trace
-        task = asyncio.create_task(super().handle_async_request(request))
-        task.add_done_callback(setup.task_done)
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            await setup.cancel_after(task)
-            raise
 
 
 class SetCookieJar(httpx.Cookies):
