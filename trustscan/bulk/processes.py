@@ -55,7 +55,7 @@ MAX_DELIVERIES = 3  # starts of one site's audit (each in a live child) before i
 READY_TIMEOUT = 120.0  # seconds a new child may take to import the scanner and load the rules
 CLOSE_TIMEOUT = 10.0  # seconds children get to end after their stdin closed, before they are killed
 SETTLE_TURNS = 3  # event-loop turns a child lets pass after an audit, so its closed sockets are closed
-SITES_PER_PROCESS = 20  # the automatic choice starts no process for fewer sites than this: each costs ~0.3 s CPU
+SITES_PER_PROCESS = 20  # the automatic choice starts no process for fewer sites than this: each costs ~0.4 s CPU
 
 _CHILD_CODE = ("import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
                "from trustscan.cli.processworker import main; main()")
@@ -221,7 +221,7 @@ class ProcessPool:
         self._holding: Counter[str] = Counter()  # server address -> its sites in hand
 
     def spawn(self) -> None:
-        """Start the processes now, before the run's event loop exists: each loads the scanner (~0.3 s of
+        """Start the processes now, before the run's event loop exists: each loads the scanner (~0.4 s of
         CPU) while the bulk process is still loading and planning, instead of after it."""
         if not self._children:
             self._children = [_Child(self._command) for _ in range(self._size)]

@@ -2,7 +2,7 @@
 
 The probes import their heavy libraries and read the shipped data files at first use, which keeps
 a one-site `trustscan audit` and `--help` quick. A worker process of `bulk --processes` would pay
-the same ~0.45 s of CPU inside its first audits, after the bulk process had planned the run; it
+the same ~0.4 s of CPU inside its first audits, after the bulk process had planned the run; it
 calls `warm_up` while the bulk process is still starting, when a core is idle. Loading is all this
 does: a module or file missing from here is loaded on first use, as before (a test lists what a
 warm process still imports during a real audit).
