@@ -17,7 +17,7 @@ import dns.resolver
 import httpx
 import pytest
 
-from tests.support.self_signed import self_signed_context
+from tests.support.loopback import closed_port, self_signed_context
 from trustscan.core.catalog import LANGUAGES, load_catalog
 from trustscan.core.errors import ProbeError
 from trustscan.core.settings import NameServer
@@ -27,12 +27,6 @@ from trustscan.net.failures import classify, error_fields, recorded_cause
 from trustscan.net.resolve import Resolver
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # closed again on leaving: nothing listens there
 
 
 @pytest.fixture
@@ -60,7 +54,7 @@ def _get(url: str, timeout: float = 2.0) -> object:
 
 
 def test_a_refused_port_is_connection_refused_in_each_language() -> None:
-    port = _closed_port()
+    port = closed_port()
     with pytest.raises(ConnectionRefusedError) as raw:
         socket.create_connection(("127.0.0.1", port), timeout=2)
     assert classify(raw.value) == Wording("error.cause.refused")

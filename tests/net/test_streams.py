@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 import httpcore
 import pytest
 
-from tests.support.self_signed import self_signed_context
+from tests.support.loopback import closed_port, self_signed_context
 from trustscan.net.httpclient import lax_ssl_context
 from trustscan.net.streams import AsyncioBackend
 
@@ -114,9 +114,7 @@ def test_a_silent_server_is_a_read_timeout() -> None:
 
 
 def test_a_closed_port_is_a_connect_error_and_no_time_is_a_connect_timeout() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
+    closed = closed_port()
 
     async def go() -> None:
         with pytest.raises(httpcore.ConnectError):
