@@ -379,7 +379,7 @@ def main() -> None:
                 ratios = ", ".join(f"{rate / sslyze.rate:.1f}" for rate in runs)
                 print(f"N={n}: {tool} median of {len(runs)} runs {statistics.median(runs) / sslyze.rate:.1f}x "
                       f"sslyze's throughput (runs: {ratios})")
-    for tool in dict.fromkeys(m.tool for m in measurements if m.tool.startswith("trustscan")):
+    for tool in dict.fromkeys(m.tool for m in measurements if "trustscan" in m.tool):
         sizes = sorted({m.sites for m in measurements if m.tool == tool})
         if len(sizes) > 1:  # with --repeat, each size's median peak
             def peak(n: int, field: str, tool: str = tool) -> float:
