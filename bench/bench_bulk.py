@@ -50,7 +50,7 @@ from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.measure import CHILD_ENV, compile_like_installed  # noqa: E402
+from bench.measure import child_env, compile_like_installed  # noqa: E402
 from tests.world.many import ManyWorld, running_many  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -255,7 +255,7 @@ def run_measured(args: list[str], world: ManyWorld, tool: str, sites: int, note:
     sampler = OpenConnections(set(world.addresses), {world.https_port, world.http_port})
     sampler.start()
     clock = time.perf_counter()
-    env = {**CHILD_ENV, "PYTHONPATH": pythonpath} if pythonpath else CHILD_ENV
+    env = child_env(pythonpath)
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd="/")
     memory = TreeMemory(proc.pid)
     memory.start()

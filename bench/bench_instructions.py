@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_bulk import BLOCKLIST  # noqa: E402
-from bench.measure import CHILD_ENV, compile_like_installed  # noqa: E402
+from bench.measure import child_env, compile_like_installed  # noqa: E402
 from tests.world.many import running_many  # noqa: E402
 
 DRIVER = Path(__file__).resolve().parent / "count_audits.py"
@@ -47,8 +47,8 @@ def instructions(settings: Path, count: int, criteria: str, pythonpath: str | No
     command = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
                sys.executable, str(DRIVER), str(settings), "--count", str(count),
                *(["--criteria", criteria] if criteria else [])]
-    env = {**CHILD_ENV, "PYTHONPATH": pythonpath} if pythonpath else CHILD_ENV
-    result = subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL, cwd="/", env=env, check=False)
+    result = subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL, cwd="/", env=child_env(pythonpath),
+                            check=False)
     found = _TOTAL.search(result.stderr)
     if result.returncode != 0 or found is None:
         sys.exit(f"the count failed (exit {result.returncode}): {result.stderr[-600:].decode(errors='replace')}")
@@ -78,7 +78,7 @@ def main() -> None:
         for _, path in copies:  # once outside valgrind: bytecode and the parsed-rules cache written before counting
             subprocess.run([sys.executable, str(DRIVER), str(settings), "--count", "0"], capture_output=True,
                            stdin=subprocess.DEVNULL, cwd="/", check=True,
-                           env={**CHILD_ENV, "PYTHONPATH": path} if path else CHILD_ENV)
+                           env=child_env(path))
         runs = [(copy, path, scope, count) for copy, path in copies for scope in scopes for count in (0, options.sites)]
         # Counts do not depend on the machine's load: the runs share the cores.
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:

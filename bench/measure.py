@@ -15,6 +15,11 @@ from pathlib import Path
 CHILD_ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "PYTHONWARNINGS": "ignore"}
 
 
+def child_env(pythonpath: str | None = None) -> dict[str, str]:
+    """CHILD_ENV, with *pythonpath* (another copy of trustscan, for a same-run comparison) first on the path."""
+    return {**CHILD_ENV, "PYTHONPATH": pythonpath} if pythonpath else CHILD_ENV
+
+
 def compile_like_installed(*others: Path | None) -> None:
     """Byte-compile the trustscan package (and other copies of it), as installing a wheel does, before
     anything is timed."""
@@ -33,7 +38,7 @@ def timed(command: list[str], *, pythonpath: str | None = None) -> tuple[float, 
     # From a neutral folder: `python -m` puts the working folder first on sys.path, which would shadow
     # a --baseline copy with the checkout the benchmark is started from.
     result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd="/",
-                            env={**CHILD_ENV, "PYTHONPATH": pythonpath} if pythonpath else CHILD_ENV)
+                            env=child_env(pythonpath))
     wall = time.perf_counter() - clock
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), result.returncode
